@@ -1,0 +1,238 @@
+//! The 54 fields of a VPC Flow Log record, their versions and their Parquet types.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+
+/// The physical type a field is stored as (Parquet INT32, INT64 or UTF8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Int32,
+    Int64,
+    Utf8,
+}
+
+impl FieldType {
+    /// The Arrow type that maps to this field's Parquet type.
+    pub fn data_type(self) -> DataType {
+        match self {
+            FieldType::Int32 => DataType::Int32,
+            FieldType::Int64 => DataType::Int64,
+            FieldType::Utf8 => DataType::Utf8,
+        }
+    }
+
+    /// The type as Athena (Hive DDL) spells it.
+    pub fn athena_type(self) -> &'static str {
+        match self {
+            FieldType::Int32 => "int",
+            FieldType::Int64 => "bigint",
+            FieldType::Utf8 => "string",
+        }
+    }
+}
+
+/// One flow-log field: its AWS name, the flow-log version that introduced it and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldDef {
+    /// Position in the canonical (spec) order, 0-based; also the column index.
+    pub id: usize,
+    /// The AWS name, hyphenated (`log-status`).
+    pub name: &'static str,
+    /// The Parquet/Athena column name (`log_status`).
+    pub column: &'static str,
+    /// The flow-log version that introduced the field.
+    pub version: u8,
+    pub ty: FieldType,
+    /// Inclusive range a numeric value must fall in, where the field has a narrower
+    /// domain than its type (ports, protocol numbers).
+    pub range: Option<(i64, i64)>,
+}
+
+macro_rules! fields {
+    ($( $name:literal, $column:literal, $version:literal, $ty:ident $(, $lo:literal ..= $hi:literal)? ;)*) => {
+        /// Every field in canonical order. The column order of every Parquet file flowlake
+        /// writes follows this table.
+        pub const FIELDS: &[FieldDef] = &fields!(@defs 0usize; []; $( $name, $column, $version, $ty $(, $lo, $hi)? ;)*);
+    };
+    (@defs $i:expr; [$($done:expr,)*]; $name:literal, $column:literal, $version:literal, $ty:ident $(, $lo:literal, $hi:literal)? ; $($rest:tt)*) => {
+        fields!(@defs $i + 1; [$($done,)* FieldDef {
+            id: $i, name: $name, column: $column, version: $version, ty: FieldType::$ty,
+            range: fields!(@range $($lo, $hi)?),
+        },]; $($rest)*)
+    };
+    (@defs $i:expr; [$($done:expr,)*];) => { [$($done,)*] };
+    (@range $lo:literal, $hi:literal) => { Some(($lo, $hi)) };
+    (@range) => { None };
+}
+
+fields! {
+    "version", "version", 2, Int32;
+    "account-id", "account_id", 2, Utf8;
+    "interface-id", "interface_id", 2, Utf8;
+    "srcaddr", "srcaddr", 2, Utf8;
+    "dstaddr", "dstaddr", 2, Utf8;
+    "srcport", "srcport", 2, Int32, 0 ..= 65535;
+    "dstport", "dstport", 2, Int32, 0 ..= 65535;
+    "protocol", "protocol", 2, Int32, 0 ..= 255;
+    "packets", "packets", 2, Int64;
+    "bytes", "bytes", 2, Int64;
+    "start", "start", 2, Int64;
+    "end", "end", 2, Int64;
+    "action", "action", 2, Utf8;
+    "log-status", "log_status", 2, Utf8;
+    "vpc-id", "vpc_id", 3, Utf8;
+    "subnet-id", "subnet_id", 3, Utf8;
+    "instance-id", "instance_id", 3, Utf8;
+    "tcp-flags", "tcp_flags", 3, Int32;
+    "type", "type", 3, Utf8;
+    "pkt-srcaddr", "pkt_srcaddr", 3, Utf8;
+    "pkt-dstaddr", "pkt_dstaddr", 3, Utf8;
+    "region", "region", 4, Utf8;
+    "az-id", "az_id", 4, Utf8;
+    "sublocation-type", "sublocation_type", 4, Utf8;
+    "sublocation-id", "sublocation_id", 4, Utf8;
+    "pkt-src-aws-service", "pkt_src_aws_service", 5, Utf8;
+    "pkt-dst-aws-service", "pkt_dst_aws_service", 5, Utf8;
+    "flow-direction", "flow_direction", 5, Utf8;
+    "traffic-path", "traffic_path", 5, Int32;
+    "ecs-cluster-arn", "ecs_cluster_arn", 7, Utf8;
+    "ecs-cluster-name", "ecs_cluster_name", 7, Utf8;
+    "ecs-container-instance-arn", "ecs_container_instance_arn", 7, Utf8;
+    "ecs-container-instance-id", "ecs_container_instance_id", 7, Utf8;
+    "ecs-container-id", "ecs_container_id", 7, Utf8;
+    "ecs-second-container-id", "ecs_second_container_id", 7, Utf8;
+    "ecs-service-name", "ecs_service_name", 7, Utf8;
+    "ecs-task-definition-arn", "ecs_task_definition_arn", 7, Utf8;
+    "ecs-task-arn", "ecs_task_arn", 7, Utf8;
+    "ecs-task-id", "ecs_task_id", 7, Utf8;
+    "reject-reason", "reject_reason", 8, Utf8;
+    "resource-id", "resource_id", 9, Utf8;
+    "encryption-status", "encryption_status", 10, Int32;
+    "instance-tag", "instance_tag", 11, Utf8;
+    "instance-tag-2", "instance_tag_2", 11, Utf8;
+    "interface-tag", "interface_tag", 11, Utf8;
+    "interface-tag-2", "interface_tag_2", 11, Utf8;
+    "asg-tag", "asg_tag", 11, Utf8;
+    "asg-tag-2", "asg_tag_2", 11, Utf8;
+    "interface-type", "interface_type", 11, Utf8;
+    "next-hop-interface-id", "next_hop_interface_id", 11, Utf8;
+    "next-hop-subnet-id", "next_hop_subnet_id", 11, Utf8;
+    "next-hop-az-id", "next_hop_az_id", 11, Utf8;
+    "next-hop-vpc-id", "next_hop_vpc_id", 11, Utf8;
+    "next-hop-interface-type", "next_hop_interface_type", 11, Utf8;
+}
+
+/// Number of fields (and columns) in a canonical record.
+pub const FIELD_COUNT: usize = FIELDS.len();
+
+/// Column indices of the fields the converter and router read by position.
+pub mod col {
+    pub const VERSION: usize = 0;
+    pub const ACCOUNT_ID: usize = 1;
+    pub const INTERFACE_ID: usize = 2;
+    pub const SRCADDR: usize = 3;
+    pub const DSTADDR: usize = 4;
+    pub const SRCPORT: usize = 5;
+    pub const DSTPORT: usize = 6;
+    pub const PROTOCOL: usize = 7;
+    pub const PACKETS: usize = 8;
+    pub const BYTES: usize = 9;
+    pub const START: usize = 10;
+    pub const END: usize = 11;
+    pub const ACTION: usize = 12;
+    pub const LOG_STATUS: usize = 13;
+    pub const REGION: usize = 21;
+}
+
+/// The default (version 2) format, in AWS's order.
+pub const DEFAULT_FORMAT: &[&str] = &[
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
+];
+
+/// Look a field up by name, accepting AWS's hyphenated spelling (`log-status`), the column
+/// spelling (`log_status`) and the `${log-status}` form of a format string.
+pub fn field_by_name(name: &str) -> Option<&'static FieldDef> {
+    let name = name
+        .strip_prefix("${")
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(name);
+    FIELDS
+        .iter()
+        .find(|f| f.name == name || f.column == name)
+}
+
+static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(
+        FIELDS
+            .iter()
+            .map(|f| Field::new(f.column, f.ty.data_type(), true))
+            .collect::<Vec<_>>(),
+    ))
+});
+
+/// The canonical Arrow schema: all 54 columns, in spec order, all nullable.
+pub fn schema() -> SchemaRef {
+    Arc::clone(&SCHEMA)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_the_spec() {
+        assert_eq!(FIELD_COUNT, 54);
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert_eq!(f.id, i);
+            assert_eq!(f.column, f.name.replace('-', "_"), "{}", f.name);
+        }
+        let ints: Vec<_> = FIELDS
+            .iter()
+            .filter(|f| f.ty == FieldType::Int32)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            ints,
+            [
+                "version",
+                "srcport",
+                "dstport",
+                "protocol",
+                "tcp-flags",
+                "traffic-path",
+                "encryption-status"
+            ]
+        );
+        let longs: Vec<_> = FIELDS
+            .iter()
+            .filter(|f| f.ty == FieldType::Int64)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(longs, ["packets", "bytes", "start", "end"]);
+        assert_eq!(FIELDS[col::REGION].name, "region");
+        assert_eq!(FIELDS[col::LOG_STATUS].name, "log-status");
+        assert_eq!(FIELDS.last().unwrap().name, "next-hop-interface-type");
+    }
+
+    #[test]
+    fn names_in_every_spelling() {
+        for name in ["log-status", "log_status", "${log-status}"] {
+            assert_eq!(field_by_name(name).unwrap().id, col::LOG_STATUS);
+        }
+        assert!(field_by_name("tgw-id").is_none());
+    }
+}
