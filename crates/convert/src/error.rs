@@ -1,0 +1,46 @@
+//! The converter's errors. Each names the path or location it concerns.
+
+use std::path::PathBuf;
+
+/// A failure that stops a conversion (as opposed to a rejected line or an unreadable input
+/// file, which are reported in the [`Summary`](crate::Summary) and do not stop it).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConvertError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("writing Parquet file {path}: {source}")]
+    WriteParquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{location}: {source}")]
+    Store {
+        location: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("input {0} does not exist")]
+    InputNotFound(String),
+    #[error("{path}: {message}")]
+    CommitLog { path: String, message: String },
+    #[error(
+        "another flowlake process is converting into {0} (its lock file is held); wait for it to finish"
+    )]
+    Locked(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = ConvertError> = std::result::Result<T, E>;
+
+impl ConvertError {
+    pub(crate) fn store(location: impl Into<String>, source: object_store::Error) -> Self {
+        ConvertError::Store { location: location.into(), source }
+    }
+}

@@ -1,0 +1,591 @@
+//! The conversion run: list, skip what is committed, decode and route in parallel, write,
+//! commit in checkpoints, report.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::Utc;
+use flowlog::{Decoder, Format, Notice, Reject};
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use serde::Serialize;
+use tokio::runtime::Handle;
+
+use crate::commit::{CommitLog, CommitRecord, InputRecord, InputStatus, META_DIR, Recovery};
+use crate::error::{ConvertError, Result};
+use crate::partition::{RouteDefaults, Router};
+use crate::progress::Progress;
+use crate::source::{Content, Input, decompress, list_inputs};
+use crate::writer::{PartitionSet, WriteOptions};
+
+/// Input bytes (as stored) converted between two commits unless configured otherwise.
+pub const DEFAULT_COMMIT_EVERY: u64 = 1024 * 1024 * 1024;
+/// Rejected lines shown in the summary; all of them go to the rejects file.
+const REJECT_SAMPLES: usize = 10;
+
+/// Everything a conversion needs.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    /// Files, folders (recursive) or `-` for standard input.
+    pub inputs: Vec<String>,
+    /// The output folder (the lake root).
+    pub output: PathBuf,
+    /// Format of files without a header line (default: the v2 default format).
+    pub format: Option<Format>,
+    /// Account and region for records whose path and fields name none.
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub write: WriteOptions,
+    /// Worker threads decoding and writing.
+    pub threads: usize,
+    /// Commit after about this many input bytes (as stored), so a killed run loses little.
+    pub commit_every: u64,
+    /// Write rejected lines here instead of `<output>/_flowlake/rejects/`.
+    pub rejects: Option<PathBuf>,
+    pub batch_size: usize,
+}
+
+impl ConvertOptions {
+    pub fn new(inputs: Vec<String>, output: PathBuf) -> Self {
+        Self {
+            inputs,
+            output,
+            format: None,
+            account: None,
+            region: None,
+            write: WriteOptions::default(),
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            commit_every: DEFAULT_COMMIT_EVERY,
+            rejects: None,
+            batch_size: flowlog::DEFAULT_BATCH_SIZE,
+        }
+    }
+}
+
+/// An input that could not be converted (or only in part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub location: String,
+    pub error: String,
+    /// Records kept from before the failure (a truncated gzip keeps its complete lines).
+    pub records_kept: u64,
+}
+
+/// A rejected line, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectSample {
+    pub location: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub output: String,
+    /// Inputs found.
+    pub inputs: u64,
+    /// Inputs skipped because an earlier run converted them into this output.
+    pub inputs_skipped: u64,
+    pub inputs_converted: u64,
+    pub inputs_failed: u64,
+    /// Bytes read from inputs, as stored.
+    pub bytes_read: u64,
+    pub records_read: u64,
+    pub records_written: u64,
+    pub records_rejected: u64,
+    pub files_written: u64,
+    pub bytes_written: u64,
+    pub commits: u64,
+    pub elapsed_seconds: f64,
+    pub records_per_second: f64,
+    pub recovered_commits: usize,
+    pub discarded_staging: usize,
+    pub failures: Vec<Failure>,
+    pub reject_samples: Vec<RejectSample>,
+    /// Where the rejected lines were written, if any were.
+    pub rejects_file: Option<String>,
+    pub notices: Vec<String>,
+}
+
+impl Summary {
+    /// True when some input was rejected or unreadable (the rest was written).
+    pub fn is_partial(&self) -> bool {
+        self.records_rejected > 0 || self.inputs_failed > 0
+    }
+}
+
+/// Convert flow logs to partitioned Parquet. See the crate docs.
+pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Summary> {
+    let started = Instant::now();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| ConvertError::Io { path: options.output.clone(), source })?;
+    let out = &options.output;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ConvertError::Io { path, source }
+    };
+    std::fs::create_dir_all(out.join(META_DIR)).map_err(io(&out.join(META_DIR)))?;
+    let out = std::fs::canonicalize(out).map_err(io(out))?;
+    let _lock = lock(&out)?;
+
+    let store: Arc<dyn ObjectStore> =
+        Arc::new(LocalFileSystem::new_with_prefix(&out).map_err(|e| ConvertError::store(out.display().to_string(), e))?);
+    let log = CommitLog::new(store, Some(out.clone()), out.display().to_string());
+    let recovery = rt.block_on(log.recover())?;
+    let committed = rt.block_on(log.committed_inputs())?;
+    let listed = rt.block_on(list_inputs(&options.inputs))?;
+
+    let mut summary = Summary {
+        output: out.display().to_string(),
+        inputs: listed.len() as u64,
+        recovered_commits: recovery.rolled_forward,
+        discarded_staging: recovery.discarded,
+        ..Summary::default()
+    };
+    note_recovery(&mut summary, recovery);
+
+    let mut todo = Vec::new();
+    for input in listed {
+        match committed.get(&input.location) {
+            Some(done) if !input.is_stdin() => {
+                summary.inputs_skipped += 1;
+                if done.size != input.size {
+                    summary.notices.push(format!(
+                        "{}: changed size since it was converted ({} -> {} bytes); not converted again, which would duplicate its earlier rows",
+                        input.location,
+                        done.size.unwrap_or_default(),
+                        input.size.unwrap_or_default()
+                    ));
+                }
+            }
+            _ => todo.push(input),
+        }
+    }
+    // Date order keeps few partitions open at once on a long backfill.
+    todo.sort_by(|a, b| (a.hints.time, &a.location).cmp(&(b.hints.time, &b.location)));
+    progress.files_total.store(todo.len() as u64, Ordering::Relaxed);
+    progress
+        .bytes_total
+        .store(todo.iter().filter_map(|i| i.size).sum(), Ordering::Relaxed);
+
+    let run_id = format!(
+        "{}-{:06x}",
+        Utc::now().format("%Y%m%dT%H%M%SZ"),
+        // Tells apart runs started in the same second.
+        (Utc::now().timestamp_subsec_nanos() ^ std::process::id()) & 0x00ff_ffff
+    );
+    let mut notices = NoticeLog::default();
+    for (seq, chunk) in chunks(&todo, options.commit_every).into_iter().enumerate() {
+        let id = format!("{run_id}-{seq:04}");
+        let outcome = convert_chunk(options, &out, &id, chunk, rt.handle(), progress)?;
+        summary.records_read += outcome.inputs.iter().map(|i| i.records).sum::<u64>();
+        summary.inputs_converted += outcome.inputs.len() as u64;
+        summary.inputs_failed += outcome.failures.len() as u64;
+        summary.failures.extend(outcome.failures);
+        summary.records_rejected += outcome.rejected;
+        for sample in outcome.samples {
+            if summary.reject_samples.len() < REJECT_SAMPLES {
+                summary.reject_samples.push(sample);
+            }
+        }
+        notices.merge(outcome.notices);
+        if outcome.inputs.is_empty() && outcome.files.is_empty() && outcome.rejects.is_none() {
+            continue;
+        }
+        summary.records_written += outcome.files.iter().map(|f| f.rows).sum::<u64>();
+        summary.files_written += outcome.files.len() as u64;
+        summary.bytes_written += outcome.files.iter().map(|f| f.bytes).sum::<u64>();
+        let mut record = CommitRecord::new(id, outcome.inputs, outcome.files);
+        if let Some((staged, final_path)) = outcome.rejects {
+            summary.rejects_file = Some(out.join(&final_path).display().to_string());
+            record.rejects = Some((staged, final_path));
+        }
+        rt.block_on(log.commit(&record))?;
+        summary.commits += 1;
+    }
+    if let Some(path) = &options.rejects {
+        if summary.records_rejected > 0 {
+            summary.rejects_file = Some(path.display().to_string());
+        }
+    }
+    summary.notices.extend(notices.finish());
+    summary.bytes_read = Progress::get(&progress.bytes_read);
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    summary.records_per_second = summary.records_read as f64 / summary.elapsed_seconds.max(1e-9);
+    Ok(summary)
+}
+
+fn note_recovery(summary: &mut Summary, recovery: Recovery) {
+    if recovery.rolled_forward > 0 {
+        summary.notices.push(format!(
+            "finished publishing {} commit(s) of an interrupted run",
+            recovery.rolled_forward
+        ));
+    }
+    if recovery.discarded > 0 {
+        summary.notices.push(format!(
+            "discarded the uncommitted output of {} interrupted run(s); their inputs are converted again",
+            recovery.discarded
+        ));
+    }
+}
+
+/// One writer at a time per output: a second run would delete the first one's staging
+/// folder as debris. The OS releases the lock when the process dies, even by `kill -9`.
+fn lock(out: &Path) -> Result<File> {
+    let path = out.join(META_DIR).join("lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| ConvertError::Io { path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ConvertError::Locked(out.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(ConvertError::Io { path, source }),
+    }
+}
+
+/// Split inputs into commits of about `every` bytes each.
+fn chunks(inputs: &[Input], every: u64) -> Vec<&[Input]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (i, input) in inputs.iter().enumerate() {
+        bytes += input.size.unwrap_or(0);
+        if bytes >= every.max(1) {
+            out.push(&inputs[start..=i]);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    if start < inputs.len() {
+        out.push(&inputs[start..]);
+    }
+    out
+}
+
+struct ChunkOutcome {
+    inputs: Vec<InputRecord>,
+    failures: Vec<Failure>,
+    files: Vec<crate::writer::StagedFile>,
+    rejected: u64,
+    samples: Vec<RejectSample>,
+    rejects: Option<(String, String)>,
+    notices: NoticeLog,
+}
+
+fn convert_chunk(
+    options: &ConvertOptions,
+    out: &Path,
+    id: &str,
+    chunk: &[Input],
+    rt: &Handle,
+    progress: &Arc<Progress>,
+) -> Result<ChunkOutcome> {
+    let staging = CommitLog::staging_dir(id);
+    let set = PartitionSet::new(options.write.clone(), out, staging.clone(), id.to_string());
+    let (rejects_path, published_rejects) = match &options.rejects {
+        Some(path) => (path.clone(), None),
+        None => {
+            let staged = format!("{staging}/rejects.ndjson");
+            let final_path = format!("{META_DIR}/rejects/{id}.ndjson");
+            (out.join(&staged), Some((staged, final_path)))
+        }
+    };
+    let sink = RejectSink::new(rejects_path, options.rejects.is_some());
+    let defaults = RouteDefaults {
+        by: options.write.partition_by,
+        account: options.account.as_deref().map(Arc::from),
+        region: options.region.as_deref().map(Arc::from),
+    };
+
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let fatal: Mutex<Option<ConvertError>> = Mutex::new(None);
+    let results: Mutex<Vec<(usize, std::result::Result<InputRecord, Failure>, NoticeLog)>> =
+        Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..options.threads.clamp(1, chunk.len().max(1)) {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = chunk.get(i) else { break };
+                    let job = Job { options, defaults: &defaults, set: &set, sink: &sink, rt, progress };
+                    match job.run(input) {
+                        Ok((outcome, notices)) => {
+                            progress.files_done.fetch_add(1, Ordering::Relaxed);
+                            if outcome.is_err() {
+                                progress.failed.fetch_add(1, Ordering::Relaxed);
+                            }
+                            results.lock().expect("lock").push((i, outcome, notices));
+                        }
+                        Err(e) => {
+                            stop.store(true, Ordering::Relaxed);
+                            fatal.lock().expect("lock").get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = fatal.into_inner().expect("lock") {
+        return Err(e);
+    }
+    let files = set.finish()?;
+    let (rejected, samples) = sink.finish()?;
+
+    let mut results = results.into_inner().expect("lock");
+    results.sort_by_key(|(i, _, _)| *i);
+    let mut outcome = ChunkOutcome {
+        inputs: Vec::new(),
+        failures: Vec::new(),
+        files,
+        rejected,
+        samples,
+        rejects: published_rejects.filter(|_| rejected > 0),
+        notices: NoticeLog::default(),
+    };
+    for (_, result, notices) in results {
+        outcome.notices.merge(notices);
+        match result {
+            Ok(record) => {
+                if let (InputStatus::Truncated, Some(error)) = (record.status, &record.error) {
+                    outcome.failures.push(Failure {
+                        location: record.location.clone(),
+                        error: error.clone(),
+                        records_kept: record.records,
+                    });
+                }
+                outcome.inputs.push(record);
+            }
+            Err(failure) => outcome.failures.push(failure),
+        }
+    }
+    Ok(outcome)
+}
+
+struct Job<'a> {
+    options: &'a ConvertOptions,
+    defaults: &'a RouteDefaults,
+    set: &'a PartitionSet,
+    sink: &'a RejectSink,
+    rt: &'a Handle,
+    progress: &'a Arc<Progress>,
+}
+
+type InputOutcome = (std::result::Result<InputRecord, Failure>, NoticeLog);
+
+impl Job<'_> {
+    /// Convert one input. `Err` is fatal for the run (the output cannot be written);
+    /// a problem with the input itself is an `Ok(Err(Failure))`.
+    fn run(&self, input: &Input) -> Result<InputOutcome> {
+        let mut notices = NoticeLog::default();
+        let failure = |error: String, records_kept| Failure {
+            location: input.location.clone(),
+            error,
+            records_kept,
+        };
+        let opened = input
+            .open_raw(self.rt)
+            .and_then(|raw| decompress(raw, Arc::clone(self.progress)));
+        let (content, mut reader) = match opened {
+            Ok(r) => r,
+            Err(e) => return Ok((Err(failure(e.to_string(), 0)), notices)),
+        };
+        if content == Content::Parquet {
+            notices.parquet.push(input.location.clone());
+            return Ok((Err(failure("is a Parquet file, not flow-log text; not converted".into(), 0)), notices));
+        }
+
+        let mut decoder = Decoder::with_batch_size(self.options.format.clone(), self.options.batch_size);
+        let router = Router::new(&input.hints, self.defaults);
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut broken = None;
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    decoder.decode(&buf[..n]);
+                    self.drain(input, &mut decoder, &router, &mut notices)?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    broken = Some(e);
+                    break;
+                }
+            }
+        }
+        match &broken {
+            Some(_) => decoder.finish_truncated(),
+            None => decoder.finish(),
+        }
+        self.drain(input, &mut decoder, &router, &mut notices)?;
+        let stats = decoder.stats();
+        if let Some(e) = broken {
+            let error = format!("read failed after line {}: {e}", stats.lines);
+            if stats.records == 0 {
+                // Nothing kept: leave it out of the commit so a later run tries again.
+                return Ok((Err(failure(error, 0)), notices));
+            }
+            return Ok((Ok(self.record(input, stats, InputStatus::Truncated, Some(error))), notices));
+        }
+        Ok((Ok(self.record(input, stats, InputStatus::Complete, None)), notices))
+    }
+
+    fn record(&self, input: &Input, stats: flowlog::DecodeStats, status: InputStatus, error: Option<String>) -> InputRecord {
+        InputRecord {
+            location: input.location.clone(),
+            size: input.size,
+            modified: input.modified,
+            etag: input.etag.clone(),
+            records: stats.records,
+            rejected: stats.rejected,
+            status,
+            error,
+        }
+    }
+
+    fn drain(&self, input: &Input, decoder: &mut Decoder, router: &Router, notices: &mut NoticeLog) -> Result<()> {
+        while let Some(batch) = decoder.next_batch() {
+            self.progress
+                .records
+                .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+            for (key, part) in router.route(&batch) {
+                self.set.push(key, part)?;
+            }
+        }
+        let rejects = decoder.take_rejects();
+        if !rejects.is_empty() {
+            self.progress
+                .rejected
+                .fetch_add(rejects.len() as u64, Ordering::Relaxed);
+            self.sink.write(&input.location, &rejects)?;
+        }
+        for notice in decoder.take_notices() {
+            let Notice::UnknownFields { names, .. } = notice else { continue };
+            notices.unknown.entry(names.join(", ")).or_insert_with(|| (0, input.location.clone())).0 += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Notices gathered across inputs and told once each: a bucket of transit-gateway logs
+/// would otherwise report the same unknown fields once per file.
+#[derive(Default)]
+struct NoticeLog {
+    unknown: HashMap<String, (u64, String)>,
+    parquet: Vec<String>,
+}
+
+impl NoticeLog {
+    fn merge(&mut self, other: NoticeLog) {
+        for (names, (n, first)) in other.unknown {
+            self.unknown.entry(names).or_insert((0, first)).0 += n;
+        }
+        self.parquet.extend(other.parquet);
+    }
+
+    fn finish(self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .unknown
+            .into_iter()
+            .map(|(names, (n, first))| {
+                format!("unknown field(s) {names} in the header of {n} file(s) (first: {first}); their values were skipped")
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// Rejected lines, as newline-delimited JSON: source, line, field, reason, raw line.
+struct RejectSink {
+    path: PathBuf,
+    append: bool,
+    file: Mutex<Option<BufWriter<File>>>,
+    count: std::sync::atomic::AtomicU64,
+    samples: Mutex<Vec<RejectSample>>,
+}
+
+#[derive(Serialize)]
+struct RejectLine<'a> {
+    source: &'a str,
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    reason: String,
+    raw: &'a str,
+}
+
+impl RejectSink {
+    fn new(path: PathBuf, append: bool) -> Self {
+        Self {
+            path,
+            append,
+            file: Mutex::new(None),
+            count: std::sync::atomic::AtomicU64::new(0),
+            samples: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn write(&self, source: &str, rejects: &[Reject]) -> Result<()> {
+        let io = |e| ConvertError::Io { path: self.path.clone(), source: e };
+        let mut guard = self.file.lock().expect("lock");
+        if guard.is_none() {
+            if let Some(parent) = self.path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            let f = OpenOptions::new()
+                .create(true)
+                .append(self.append)
+                .write(true)
+                .truncate(!self.append)
+                .open(&self.path)
+                .map_err(io)?;
+            *guard = Some(BufWriter::new(f));
+        }
+        let w = guard.as_mut().expect("opened");
+        for r in rejects {
+            let line = RejectLine {
+                source,
+                line: r.line,
+                field: r.reason.field(),
+                reason: r.reason.to_string(),
+                raw: &r.raw,
+            };
+            serde_json::to_writer(&mut *w, &line).map_err(|e| io(e.into()))?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        self.count.fetch_add(rejects.len() as u64, Ordering::Relaxed);
+        let mut samples = self.samples.lock().expect("lock");
+        for r in rejects.iter().take(REJECT_SAMPLES.saturating_sub(samples.len())) {
+            samples.push(RejectSample {
+                location: source.to_string(),
+                line: r.line,
+                reason: r.reason.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(u64, Vec<RejectSample>)> {
+        if let Some(mut w) = self.file.into_inner().expect("lock") {
+            let io = |e| ConvertError::Io { path: self.path.clone(), source: e };
+            w.flush().map_err(io)?;
+            w.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+        }
+        Ok((self.count.into_inner(), self.samples.into_inner().expect("lock")))
+    }
+}
+
