@@ -16,7 +16,7 @@
 //! ends with every input row published exactly once, and readers only ever see whole
 //! files.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -75,7 +75,14 @@ pub struct CommitRecord {
 
 impl CommitRecord {
     pub fn new(id: String, inputs: Vec<InputRecord>, files: Vec<StagedFile>) -> Self {
-        Self { format: RECORD_FORMAT, id, created: Utc::now(), inputs, files, rejects: None }
+        Self {
+            format: RECORD_FORMAT,
+            id,
+            created: Utc::now(),
+            inputs,
+            files,
+            rejects: None,
+        }
     }
 }
 
@@ -98,7 +105,11 @@ pub struct CommitLog {
 
 impl CommitLog {
     pub fn new(store: Arc<dyn ObjectStore>, local_root: Option<PathBuf>, display: String) -> Self {
-        Self { store, local_root, display }
+        Self {
+            store,
+            local_root,
+            display,
+        }
     }
 
     /// The staging folder of a commit, relative to the output root.
@@ -107,7 +118,10 @@ impl CommitLog {
     }
 
     fn err(&self, path: &str, e: impl std::fmt::Display) -> ConvertError {
-        ConvertError::CommitLog { path: format!("{}/{path}", self.display), message: e.to_string() }
+        ConvertError::CommitLog {
+            path: format!("{}/{path}", self.display),
+            message: e.to_string(),
+        }
     }
 
     fn store_err(&self, path: &str, e: object_store::Error) -> ConvertError {
@@ -120,7 +134,7 @@ impl CommitLog {
         let (pending, complete) = self.list_commits().await?;
         for id in pending {
             let pending_path = format!("{COMMITS}/{id}.pending");
-            if complete.contains_key(&id) {
+            if complete.contains(&id) {
                 self.delete(&pending_path).await?;
                 continue;
             }
@@ -145,7 +159,7 @@ impl CommitLog {
     pub async fn committed_inputs(&self) -> Result<HashMap<String, InputRecord>> {
         let (_, complete) = self.list_commits().await?;
         let mut inputs = HashMap::new();
-        let mut ids: Vec<_> = complete.into_keys().collect();
+        let mut ids: Vec<_> = complete.into_iter().collect();
         ids.sort();
         for id in ids {
             let record = self.read(&format!("{COMMITS}/{id}.json")).await?;
@@ -158,9 +172,12 @@ impl CommitLog {
 
     /// Commit: record, publish, complete, clean up.
     pub async fn commit(&self, record: &CommitRecord) -> Result<()> {
+        fault("before-pending");
         let pending_path = format!("{COMMITS}/{}.pending", record.id);
         self.write(&pending_path, record).await?;
+        fault("after-pending");
         self.publish(record).await?;
+        fault("after-publish");
         self.complete(record).await
     }
 
@@ -170,7 +187,10 @@ impl CommitLog {
             .iter()
             .map(|f| (f.staged.as_str(), f.final_path.as_str()))
             .chain(record.rejects.iter().map(|(s, f)| (s.as_str(), f.as_str())));
-        for (staged, final_path) in moves {
+        for (i, (staged, final_path)) in moves.enumerate() {
+            if i == 1 {
+                fault("mid-publish");
+            }
             let from = Path::from(staged);
             let to = Path::from(final_path);
             match self.store.rename(&from, &to).await {
@@ -191,12 +211,14 @@ impl CommitLog {
     }
 
     async fn complete(&self, record: &CommitRecord) -> Result<()> {
-        self.write(&format!("{COMMITS}/{}.json", record.id), record).await?;
-        self.delete(&format!("{COMMITS}/{}.pending", record.id)).await?;
+        self.write(&format!("{COMMITS}/{}.json", record.id), record)
+            .await?;
+        self.delete(&format!("{COMMITS}/{}.pending", record.id))
+            .await?;
         self.delete_tree(&Self::staging_dir(&record.id)).await
     }
 
-    async fn list_commits(&self) -> Result<(Vec<String>, HashMap<String, ()>)> {
+    async fn list_commits(&self) -> Result<(Vec<String>, HashSet<String>)> {
         let listing: Vec<_> = self
             .store
             .list(Some(&Path::from(COMMITS)))
@@ -204,13 +226,15 @@ impl CommitLog {
             .await
             .map_err(|e| self.store_err(COMMITS, e))?;
         let mut pending = Vec::new();
-        let mut complete = HashMap::new();
+        let mut complete = HashSet::new();
         for meta in listing {
-            let Some(name) = meta.location.filename() else { continue };
+            let Some(name) = meta.location.filename() else {
+                continue;
+            };
             if let Some(id) = name.strip_suffix(".pending") {
                 pending.push(id.to_string());
             } else if let Some(id) = name.strip_suffix(".json") {
-                complete.insert(id.to_string(), ());
+                complete.insert(id.to_string());
             }
         }
         pending.sort();
@@ -226,7 +250,8 @@ impl CommitLog {
             .bytes()
             .await
             .map_err(|e| self.store_err(path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| self.err(path, format!("unreadable commit record: {e}")))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| self.err(path, format!("unreadable commit record: {e}")))
     }
 
     async fn write(&self, path: &str, record: &CommitRecord) -> Result<()> {
@@ -260,9 +285,20 @@ impl CommitLog {
             // Object stores have no folders; on disk, remove the emptied ones.
             let dir = root.join(prefix);
             if dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(|source| ConvertError::Io { path: dir, source })?;
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|source| ConvertError::Io { path: dir, source })?;
             }
         }
         Ok(())
+    }
+}
+
+/// Crash-test hook: `FLOWLAKE_FAULT=<point>` makes the process abort at that point of the
+/// protocol, as a `kill -9` or a power cut would stop it. The test suite uses it to prove
+/// that every interruption is recovered; it has no other use.
+fn fault(point: &str) {
+    if std::env::var_os("FLOWLAKE_FAULT").is_some_and(|v| v == point) {
+        eprintln!("flowlake: FLOWLAKE_FAULT={point}: aborting");
+        std::process::abort();
     }
 }

@@ -41,6 +41,9 @@ pub type Result<T, E = ConvertError> = std::result::Result<T, E>;
 
 impl ConvertError {
     pub(crate) fn store(location: impl Into<String>, source: object_store::Error) -> Self {
-        ConvertError::Store { location: location.into(), source }
+        ConvertError::Store {
+            location: location.into(),
+            source,
+        }
     }
 }

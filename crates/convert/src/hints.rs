@@ -28,7 +28,7 @@ impl PathHints {
             if rest.len() >= 3 && rest[1] == "vpcflowlogs" {
                 hints.account = Some(rest[0].to_string());
                 hints.region = Some(rest[2].to_string());
-                hints.time = folder_time(&rest[3..], |s| Some(s));
+                hints.time = folder_time(&rest[3..], Some);
             } else if rest.len() >= 3 && rest[1] == "aws-service=vpcflowlogs" {
                 hints.account = rest[0].strip_prefix("aws-account-id=").map(str::to_string);
                 hints.region = rest[2].strip_prefix("aws-region=").map(str::to_string);
@@ -39,19 +39,20 @@ impl PathHints {
                 });
             }
         }
-        if let Some(name) = segments.last() {
-            if let Some((account, region, time)) = parse_object_name(name) {
-                hints.account.get_or_insert(account);
-                hints.region.get_or_insert(region);
-                hints.time = Some(time);
-            }
+        if let Some((account, region, time)) = segments.last().and_then(|n| parse_object_name(n)) {
+            hints.account.get_or_insert(account);
+            hints.region.get_or_insert(region);
+            hints.time = Some(time);
         }
         hints
     }
 }
 
 /// `yyyy/mm/dd[/hh]` (with the value read out of each segment by `value`).
-fn folder_time<'a>(segments: &[&'a str], value: impl Fn(&'a str) -> Option<&'a str>) -> Option<i64> {
+fn folder_time<'a>(
+    segments: &[&'a str],
+    value: impl Fn(&'a str) -> Option<&'a str>,
+) -> Option<i64> {
     let mut parts = segments.iter().map_while(|s| value(s)?.parse::<u32>().ok());
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     let h = parts.next().filter(|h| *h < 24).unwrap_or(0);
@@ -70,7 +71,11 @@ fn parse_object_name(name: &str) -> Option<(String, String, i64)> {
     let _flow_log_id = parts.next()?;
     let stamp = parts.next()?;
     let time = NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%MZ").ok()?;
-    Some((account.to_string(), region.to_string(), time.and_utc().timestamp()))
+    Some((
+        account.to_string(),
+        region.to_string(),
+        time.and_utc().timestamp(),
+    ))
 }
 
 #[cfg(test)]

@@ -27,9 +27,7 @@ pub use commit::{CommitRecord, InputRecord, InputStatus, META_DIR};
 pub use error::{ConvertError, Result};
 pub use hints::PathHints;
 pub use partition::{HIVE_DEFAULT_PARTITION, PartitionBy, PartitionKey};
-pub use pipeline::{
-    ConvertOptions, DEFAULT_COMMIT_EVERY, Failure, RejectSample, Summary, convert,
-};
+pub use pipeline::{ConvertOptions, DEFAULT_COMMIT_EVERY, Failure, RejectSample, Summary, convert};
 pub use progress::Progress;
 pub use writer::{
     Codec, DEFAULT_MAX_OPEN_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_ROW_GROUP_ROWS,

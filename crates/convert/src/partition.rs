@@ -54,7 +54,13 @@ impl PartitionKey {
         escape_into(&mut p, &self.region);
         match self.bucket.and_then(|b| DateTime::from_timestamp(b, 0)) {
             Some(t) => {
-                let _ = write!(p, "/year={:04}/month={:02}/day={:02}", t.year(), t.month(), t.day());
+                let _ = write!(
+                    p,
+                    "/year={:04}/month={:02}/day={:02}",
+                    t.year(),
+                    t.month(),
+                    t.day()
+                );
                 if by == PartitionBy::Hour {
                     let _ = write!(p, "/hour={:02}", t.hour());
                 }
@@ -81,7 +87,12 @@ fn escape_into(out: &mut String, value: &str) {
         return;
     }
     for c in value.chars() {
-        if c.is_control() || matches!(c, '"' | '#' | '%' | '\'' | '*' | '/' | ':' | '=' | '?' | '\\' | '{' | '[' | ']' | '^') {
+        if c.is_control()
+            || matches!(
+                c,
+                '"' | '#' | '%' | '\'' | '*' | '/' | ':' | '=' | '?' | '\\' | '{' | '[' | ']' | '^'
+            )
+        {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
                 let _ = write!(out, "%{b:02X}");
@@ -122,7 +133,10 @@ impl Router {
             by: defaults.by,
             path_account: hints.account.as_deref().map(Arc::from),
             path_region: hints.region.as_deref().map(Arc::from),
-            fallback_account: defaults.account.clone().unwrap_or_else(|| Arc::clone(&unknown)),
+            fallback_account: defaults
+                .account
+                .clone()
+                .unwrap_or_else(|| Arc::clone(&unknown)),
             fallback_region: defaults.region.clone().unwrap_or(unknown),
             path_time: hints.time,
         }
@@ -145,10 +159,22 @@ impl Router {
                 .or_else(|| value(end, row))
                 .or(self.path_time);
             let bucket = time.map(|t| t.div_euclid(bucket_len) * bucket_len);
-            let account = self.pick(self.path_account.as_ref(), accounts, row, &self.fallback_account);
-            let region = self.pick(self.path_region.as_ref(), regions, row, &self.fallback_region);
+            let account = Self::pick(
+                self.path_account.as_ref(),
+                accounts,
+                row,
+                &self.fallback_account,
+            );
+            let region = Self::pick(
+                self.path_region.as_ref(),
+                regions,
+                row,
+                &self.fallback_region,
+            );
             let same = |k: &PartitionKey| {
-                k.bucket == bucket && *k.account == *account.as_ref() && *k.region == *region.as_ref()
+                k.bucket == bucket
+                    && *k.account == *account.as_ref()
+                    && *k.region == *region.as_ref()
             };
             let idx = match last {
                 Some(i) if same(&keys[i as usize]) => i,
@@ -186,7 +212,6 @@ impl Router {
     }
 
     fn pick<'a>(
-        &self,
         from_path: Option<&'a Arc<str>>,
         column: &'a StringArray,
         row: usize,
@@ -247,7 +272,11 @@ mod tests {
     }
 
     fn defaults(by: PartitionBy) -> RouteDefaults {
-        RouteDefaults { by, account: None, region: None }
+        RouteDefaults {
+            by,
+            account: None,
+            region: None,
+        }
     }
 
     #[test]
@@ -265,7 +294,11 @@ mod tests {
             key.path(PartitionBy::Hour),
             "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=03/day=01/hour=01"
         );
-        let odd = PartitionKey { account: "a/b=c".into(), region: "".into(), bucket: None };
+        let odd = PartitionKey {
+            account: "a/b=c".into(),
+            region: "".into(),
+            bucket: None,
+        };
         assert_eq!(
             odd.path(PartitionBy::Day),
             "AWSLogs/aws-account-id=a%2Fb%3Dc/aws-service=vpcflowlogs/aws-region=__HIVE_DEFAULT_PARTITION__/year=__HIVE_DEFAULT_PARTITION__/month=__HIVE_DEFAULT_PARTITION__/day=__HIVE_DEFAULT_PARTITION__"
@@ -284,8 +317,10 @@ mod tests {
         );
         let router = Router::new(&PathHints::default(), &defaults(PartitionBy::Day));
         let parts = router.route(&b);
-        let summary: Vec<(String, usize)> =
-            parts.iter().map(|(k, b)| (k.path(PartitionBy::Day), b.num_rows())).collect();
+        let summary: Vec<(String, usize)> = parts
+            .iter()
+            .map(|(k, b)| (k.path(PartitionBy::Day), b.num_rows()))
+            .collect();
         let p = |a: &str, r: &str, d: &str| {
             format!("AWSLogs/aws-account-id={a}/aws-service=vpcflowlogs/aws-region={r}/{d}")
         };
@@ -296,7 +331,11 @@ mod tests {
                 (p("111", "us-east-1", "year=2026/month=03/day=02"), 1),
                 (p("222", "eu-west-1", "year=2026/month=03/day=01"), 1),
                 (
-                    p("unknown", "unknown", "year=__HIVE_DEFAULT_PARTITION__/month=__HIVE_DEFAULT_PARTITION__/day=__HIVE_DEFAULT_PARTITION__"),
+                    p(
+                        "unknown",
+                        "unknown",
+                        "year=__HIVE_DEFAULT_PARTITION__/month=__HIVE_DEFAULT_PARTITION__/day=__HIVE_DEFAULT_PARTITION__"
+                    ),
                     1
                 ),
             ]
@@ -316,7 +355,11 @@ mod tests {
         assert_eq!(accounts, ["999", "flag"]);
         assert!(parts.iter().all(|(k, _)| &*k.region == "flag-region"));
 
-        let hints = PathHints { account: Some("path".into()), region: Some("r".into()), time: None };
+        let hints = PathHints {
+            account: Some("path".into()),
+            region: Some("r".into()),
+            time: None,
+        };
         let parts = Router::new(&hints, &flags).route(&b);
         assert_eq!(parts.len(), 1);
         assert_eq!(&*parts[0].0.account, "path");
@@ -325,7 +368,11 @@ mod tests {
     #[test]
     fn object_name_time_when_the_record_has_none() {
         let b = batch("srcaddr", "10.0.0.1\n");
-        let hints = PathHints { account: None, region: None, time: Some(1_772_326_800) };
+        let hints = PathHints {
+            account: None,
+            region: None,
+            time: Some(1_772_326_800),
+        };
         let parts = Router::new(&hints, &defaults(PartitionBy::Hour)).route(&b);
         assert_eq!(parts[0].0.bucket, Some(1_772_326_800));
     }

@@ -127,7 +127,10 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|source| ConvertError::Io { path: options.output.clone(), source })?;
+        .map_err(|source| ConvertError::Io {
+            path: options.output.clone(),
+            source,
+        })?;
     let out = &options.output;
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -137,8 +140,10 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let out = std::fs::canonicalize(out).map_err(io(out))?;
     let _lock = lock(&out)?;
 
-    let store: Arc<dyn ObjectStore> =
-        Arc::new(LocalFileSystem::new_with_prefix(&out).map_err(|e| ConvertError::store(out.display().to_string(), e))?);
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        LocalFileSystem::new_with_prefix(&out)
+            .map_err(|e| ConvertError::store(out.display().to_string(), e))?,
+    );
     let log = CommitLog::new(store, Some(out.clone()), out.display().to_string());
     let recovery = rt.block_on(log.recover())?;
     let committed = rt.block_on(log.committed_inputs())?;
@@ -172,7 +177,9 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     }
     // Date order keeps few partitions open at once on a long backfill.
     todo.sort_by(|a, b| (a.hints.time, &a.location).cmp(&(b.hints.time, &b.location)));
-    progress.files_total.store(todo.len() as u64, Ordering::Relaxed);
+    progress
+        .files_total
+        .store(todo.len() as u64, Ordering::Relaxed);
     progress
         .bytes_total
         .store(todo.iter().filter_map(|i| i.size).sum(), Ordering::Relaxed);
@@ -212,10 +219,12 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         rt.block_on(log.commit(&record))?;
         summary.commits += 1;
     }
-    if let Some(path) = &options.rejects {
-        if summary.records_rejected > 0 {
-            summary.rejects_file = Some(path.display().to_string());
-        }
+    if let Some(path) = options
+        .rejects
+        .as_ref()
+        .filter(|_| summary.records_rejected > 0)
+    {
+        summary.rejects_file = Some(path.display().to_string());
     }
     summary.notices.extend(notices.finish());
     summary.bytes_read = Progress::get(&progress.bytes_read);
@@ -248,7 +257,10 @@ fn lock(out: &Path) -> Result<File> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|source| ConvertError::Io { path: path.clone(), source })?;
+        .map_err(|source| ConvertError::Io {
+            path: path.clone(),
+            source,
+        })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(ConvertError::Locked(out.to_path_buf())),
@@ -313,22 +325,28 @@ fn convert_chunk(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let fatal: Mutex<Option<ConvertError>> = Mutex::new(None);
-    let results: Mutex<Vec<(usize, std::result::Result<InputRecord, Failure>, NoticeLog)>> =
-        Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, InputOutcome)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..options.threads.clamp(1, chunk.len().max(1)) {
             scope.spawn(|| {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = chunk.get(i) else { break };
-                    let job = Job { options, defaults: &defaults, set: &set, sink: &sink, rt, progress };
+                    let job = Job {
+                        options,
+                        defaults: &defaults,
+                        set: &set,
+                        sink: &sink,
+                        rt,
+                        progress,
+                    };
                     match job.run(input) {
                         Ok((outcome, notices)) => {
                             progress.files_done.fetch_add(1, Ordering::Relaxed);
                             if outcome.is_err() {
                                 progress.failed.fetch_add(1, Ordering::Relaxed);
                             }
-                            results.lock().expect("lock").push((i, outcome, notices));
+                            results.lock().expect("lock").push((i, (outcome, notices)));
                         }
                         Err(e) => {
                             stop.store(true, Ordering::Relaxed);
@@ -346,7 +364,7 @@ fn convert_chunk(
     let (rejected, samples) = sink.finish()?;
 
     let mut results = results.into_inner().expect("lock");
-    results.sort_by_key(|(i, _, _)| *i);
+    results.sort_by_key(|(i, _)| *i);
     let mut outcome = ChunkOutcome {
         inputs: Vec::new(),
         failures: Vec::new(),
@@ -356,7 +374,7 @@ fn convert_chunk(
         rejects: published_rejects.filter(|_| rejected > 0),
         notices: NoticeLog::default(),
     };
-    for (_, result, notices) in results {
+    for (_, (result, notices)) in results {
         outcome.notices.merge(notices);
         match result {
             Ok(record) => {
@@ -405,10 +423,17 @@ impl Job<'_> {
         };
         if content == Content::Parquet {
             notices.parquet.push(input.location.clone());
-            return Ok((Err(failure("is a Parquet file, not flow-log text; not converted".into(), 0)), notices));
+            return Ok((
+                Err(failure(
+                    "is a Parquet file, not flow-log text; not converted".into(),
+                    0,
+                )),
+                notices,
+            ));
         }
 
-        let mut decoder = Decoder::with_batch_size(self.options.format.clone(), self.options.batch_size);
+        let mut decoder =
+            Decoder::with_batch_size(self.options.format.clone(), self.options.batch_size);
         let router = Router::new(&input.hints, self.defaults);
         let mut buf = vec![0u8; 256 * 1024];
         let mut broken = None;
@@ -438,25 +463,29 @@ impl Job<'_> {
                 // Nothing kept: leave it out of the commit so a later run tries again.
                 return Ok((Err(failure(error, 0)), notices));
             }
-            return Ok((Ok(self.record(input, stats, InputStatus::Truncated, Some(error))), notices));
+            return Ok((
+                Ok(input_record(
+                    input,
+                    stats,
+                    InputStatus::Truncated,
+                    Some(error),
+                )),
+                notices,
+            ));
         }
-        Ok((Ok(self.record(input, stats, InputStatus::Complete, None)), notices))
+        Ok((
+            Ok(input_record(input, stats, InputStatus::Complete, None)),
+            notices,
+        ))
     }
 
-    fn record(&self, input: &Input, stats: flowlog::DecodeStats, status: InputStatus, error: Option<String>) -> InputRecord {
-        InputRecord {
-            location: input.location.clone(),
-            size: input.size,
-            modified: input.modified,
-            etag: input.etag.clone(),
-            records: stats.records,
-            rejected: stats.rejected,
-            status,
-            error,
-        }
-    }
-
-    fn drain(&self, input: &Input, decoder: &mut Decoder, router: &Router, notices: &mut NoticeLog) -> Result<()> {
+    fn drain(
+        &self,
+        input: &Input,
+        decoder: &mut Decoder,
+        router: &Router,
+        notices: &mut NoticeLog,
+    ) -> Result<()> {
         while let Some(batch) = decoder.next_batch() {
             self.progress
                 .records
@@ -473,10 +502,34 @@ impl Job<'_> {
             self.sink.write(&input.location, &rejects)?;
         }
         for notice in decoder.take_notices() {
-            let Notice::UnknownFields { names, .. } = notice else { continue };
-            notices.unknown.entry(names.join(", ")).or_insert_with(|| (0, input.location.clone())).0 += 1;
+            let Notice::UnknownFields { names, .. } = notice else {
+                continue;
+            };
+            notices
+                .unknown
+                .entry(names.join(", "))
+                .or_insert_with(|| (0, input.location.clone()))
+                .0 += 1;
         }
         Ok(())
+    }
+}
+
+fn input_record(
+    input: &Input,
+    stats: flowlog::DecodeStats,
+    end: InputStatus,
+    error: Option<String>,
+) -> InputRecord {
+    InputRecord {
+        location: input.location.clone(),
+        size: input.size,
+        modified: input.modified,
+        etag: input.etag.clone(),
+        records: stats.records,
+        rejected: stats.rejected,
+        status: end,
+        error,
     }
 }
 
@@ -540,7 +593,10 @@ impl RejectSink {
     }
 
     fn write(&self, source: &str, rejects: &[Reject]) -> Result<()> {
-        let io = |e| ConvertError::Io { path: self.path.clone(), source: e };
+        let io = |e| ConvertError::Io {
+            path: self.path.clone(),
+            source: e,
+        };
         let mut guard = self.file.lock().expect("lock");
         if guard.is_none() {
             if let Some(parent) = self.path.parent() {
@@ -567,9 +623,13 @@ impl RejectSink {
             serde_json::to_writer(&mut *w, &line).map_err(|e| io(e.into()))?;
             w.write_all(b"\n").map_err(io)?;
         }
-        self.count.fetch_add(rejects.len() as u64, Ordering::Relaxed);
+        self.count
+            .fetch_add(rejects.len() as u64, Ordering::Relaxed);
         let mut samples = self.samples.lock().expect("lock");
-        for r in rejects.iter().take(REJECT_SAMPLES.saturating_sub(samples.len())) {
+        for r in rejects
+            .iter()
+            .take(REJECT_SAMPLES.saturating_sub(samples.len()))
+        {
             samples.push(RejectSample {
                 location: source.to_string(),
                 line: r.line,
@@ -581,11 +641,19 @@ impl RejectSink {
 
     fn finish(self) -> Result<(u64, Vec<RejectSample>)> {
         if let Some(mut w) = self.file.into_inner().expect("lock") {
-            let io = |e| ConvertError::Io { path: self.path.clone(), source: e };
+            let io = |e| ConvertError::Io {
+                path: self.path.clone(),
+                source: e,
+            };
             w.flush().map_err(io)?;
-            w.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+            w.into_inner()
+                .map_err(|e| io(e.into_error()))?
+                .sync_all()
+                .map_err(io)?;
         }
-        Ok((self.count.into_inner(), self.samples.into_inner().expect("lock")))
+        Ok((
+            self.count.into_inner(),
+            self.samples.into_inner().expect("lock"),
+        ))
     }
 }
-

@@ -85,7 +85,13 @@ pub(crate) fn decompress(
     raw: Box<dyn Read + Send>,
     counter: Arc<Progress>,
 ) -> std::io::Result<(Content, Box<dyn Read + Send>)> {
-    let mut reader = BufReader::with_capacity(READ_BUFFER, CountingRead { inner: raw, counter });
+    let mut reader = BufReader::with_capacity(
+        READ_BUFFER,
+        CountingRead {
+            inner: raw,
+            counter,
+        },
+    );
     let head = reader.fill_buf()?;
     let content = if head.starts_with(&[0x1f, 0x8b]) {
         Content::Gzip
@@ -95,7 +101,10 @@ pub(crate) fn decompress(
         Content::Text
     };
     Ok(match content {
-        Content::Gzip => (content, Box::new(flate2::bufread::MultiGzDecoder::new(reader))),
+        Content::Gzip => (
+            content,
+            Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+        ),
         _ => (content, Box::new(reader)),
     })
 }
@@ -108,7 +117,9 @@ struct CountingRead {
 impl Read for CountingRead {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.counter.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        self.counter
+            .bytes_read
+            .fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -152,7 +163,10 @@ pub async fn list_inputs(specs: &[String]) -> Result<Vec<Input>> {
         let fs_path = FsPath::new(spec);
         let canonical = std::fs::canonicalize(fs_path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ConvertError::InputNotFound(spec.clone()),
-            _ => ConvertError::Io { path: fs_path.to_path_buf(), source: e },
+            _ => ConvertError::Io {
+                path: fs_path.to_path_buf(),
+                source: e,
+            },
         })?;
         let root = Path::from_filesystem_path(&canonical)
             .map_err(|e| ConvertError::store(spec.clone(), e.into()))?;
@@ -199,8 +213,8 @@ fn local_input(store: &Arc<dyn ObjectStore>, meta: object_store::ObjectMeta) -> 
 
 #[cfg(test)]
 mod tests {
-    use object_store::memory::InMemory;
     use object_store::PutPayload;
+    use object_store::memory::InMemory;
 
     use super::*;
 
@@ -213,11 +227,17 @@ mod tests {
             enc.write_all(part.as_bytes()).unwrap();
             gz.extend(enc.finish().unwrap());
         }
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
         let path = Path::from("a/b.log.gz");
-        rt.block_on(store.put(&path, PutPayload::from(gz.clone()))).unwrap();
-        let input = Input { object: Some((store, path)), ..Input::stdin() };
+        rt.block_on(store.put(&path, PutPayload::from(gz.clone())))
+            .unwrap();
+        let input = Input {
+            object: Some((store, path)),
+            ..Input::stdin()
+        };
         let counter = Arc::new(Progress::default());
         let raw = input.open_raw(rt.handle()).unwrap();
         let (content, mut r) = decompress(raw, Arc::clone(&counter)).unwrap();
@@ -231,21 +251,41 @@ mod tests {
     #[test]
     fn lists_recursively_skipping_hidden_names() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["a/1.log", "a/_x/2.log", "a/.y.log", "b.log.gz", "_flowlake/c.log"] {
+        for f in [
+            "a/1.log",
+            "a/_x/2.log",
+            "a/.y.log",
+            "b.log.gz",
+            "_flowlake/c.log",
+        ] {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let root = dir.path().to_str().unwrap().to_string();
-        let inputs = rt.block_on(list_inputs(&[root.clone(), format!("{root}/a/1.log")])).unwrap();
+        let inputs = rt
+            .block_on(list_inputs(&[root.clone(), format!("{root}/a/1.log")]))
+            .unwrap();
         let canonical = std::fs::canonicalize(dir.path()).unwrap();
         let names: Vec<String> = inputs
             .iter()
-            .map(|i| i.location.strip_prefix(canonical.to_str().unwrap()).unwrap().to_string())
+            .map(|i| {
+                i.location
+                    .strip_prefix(canonical.to_str().unwrap())
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         assert_eq!(names, ["/a/1.log", "/b.log.gz"]);
-        let missing = rt.block_on(list_inputs(&[format!("{root}/nope")])).unwrap_err();
-        assert_eq!(missing.to_string(), format!("input {root}/nope does not exist"));
+        let missing = rt
+            .block_on(list_inputs(&[format!("{root}/nope")]))
+            .unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            format!("input {root}/nope does not exist")
+        );
     }
 }

@@ -14,8 +14,8 @@ use arrow_select::interleave::interleave;
 use flowlog::col;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::WriterProperties;
 
 use crate::error::{ConvertError, Result};
 use crate::partition::{PartitionBy, PartitionKey};
@@ -167,7 +167,11 @@ impl PartitionSet {
         let p = map.entry(key).or_insert_with_key(|k| {
             Arc::new(Partition {
                 dir: k.path(by),
-                buffer: Mutex::new(Buffer { batches: Vec::new(), rows: 0, bytes: 0 }),
+                buffer: Mutex::new(Buffer {
+                    batches: Vec::new(),
+                    rows: 0,
+                    bytes: 0,
+                }),
                 file: Mutex::new(None),
                 last_used: AtomicU64::new(0),
             })
@@ -208,7 +212,9 @@ impl PartitionSet {
                 .max_by_key(|p| p.buffer.lock().expect("lock").bytes)
                 .cloned()
         };
-        let Some(part) = largest else { return Ok(false) };
+        let Some(part) = largest else {
+            return Ok(false);
+        };
         let (batches, bytes) = take_buffer(&mut part.buffer.lock().expect("lock"));
         if batches.is_empty() {
             return Ok(false);
@@ -217,7 +223,12 @@ impl PartitionSet {
         Ok(true)
     }
 
-    fn write_row_group(&self, part: &Partition, batches: &[RecordBatch], bytes: usize) -> Result<()> {
+    fn write_row_group(
+        &self,
+        part: &Partition,
+        batches: &[RecordBatch],
+        bytes: usize,
+    ) -> Result<()> {
         let sorted = sort_by_start(batches);
         drop_bytes(&self.buffered, bytes);
         let mut file = part.file.lock().expect("lock");
@@ -240,7 +251,10 @@ impl PartitionSet {
         open.writer
             .write(&sorted)
             .and_then(|()| open.writer.flush())
-            .map_err(|source| ConvertError::WriteParquet { path: path.clone(), source })?;
+            .map_err(|source| ConvertError::WriteParquet {
+                path: path.clone(),
+                source,
+            })?;
         open.rows += sorted.num_rows() as u64;
         if open.writer.bytes_written() as u64 >= self.options.target_file_size {
             let done = file.take().expect("open");
@@ -255,27 +269,43 @@ impl PartitionSet {
         let staged = format!("{}/{}/{name}", self.staging, part.dir);
         let final_path = format!("{}/{name}", part.dir);
         let path = self.root.join(&staged);
-        let io = |source| ConvertError::Io { path: path.clone(), source };
+        let io = |source| ConvertError::Io {
+            path: path.clone(),
+            source,
+        };
         std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
         let f = File::create(&path).map_err(io)?;
         let writer = ArrowWriter::try_new(f, flowlog::schema(), Some(self.properties.clone()))
-            .map_err(|source| ConvertError::WriteParquet { path: path.clone(), source })?;
-        Ok(OpenFile { writer, staged, final_path, rows: 0 })
+            .map_err(|source| ConvertError::WriteParquet {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(OpenFile {
+            writer,
+            staged,
+            final_path,
+            rows: 0,
+        })
     }
 
     fn close_file(&self, open: OpenFile) -> Result<()> {
         let path = self.root.join(&open.staged);
-        let mut writer = open.writer;
-        writer
-            .finish()
-            .map_err(|source| ConvertError::WriteParquet { path: path.clone(), source })?;
-        let bytes = writer.bytes_written() as u64;
-        let file = writer
+        // `into_inner` writes the footer and hands the file back.
+        let file = open
+            .writer
             .into_inner()
-            .map_err(|source| ConvertError::WriteParquet { path: path.clone(), source })?;
+            .map_err(|source| ConvertError::WriteParquet {
+                path: path.clone(),
+                source,
+            })?;
         // The commit record is written only after this returns: the data must be durable
         // before anything points at it.
-        file.sync_all().map_err(|source| ConvertError::Io { path, source })?;
+        let io = |source| ConvertError::Io {
+            path: path.clone(),
+            source,
+        };
+        file.sync_all().map_err(io)?;
+        let bytes = file.metadata().map_err(io)?.len();
         self.open_files.fetch_sub(1, Ordering::Relaxed);
         self.finished.lock().expect("lock").push(StagedFile {
             staged: open.staged,
@@ -344,17 +374,25 @@ fn drop_bytes(counter: &AtomicUsize, bytes: usize) {
 /// Merge batches into one, ordered by `start` (NULLs first), so each row group's and
 /// page's min/max statistics on time are tight and prune well.
 fn sort_by_start(batches: &[RecordBatch]) -> RecordBatch {
-    let mut order: Vec<(i64, u32, u32)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    let mut order: Vec<(i64, u32, u32)> =
+        Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
     for (b, batch) in batches.iter().enumerate() {
         let start = batch.column(col::START).as_primitive::<Int64Type>();
         for row in 0..batch.num_rows() {
-            let t = if start.is_valid(row) { start.value(row) } else { i64::MIN };
+            let t = if start.is_valid(row) {
+                start.value(row)
+            } else {
+                i64::MIN
+            };
             order.push((t, b as u32, row as u32));
         }
     }
     // Stable, so rows keep their input order within a second.
     order.sort_by_key(|&(t, _, _)| t);
-    let indices: Vec<(usize, usize)> = order.iter().map(|&(_, b, r)| (b as usize, r as usize)).collect();
+    let indices: Vec<(usize, usize)> = order
+        .iter()
+        .map(|&(_, b, r)| (b as usize, r as usize))
+        .collect();
     let schema = flowlog::schema();
     let columns: Vec<ArrayRef> = (0..schema.fields().len())
         .map(|c| {
@@ -385,7 +423,12 @@ mod tests {
     #[test]
     fn sorts_across_batches_nulls_first() {
         let sorted = sort_by_start(&[batch("a 30\nb 10\n"), batch("c -\nd 20\n")]);
-        let src: Vec<&str> = sorted.column(col::SRCADDR).as_string::<i32>().iter().flatten().collect();
+        let src: Vec<&str> = sorted
+            .column(col::SRCADDR)
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(src, ["c", "b", "d", "a"]);
         assert_eq!(sorted.column(col::DSTADDR).null_count(), 4);
     }

@@ -290,15 +290,13 @@ impl Decoder {
         self.ints.clear();
         for (slot, &(s, e)) in self.format.slots().iter().zip(&self.spans) {
             let value = match slot {
-                Some(def) if def.ty != FieldType::Utf8 => {
-                    match parse_int(def, &line[s..e]) {
-                        Ok(v) => v,
-                        Err(reason) => {
-                            self.reject(line, reason);
-                            return;
-                        }
+                Some(def) if def.ty != FieldType::Utf8 => match parse_int(def, &line[s..e]) {
+                    Ok(v) => v,
+                    Err(reason) => {
+                        self.reject(line, reason);
+                        return;
                     }
-                }
+                },
                 _ => None,
             };
             self.ints.push(value);
@@ -610,7 +608,10 @@ mod tests {
     #[test]
     fn milliseconds_become_seconds() {
         let f = Format::parse("start end").unwrap();
-        let (batches, _) = decode_all(Some(f), b"1512564058000 1512564059000\n1512564058 2147483647\n");
+        let (batches, _) = decode_all(
+            Some(f),
+            b"1512564058000 1512564059000\n1512564058 2147483647\n",
+        );
         let b = &batches[0];
         assert_eq!(i64_at(b, col::START, 0), Some(1_512_564_058));
         assert_eq!(i64_at(b, col::END, 0), Some(1_512_564_059));
@@ -625,7 +626,10 @@ mod tests {
         d.finish_truncated();
         assert_eq!(d.next_batch().unwrap().num_rows(), 1);
         let r = d.take_rejects();
-        assert_eq!(r[0].to_string(), "line 2: the input ends in the middle of this line");
+        assert_eq!(
+            r[0].to_string(),
+            "line 2: the input ends in the middle of this line"
+        );
     }
 
     #[test]

@@ -116,7 +116,12 @@ impl Format {
 
     /// The highest flow-log version among the known fields.
     pub fn version(&self) -> u8 {
-        self.slots.iter().flatten().map(|f| f.version).max().unwrap_or(2)
+        self.slots
+            .iter()
+            .flatten()
+            .map(|f| f.version)
+            .max()
+            .unwrap_or(2)
     }
 }
 
@@ -148,9 +153,9 @@ fn is_name_token(t: &[u8]) -> bool {
     match t.split_first() {
         Some((first, rest)) => {
             first.is_ascii_lowercase()
-                && rest
-                    .iter()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+                && rest.iter().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_'
+                })
         }
         None => false,
     }
@@ -201,12 +206,22 @@ mod tests {
 
     #[test]
     fn header_detection() {
-        assert!(Format::is_header_line(b"version account-id interface-id srcaddr"));
-        assert!(Format::is_header_line(b"instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr"));
+        assert!(Format::is_header_line(
+            b"version account-id interface-id srcaddr"
+        ));
+        assert!(Format::is_header_line(
+            b"instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr"
+        ));
         assert!(Format::is_header_line(b"${version} ${srcaddr}"));
-        assert!(!Format::is_header_line(b"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"));
-        assert!(!Format::is_header_line(b"- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5"));
-        assert!(!Format::is_header_line(b"version 123456789012 eni-1 1.2.3.4"));
+        assert!(!Format::is_header_line(
+            b"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"
+        ));
+        assert!(!Format::is_header_line(
+            b"- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5"
+        ));
+        assert!(!Format::is_header_line(
+            b"version 123456789012 eni-1 1.2.3.4"
+        ));
         assert!(!Format::is_header_line(b"i-01234 eni-1235b8ca"));
         assert!(!Format::is_header_line(b""));
     }
@@ -214,6 +229,9 @@ mod tests {
     #[test]
     fn version_is_the_highest_field_version() {
         assert_eq!(Format::default_v2().version(), 2);
-        assert_eq!(Format::parse("srcaddr flow-direction").unwrap().version(), 5);
+        assert_eq!(
+            Format::parse("srcaddr flow-direction").unwrap().version(),
+            5
+        );
     }
 }

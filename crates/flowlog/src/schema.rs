@@ -170,9 +170,7 @@ pub fn field_by_name(name: &str) -> Option<&'static FieldDef> {
         .strip_prefix("${")
         .and_then(|n| n.strip_suffix('}'))
         .unwrap_or(name);
-    FIELDS
-        .iter()
-        .find(|f| f.name == name || f.column == name)
+    FIELDS.iter().find(|f| f.name == name || f.column == name)
 }
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {

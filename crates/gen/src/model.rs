@@ -99,7 +99,13 @@ const V5: &str = "version account-id interface-id srcaddr dstaddr srcport dstpor
 /// The three flow logs of the estate.
 pub fn flow_logs(rng: &mut SmallRng) -> Vec<FlowLog> {
     let specs = [
-        ("111122223333", "us-east-1", 0u8, flowlog::DEFAULT_FORMAT.join(" "), false),
+        (
+            "111122223333",
+            "us-east-1",
+            0u8,
+            flowlog::DEFAULT_FORMAT.join(" "),
+            false,
+        ),
         ("111122223333", "eu-west-1", 1, V3.to_string(), false),
         ("444455556666", "us-east-1", 2, V5.to_string(), true),
     ];
@@ -110,10 +116,23 @@ pub fn flow_logs(rng: &mut SmallRng) -> Vec<FlowLog> {
                 .split(' ')
                 .map(|n| field_by_name(n).expect("known field").id)
                 .collect();
-            let version = fields.iter().map(|&f| flowlog::FIELDS[f].version).max().unwrap_or(2);
+            let version = fields
+                .iter()
+                .map(|&f| flowlog::FIELDS[f].version)
+                .max()
+                .unwrap_or(2);
             let vpc = hex_id(rng, "vpc-", 17);
             let azs: Vec<String> = (1..=3)
-                .map(|i| format!("{}-az{i}", if region == "us-east-1" { "use1" } else { "euw1" }))
+                .map(|i| {
+                    format!(
+                        "{}-az{i}",
+                        if region == "us-east-1" {
+                            "use1"
+                        } else {
+                            "euw1"
+                        }
+                    )
+                })
                 .collect();
             let subnets: Vec<String> = (0..4).map(|_| hex_id(rng, "subnet-", 17)).collect();
             let mut hosts = Vec::new();
@@ -125,7 +144,14 @@ pub fn flow_logs(rng: &mut SmallRng) -> Vec<FlowLog> {
                         ip: Addr::v4(10, net, subnet, host_octet),
                         ip6: (role == Role::Web).then(|| {
                             Addr::V6(Ipv6Addr::new(
-                                0x2600, 0x1f18, 0x4a2b, u16::from(net), 0, 0, 0, u16::from(host_octet),
+                                0x2600,
+                                0x1f18,
+                                0x4a2b,
+                                u16::from(net),
+                                0,
+                                0,
+                                0,
+                                u16::from(host_octet),
                             ))
                         }),
                         eni: hex_id(rng, "eni-", 17),
@@ -224,8 +250,8 @@ impl Rec {
                 0 => write!(out, "{}", log.version),
                 1 => write!(out, "{}", log.account),
                 2 => write!(out, "{}", host.eni),
-                3 if ok => write!(out, "{}", self.src),
-                4 if ok => write!(out, "{}", self.dst),
+                3 | 19 if ok => write!(out, "{}", self.src),
+                4 | 20 if ok => write!(out, "{}", self.dst),
                 5 if ok => write!(out, "{}", self.srcport),
                 6 if ok => write!(out, "{}", self.dstport),
                 7 if ok => write!(out, "{}", self.protocol),
@@ -244,8 +270,6 @@ impl Rec {
                 16 => write!(out, "{}", host.instance),
                 17 if ok => write!(out, "{}", self.tcp_flags),
                 18 if ok => out.write_all(if self.src.is_v6() { b"IPv6" } else { b"IPv4" }),
-                19 if ok => write!(out, "{}", self.src),
-                20 if ok => write!(out, "{}", self.dst),
                 21 => write!(out, "{}", log.region),
                 22 => write!(out, "{}", host.az),
                 25 if ok && self.src_service.is_some() => {

@@ -38,7 +38,10 @@ pub struct Scenario {
 pub type Tagged = (usize, Rec);
 
 fn host_index(log: &FlowLog, ip: Addr) -> usize {
-    log.hosts.iter().position(|h| h.ip == ip).expect("scenario host exists")
+    log.hosts
+        .iter()
+        .position(|h| h.ip == ip)
+        .expect("scenario host exists")
 }
 
 fn ephemeral(rng: &mut SmallRng) -> u16 {
@@ -74,7 +77,11 @@ fn conn(
         end,
         accept: true,
         status: Status::Ok,
-        tcp_flags: if reply.is_some() { FLAGS_CLIENT } else { FLAGS_SYN },
+        tcp_flags: if reply.is_some() {
+            FLAGS_CLIENT
+        } else {
+            FLAGS_SYN
+        },
         ingress: !local_is_src,
         traffic_path: local_is_src.then_some(path),
         src_service: None,
@@ -104,7 +111,12 @@ fn conn(
 }
 
 /// The attack scenarios, placed in `[start, end)`.
-pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (Vec<Scenario>, Vec<Tagged>) {
+pub fn attacks(
+    logs: &[FlowLog],
+    rng: &mut SmallRng,
+    start: i64,
+    end: i64,
+) -> (Vec<Scenario>, Vec<Tagged>) {
     let span = end - start;
     let at = |fraction: f64| start + (span as f64 * fraction) as i64;
     let len = |secs: i64| secs.min(span / 4).max(60);
@@ -145,9 +157,28 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         for port in 1..=1024u16 {
             let t = t0 + i64::from(port) * d / 1024;
             let reply = rng.random_bool(0.9).then_some((1, 40, FLAGS_RST));
-            conn(&mut recs, host, (actor, ephemeral(rng)), (target, port), t, (1, 44), reply, true, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, port),
+                t,
+                (1, 44),
+                reply,
+                true,
+                8,
+                rng,
+            );
         }
-        add(0, "port-scan", "An app server scans ports 1-1024 of one external host", &["T1046"], actor, target.to_string(), recs);
+        add(
+            0,
+            "port-scan",
+            "An app server scans ports 1-1024 of one external host",
+            &["T1046"],
+            actor,
+            target.to_string(),
+            recs,
+        );
     }
 
     // Impact:EC2/PortSweep: one port (Redis) across hundreds of public addresses.
@@ -159,9 +190,28 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         let mut recs = Vec::new();
         for i in 0..400 {
             let reply = rng.random_bool(0.1).then_some((1, 40, FLAGS_RST));
-            conn(&mut recs, host, (actor, ephemeral(rng)), (public_v4(rng), 6379), t0 + i * d / 400, (1, 44), reply, true, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (public_v4(rng), 6379),
+                t0 + i * d / 400,
+                (1, 44),
+                reply,
+                true,
+                8,
+                rng,
+            );
         }
-        add(1, "port-sweep", "An app server probes port 6379 on 400 public addresses", &["T1046"], actor, "400 public addresses, port 6379".into(), recs);
+        add(
+            1,
+            "port-sweep",
+            "An app server probes port 6379 on 400 public addresses",
+            &["T1046"],
+            actor,
+            "400 public addresses, port 6379".into(),
+            recs,
+        );
     }
 
     // UnauthorizedAccess:EC2/SSHBruteForce: many short SSH sessions from one address.
@@ -173,11 +223,34 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         let d = len(3600);
         let mut recs = Vec::new();
         for i in 0..600 {
-            let reply = Some((rng.random_range(10..18), rng.random_range(2500..4000), FLAGS_SERVER));
+            let reply = Some((
+                rng.random_range(10..18),
+                rng.random_range(2500..4000),
+                FLAGS_SERVER,
+            ));
             let fwd = (rng.random_range(12..20), rng.random_range(2000..3500));
-            conn(&mut recs, host, (actor, ephemeral(rng)), (target, 22), t0 + i * d / 600, fwd, reply, false, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, 22),
+                t0 + i * d / 600,
+                fwd,
+                reply,
+                false,
+                8,
+                rng,
+            );
         }
-        add(0, "ssh-brute-force", "600 short SSH sessions from one internet address to a web server", &["T1110"], actor, target.to_string(), recs);
+        add(
+            0,
+            "ssh-brute-force",
+            "600 short SSH sessions from one internet address to a web server",
+            &["T1110"],
+            actor,
+            target.to_string(),
+            recs,
+        );
     }
 
     // UnauthorizedAccess:EC2/RDPBruteForce.
@@ -189,11 +262,34 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         let d = len(2700);
         let mut recs = Vec::new();
         for i in 0..400 {
-            let reply = Some((rng.random_range(8..14), rng.random_range(2000..4500), FLAGS_SERVER));
+            let reply = Some((
+                rng.random_range(8..14),
+                rng.random_range(2000..4500),
+                FLAGS_SERVER,
+            ));
             let fwd = (rng.random_range(8..15), rng.random_range(1500..4000));
-            conn(&mut recs, host, (actor, ephemeral(rng)), (target, 3389), t0 + i * d / 400, fwd, reply, false, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, 3389),
+                t0 + i * d / 400,
+                fwd,
+                reply,
+                false,
+                8,
+                rng,
+            );
         }
-        add(1, "rdp-brute-force", "400 short RDP sessions from one internet address to a Windows host", &["T1110"], actor, target.to_string(), recs);
+        add(
+            1,
+            "rdp-brute-force",
+            "400 short RDP sessions from one internet address to a Windows host",
+            &["T1110"],
+            actor,
+            target.to_string(),
+            recs,
+        );
     }
 
     // Exfiltration: a database server uploads gigabytes to one external address.
@@ -206,9 +302,28 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         let mut recs = Vec::new();
         for i in 0..25 {
             let bytes = rng.random_range(80_000_000..200_000_000u64);
-            conn(&mut recs, host, (actor, ephemeral(rng)), (target, 443), t0 + i * d / 25, (bytes / 1400, bytes), Some((bytes / 2800, bytes / 50, FLAGS_SERVER)), true, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, 443),
+                t0 + i * d / 25,
+                (bytes / 1400, bytes),
+                Some((bytes / 2800, bytes / 50, FLAGS_SERVER)),
+                true,
+                8,
+                rng,
+            );
         }
-        add(2, "data-exfiltration", "A database server sends several GB to one external address over HTTPS", &["T1048", "T1041"], actor, target.to_string(), recs);
+        add(
+            2,
+            "data-exfiltration",
+            "A database server sends several GB to one external address over HTTPS",
+            &["T1048", "T1041"],
+            actor,
+            target.to_string(),
+            recs,
+        );
     }
 
     // Beaconing: a small HTTPS check-in every five minutes, with seconds of jitter, all along.
@@ -219,10 +334,29 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         let mut recs = Vec::new();
         let mut t = start + 17;
         while t < end - 60 {
-            conn(&mut recs, host, (actor, ephemeral(rng)), (target, 443), t, (4, rng.random_range(600..700)), Some((3, rng.random_range(300..400), FLAGS_SERVER)), true, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, 443),
+                t,
+                (4, rng.random_range(600..700)),
+                Some((3, rng.random_range(300..400), FLAGS_SERVER)),
+                true,
+                8,
+                rng,
+            );
             t += 300 + rng.random_range(-3..=3);
         }
-        add(0, "beaconing", "An app server checks in with one external address every 300 s (+-3 s)", &["T1071", "T1573"], actor, target.to_string(), recs);
+        add(
+            0,
+            "beaconing",
+            "An app server checks in with one external address every 300 s (+-3 s)",
+            &["T1071", "T1573"],
+            actor,
+            target.to_string(),
+            recs,
+        );
     }
 
     // CryptoCurrency:EC2/BitcoinTool.B: a long-lived stratum connection, one record a minute.
@@ -236,10 +370,33 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
         let mut recs = Vec::new();
         let mut t = t0;
         while t < t0 + d {
-            conn(&mut recs, host, (actor, sport), (target, 3333), t, (rng.random_range(40..60), rng.random_range(4000..8000)), Some((rng.random_range(40..60), rng.random_range(4000..8000), FLAGS_SERVER)), true, 8, rng);
+            conn(
+                &mut recs,
+                host,
+                (actor, sport),
+                (target, 3333),
+                t,
+                (rng.random_range(40..60), rng.random_range(4000..8000)),
+                Some((
+                    rng.random_range(40..60),
+                    rng.random_range(4000..8000),
+                    FLAGS_SERVER,
+                )),
+                true,
+                8,
+                rng,
+            );
             t += 60;
         }
-        add(1, "crypto-mining", "An app server holds a stratum connection to a mining pool on port 3333", &["T1496"], actor, target.to_string(), recs);
+        add(
+            1,
+            "crypto-mining",
+            "An app server holds a stratum connection to a mining pool on port 3333",
+            &["T1496"],
+            actor,
+            target.to_string(),
+            recs,
+        );
     }
 
     // Lateral movement: one app server fans out to 60 internal hosts on admin ports.
@@ -254,11 +411,33 @@ pub fn attacks(logs: &[FlowLog], rng: &mut SmallRng, start: i64, end: i64) -> (V
             let target = Addr::v4(10, 2, 2 + i / 30, 10 + i % 30 * 3);
             for (k, &port) in ports.iter().enumerate() {
                 let t = t0 + (i64::from(i) * 5 + k as i64) * d / 300;
-                let reply = rng.random_bool(0.3).then_some((2, 120, FLAGS_SERVER)).or(Some((1, 40, FLAGS_RST)));
-                conn(&mut recs, host, (actor, ephemeral(rng)), (target, port), t, (2, 120), reply, true, 1, rng);
+                let reply = rng
+                    .random_bool(0.3)
+                    .then_some((2, 120, FLAGS_SERVER))
+                    .or(Some((1, 40, FLAGS_RST)));
+                conn(
+                    &mut recs,
+                    host,
+                    (actor, ephemeral(rng)),
+                    (target, port),
+                    t,
+                    (2, 120),
+                    reply,
+                    true,
+                    1,
+                    rng,
+                );
             }
         }
-        add(2, "lateral-movement", "An app server connects to 60 internal hosts on SMB, RDP, WinRM, SSH and RPC", &["T1021"], actor, "60 internal hosts".into(), recs);
+        add(
+            2,
+            "lateral-movement",
+            "An app server connects to 60 internal hosts on SMB, RDP, WinRM, SSH and RPC",
+            &["T1021"],
+            actor,
+            "60 internal hosts".into(),
+            recs,
+        );
     }
 
     (scenarios, all)
@@ -281,11 +460,24 @@ impl Peers {
     }
 }
 
-/// Ordinary traffic of one flow log in one five-minute window.
-pub fn background(log: &FlowLog, peers: &Peers, rng: &mut SmallRng, window: i64, connections: u64, out: &mut Vec<Rec>) {
+/// Ordinary traffic of one flow log in the five-minute window starting at `window`: flows
+/// that start in its first four minutes and end within it.
+pub fn background(
+    log: &FlowLog,
+    peers: &Peers,
+    rng: &mut SmallRng,
+    window: i64,
+    connections: u64,
+    out: &mut Vec<Rec>,
+) {
     let hosts = &log.hosts;
     let of_role = |role: Role| -> Vec<usize> {
-        hosts.iter().enumerate().filter(|(_, h)| h.role == role).map(|(i, _)| i).collect()
+        hosts
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.role == role)
+            .map(|(i, _)| i)
+            .collect()
     };
     let web = of_role(Role::Web);
     let app = of_role(Role::App);
@@ -297,7 +489,7 @@ pub fn background(log: &FlowLog, peers: &Peers, rng: &mut SmallRng, window: i64,
     let pick_addr = |rng: &mut SmallRng, v: &[Addr]| v[rng.random_range(0..v.len())];
 
     for _ in 0..connections {
-        let start = window - 60 + rng.random_range(0..300);
+        let start = window + rng.random_range(0..240);
         let roll = rng.random_range(0..100);
         match roll {
             // Internet clients to the web servers, some over IPv6.
@@ -306,33 +498,95 @@ pub fn background(log: &FlowLog, peers: &Peers, rng: &mut SmallRng, window: i64,
                 let v6 = rng.random_bool(0.1);
                 let (client, server) = match (v6, hosts[h].ip6) {
                     (true, Some(ip6)) => {
-                        let c = Addr::V6(std::net::Ipv6Addr::new(0x2a02, 0xcf40, rng.random(), rng.random(), 0, 0, 0, rng.random_range(1..0xffff)));
+                        let c = Addr::V6(std::net::Ipv6Addr::new(
+                            0x2a02,
+                            0xcf40,
+                            rng.random(),
+                            rng.random(),
+                            0,
+                            0,
+                            0,
+                            rng.random_range(1..0xffff),
+                        ));
                         (c, ip6)
                     }
                     _ => (pick_addr(rng, &peers.clients), hosts[h].ip),
                 };
                 let port = if rng.random_bool(0.9) { 443 } else { 80 };
                 let fwd = (rng.random_range(5..40), rng.random_range(500..20_000));
-                let reply = Some((rng.random_range(5..60), rng.random_range(2_000..500_000), FLAGS_SERVER));
-                conn(out, h, (client, ephemeral(rng)), (server, port), start, fwd, reply, false, 8, rng);
+                let reply = Some((
+                    rng.random_range(5..60),
+                    rng.random_range(2_000..500_000),
+                    FLAGS_SERVER,
+                ));
+                conn(
+                    out,
+                    h,
+                    (client, ephemeral(rng)),
+                    (server, port),
+                    start,
+                    fwd,
+                    reply,
+                    false,
+                    8,
+                    rng,
+                );
             }
             // App tier to the databases.
             35..55 => {
                 let h = pick(rng, &app);
                 let d = pick(rng, &db);
                 let fwd = (rng.random_range(4..30), rng.random_range(400..12_000));
-                let reply = Some((rng.random_range(4..60), rng.random_range(1_000..200_000), FLAGS_SERVER));
-                conn(out, h, (hosts[h].ip, ephemeral(rng)), (hosts[d].ip, 5432), start, fwd, reply, true, 1, rng);
+                let reply = Some((
+                    rng.random_range(4..60),
+                    rng.random_range(1_000..200_000),
+                    FLAGS_SERVER,
+                ));
+                conn(
+                    out,
+                    h,
+                    (hosts[h].ip, ephemeral(rng)),
+                    (hosts[d].ip, 5432),
+                    start,
+                    fwd,
+                    reply,
+                    true,
+                    1,
+                    rng,
+                );
             }
             // Egress to SaaS APIs and AWS services.
             55..70 => {
-                let h = if rng.random_bool(0.8) { pick(rng, &app) } else { pick(rng, &web) };
+                let h = if rng.random_bool(0.8) {
+                    pick(rng, &app)
+                } else {
+                    pick(rng, &web)
+                };
                 let s3 = rng.random_bool(0.25);
-                let dst = if s3 { Addr::v4(52, 216, rng.random(), rng.random_range(1..255)) } else { pick_addr(rng, &peers.saas) };
+                let dst = if s3 {
+                    Addr::v4(52, 216, rng.random(), rng.random_range(1..255))
+                } else {
+                    pick_addr(rng, &peers.saas)
+                };
                 let fwd = (rng.random_range(5..40), rng.random_range(800..60_000));
-                let reply = Some((rng.random_range(5..80), rng.random_range(1_000..900_000), FLAGS_SERVER));
+                let reply = Some((
+                    rng.random_range(5..80),
+                    rng.random_range(1_000..900_000),
+                    FLAGS_SERVER,
+                ));
                 let first = out.len();
-                conn(out, h, (hosts[h].ip, ephemeral(rng)), (dst, 443), start, fwd, reply, true, 8, rng);
+                conn(
+                    out,
+                    h,
+                    (hosts[h].ip, ephemeral(rng)),
+                    (dst, 443),
+                    start,
+                    fwd,
+                    reply,
+                    true,
+                    8,
+                    rng,
+                );
                 if s3 {
                     out[first].dst_service = Some("S3");
                     if let Some(r) = out.get_mut(first + 1) {
@@ -345,32 +599,85 @@ pub fn background(log: &FlowLog, peers: &Peers, rng: &mut SmallRng, window: i64,
                 let h = pick(rng, &app);
                 let dst = pick_addr(rng, &peers.ntp);
                 let end = start + rng.random_range(1..60);
-                for (src, dst, sport, dport, ingress) in [(hosts[h].ip, dst, 123u16, 123u16, false), (dst, hosts[h].ip, 123, 123, true)] {
+                for (src, dst, sport, dport, ingress) in [
+                    (hosts[h].ip, dst, 123u16, 123u16, false),
+                    (dst, hosts[h].ip, 123, 123, true),
+                ] {
                     out.push(Rec {
-                        host: h, src, dst, srcport: sport, dstport: dport, protocol: UDP, packets: 1, bytes: 76,
-                        start, end, accept: true, status: Status::Ok, tcp_flags: 0, ingress,
-                        traffic_path: (!ingress).then_some(8), src_service: None, dst_service: None,
+                        host: h,
+                        src,
+                        dst,
+                        srcport: sport,
+                        dstport: dport,
+                        protocol: UDP,
+                        packets: 1,
+                        bytes: 76,
+                        start,
+                        end,
+                        accept: true,
+                        status: Status::Ok,
+                        tcp_flags: 0,
+                        ingress,
+                        traffic_path: (!ingress).then_some(8),
+                        src_service: None,
+                        dst_service: None,
                     });
                 }
             }
             // Administration: the bastion and the configuration host SSH to everything.
             78..88 => {
-                let h = if rng.random_bool(0.5) { pick(rng, &bastion) } else { pick(rng, &config) };
+                let h = if rng.random_bool(0.5) {
+                    pick(rng, &bastion)
+                } else {
+                    pick(rng, &config)
+                };
                 let d = rng.random_range(0..hosts.len());
                 let fwd = (rng.random_range(20..400), rng.random_range(4_000..80_000));
-                let reply = Some((rng.random_range(20..400), rng.random_range(4_000..200_000), FLAGS_SERVER));
-                conn(out, h, (hosts[h].ip, ephemeral(rng)), (hosts[d].ip, 22), start, fwd, reply, true, 1, rng);
+                let reply = Some((
+                    rng.random_range(20..400),
+                    rng.random_range(4_000..200_000),
+                    FLAGS_SERVER,
+                ));
+                conn(
+                    out,
+                    h,
+                    (hosts[h].ip, ephemeral(rng)),
+                    (hosts[d].ip, 22),
+                    start,
+                    fwd,
+                    reply,
+                    true,
+                    1,
+                    rng,
+                );
             }
             // Internet background noise: one probe each, refused by the security group.
             88..95 => {
                 let h = rng.random_range(0..hosts.len());
                 let ports = [22u16, 23, 445, 3389, 8080, 5900, 1433];
-                let port = if rng.random_bool(0.7) { ports[rng.random_range(0..ports.len())] } else { rng.random_range(1..65535) };
+                let port = if rng.random_bool(0.7) {
+                    ports[rng.random_range(0..ports.len())]
+                } else {
+                    rng.random_range(1..65535)
+                };
                 out.push(Rec {
-                    host: h, src: public_v4(rng), dst: hosts[h].ip, srcport: ephemeral(rng), dstport: port, protocol: TCP,
-                    packets: 1, bytes: rng.random_range(40..60), start, end: start + rng.random_range(1..60),
-                    accept: false, status: Status::Ok, tcp_flags: FLAGS_SYN, ingress: true, traffic_path: None,
-                    src_service: None, dst_service: None,
+                    host: h,
+                    src: public_v4(rng),
+                    dst: hosts[h].ip,
+                    srcport: ephemeral(rng),
+                    dstport: port,
+                    protocol: TCP,
+                    packets: 1,
+                    bytes: rng.random_range(40..60),
+                    start,
+                    end: start + rng.random_range(1..60),
+                    accept: false,
+                    status: Status::Ok,
+                    tcp_flags: FLAGS_SYN,
+                    ingress: true,
+                    traffic_path: None,
+                    src_service: None,
+                    dst_service: None,
                 });
             }
             // App to app.
@@ -378,23 +685,63 @@ pub fn background(log: &FlowLog, peers: &Peers, rng: &mut SmallRng, window: i64,
                 let h = pick(rng, &app);
                 let d = pick(rng, &app);
                 let fwd = (rng.random_range(4..30), rng.random_range(400..10_000));
-                let reply = Some((rng.random_range(4..30), rng.random_range(400..50_000), FLAGS_SERVER));
-                conn(out, h, (hosts[h].ip, ephemeral(rng)), (hosts[d].ip, 8080), start, fwd, reply, true, 1, rng);
+                let reply = Some((
+                    rng.random_range(4..30),
+                    rng.random_range(400..50_000),
+                    FLAGS_SERVER,
+                ));
+                conn(
+                    out,
+                    h,
+                    (hosts[h].ip, ephemeral(rng)),
+                    (hosts[d].ip, 8080),
+                    start,
+                    fwd,
+                    reply,
+                    true,
+                    1,
+                    rng,
+                );
             }
             // The Windows host fetches updates.
             _ => {
                 let h = pick(rng, &windows);
                 let fwd = (rng.random_range(10..40), rng.random_range(2_000..20_000));
-                let reply = Some((rng.random_range(100..2000), rng.random_range(100_000..3_000_000), FLAGS_SERVER));
-                conn(out, h, (hosts[h].ip, ephemeral(rng)), (pick_addr(rng, &peers.saas), 443), start, fwd, reply, true, 8, rng);
+                let reply = Some((
+                    rng.random_range(100..2000),
+                    rng.random_range(100_000..3_000_000),
+                    FLAGS_SERVER,
+                ));
+                conn(
+                    out,
+                    h,
+                    (hosts[h].ip, ephemeral(rng)),
+                    (pick_addr(rng, &peers.saas), 443),
+                    start,
+                    fwd,
+                    reply,
+                    true,
+                    8,
+                    rng,
+                );
             }
         }
     }
     // Now and then an interface has nothing to report, or the capture was skipped.
     if rng.random_bool(0.05) {
-        out.push(Rec::no_data(rng.random_range(0..hosts.len()), window - 60, window, Status::NoData));
+        out.push(Rec::no_data(
+            rng.random_range(0..hosts.len()),
+            window,
+            window + 60,
+            Status::NoData,
+        ));
     }
     if rng.random_bool(0.01) {
-        out.push(Rec::no_data(rng.random_range(0..hosts.len()), window - 60, window, Status::SkipData));
+        out.push(Rec::no_data(
+            rng.random_range(0..hosts.len()),
+            window + 60,
+            window + 120,
+            Status::SkipData,
+        ));
     }
 }

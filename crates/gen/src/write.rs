@@ -18,7 +18,10 @@ use crate::{FlowLogInfo, GenError, GenOptions, GroundTruth};
 const WINDOW: i64 = 300;
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenError + '_ {
-    move |source| GenError::Io { path: path.to_path_buf(), source }
+    move |source| GenError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenError> {
@@ -59,8 +62,10 @@ pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenErro
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(l, w)) = jobs.get(i) else { break };
                     let log = &logs[l];
-                    let window = first + (w as i64 + 1) * WINDOW;
-                    let seed = options.seed ^ ((l as u64) << 48) ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let window = first + w as i64 * WINDOW;
+                    let seed = options.seed
+                        ^ ((l as u64) << 48)
+                        ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                     let mut rng = SmallRng::seed_from_u64(seed);
                     recs.clear();
                     background(log, &peers, &mut rng, window, per_file, &mut recs);
@@ -119,21 +124,31 @@ pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenErro
     Ok(truth)
 }
 
-/// Where AWS would deliver the file of `window` (the end of the five-minute window).
+/// Where AWS would deliver the file of the five-minute window starting at `window`: the
+/// folder of its start, the name of its end.
 fn file_path(log: &FlowLog, window: i64, hash: u32) -> PathBuf {
-    let t = DateTime::from_timestamp(window - WINDOW, 0).expect("valid time");
+    let t = DateTime::from_timestamp(window, 0).expect("valid time");
     let dir = if log.hive_hourly {
         format!(
             "AWSLogs/aws-account-id={}/aws-service=vpcflowlogs/aws-region={}/year={:04}/month={:02}/day={:02}/hour={:02}",
-            log.account, log.region, t.year(), t.month(), t.day(), t.hour()
+            log.account,
+            log.region,
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour()
         )
     } else {
         format!(
             "AWSLogs/{}/vpcflowlogs/{}/{:04}/{:02}/{:02}",
-            log.account, log.region, t.year(), t.month(), t.day()
+            log.account,
+            log.region,
+            t.year(),
+            t.month(),
+            t.day()
         )
     };
-    let w = DateTime::from_timestamp(window, 0).expect("valid time");
+    let w = DateTime::from_timestamp(window + WINDOW, 0).expect("valid time");
     PathBuf::from(format!(
         "{dir}/{}_vpcflowlogs_{}_{}_{}_{hash:08x}.log.gz",
         log.account,
@@ -182,15 +197,23 @@ mod tests {
 
     #[test]
     fn seeded_tree_is_reproducible_and_matches_its_ground_truth() {
-        let opts = GenOptions { records: 3000, hours: 1, ..GenOptions::default() };
+        let opts = GenOptions {
+            records: 3000,
+            hours: 1,
+            ..GenOptions::default()
+        };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let ta = generate(a.path(), &opts).unwrap();
         generate(b.path(), &opts).unwrap();
         let (fa, fb) = (read_tree(a.path()), read_tree(b.path()));
         assert_eq!(fa.len(), 36, "3 flow logs x 12 windows");
         assert_eq!(
-            fa.iter().map(|(p, s)| (p.strip_prefix(a.path()).unwrap(), s)).collect::<Vec<_>>(),
-            fb.iter().map(|(p, s)| (p.strip_prefix(b.path()).unwrap(), s)).collect::<Vec<_>>()
+            fa.iter()
+                .map(|(p, s)| (p.strip_prefix(a.path()).unwrap(), s))
+                .collect::<Vec<_>>(),
+            fb.iter()
+                .map(|(p, s)| (p.strip_prefix(b.path()).unwrap(), s))
+                .collect::<Vec<_>>()
         );
         let lines: u64 = fa.iter().map(|(_, s)| s.lines().count() as u64 - 1).sum();
         assert_eq!(lines, ta.records);
@@ -198,17 +221,33 @@ mod tests {
         let names: Vec<&str> = ta.scenarios.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
             names,
-            ["port-scan", "port-sweep", "ssh-brute-force", "rdp-brute-force", "data-exfiltration", "beaconing", "crypto-mining", "lateral-movement"]
+            [
+                "port-scan",
+                "port-sweep",
+                "ssh-brute-force",
+                "rdp-brute-force",
+                "data-exfiltration",
+                "beaconing",
+                "crypto-mining",
+                "lateral-movement"
+            ]
         );
         // Every file starts with its flow log's header, and every record has its field count.
         for (path, text) in &fa {
             let mut it = text.lines();
             let header = it.next().unwrap();
             let n = header.split(' ').count();
-            assert!(ta.flow_logs.iter().any(|l| l.format == header), "{}", path.display());
+            assert!(
+                ta.flow_logs.iter().any(|l| l.format == header),
+                "{}",
+                path.display()
+            );
             assert!(it.all(|l| l.split(' ').count() == n));
         }
-        let hive = fa.iter().filter(|(p, _)| p.to_str().unwrap().contains("aws-account-id=444455556666")).count();
+        let hive = fa
+            .iter()
+            .filter(|(p, _)| p.to_str().unwrap().contains("aws-account-id=444455556666"))
+            .count();
         assert_eq!(hive, 12);
         assert!(fa.iter().any(|(_, s)| s.contains(" NODATA")));
         assert!(fa.iter().any(|(_, s)| s.contains("2600:1f18:")));
@@ -217,9 +256,18 @@ mod tests {
     #[test]
     fn without_attacks_there_are_no_scenarios() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = GenOptions { records: 500, hours: 1, attacks: false, ..GenOptions::default() };
+        let opts = GenOptions {
+            records: 500,
+            hours: 1,
+            attacks: false,
+            ..GenOptions::default()
+        };
         let t = generate(dir.path(), &opts).unwrap();
         assert!(t.scenarios.is_empty());
-        assert!(!read_tree(dir.path()).iter().any(|(_, s)| s.contains("198.51.100.77")));
+        assert!(
+            !read_tree(dir.path())
+                .iter()
+                .any(|(_, s)| s.contains("198.51.100.77"))
+        );
     }
 }

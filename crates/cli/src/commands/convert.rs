@@ -1,0 +1,118 @@
+//! `flowlake convert`.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use flowlake_convert::{Codec, ConvertOptions, PartitionBy, Progress, WriteOptions, convert};
+use flowlog::Format;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::Outcome;
+use crate::args::{CompressionArg, ConvertArgs, Partition};
+use crate::output::print_summary;
+
+pub fn run(args: ConvertArgs) -> Result<Outcome> {
+    let format = args
+        .log_format
+        .as_deref()
+        .map(Format::parse)
+        .transpose()
+        .context("--log-format")?;
+    if args.row_group_rows == 0 {
+        anyhow::bail!("--row-group-rows must be at least 1");
+    }
+    let options = ConvertOptions {
+        format,
+        account: args.account,
+        region: args.region,
+        write: WriteOptions {
+            partition_by: match args.partition {
+                Partition::Day => PartitionBy::Day,
+                Partition::Hour => PartitionBy::Hour,
+            },
+            codec: match args.compression {
+                CompressionArg::Zstd => Codec::Zstd,
+                CompressionArg::Snappy => Codec::Snappy,
+                CompressionArg::Gzip => Codec::Gzip,
+                CompressionArg::None => Codec::None,
+            },
+            target_file_size: args.target_file_size.0.max(1),
+            row_group_rows: args.row_group_rows,
+            memory_budget: usize::try_from(args.memory_limit.0).unwrap_or(usize::MAX),
+            ..WriteOptions::default()
+        },
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1),
+        commit_every: args.commit_every.0,
+        rejects: args.rejects,
+        ..ConvertOptions::new(args.inputs, args.out)
+    };
+
+    let progress = Arc::new(Progress::default());
+    let show_bar = !args.quiet && !args.json && std::io::stderr().is_terminal();
+    let done = Arc::new(AtomicBool::new(false));
+    let ticker = show_bar.then(|| {
+        let progress = Arc::clone(&progress);
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || draw_progress(&progress, &done))
+    });
+    let result = convert(&options, &progress);
+    done.store(true, Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
+    let summary =
+        result.with_context(|| format!("converting into {}", options.output.display()))?;
+
+    if args.json {
+        let json = serde_json::to_string_pretty(&summary)?;
+        println!("{json}");
+    } else if !args.quiet {
+        print_summary(&summary);
+    } else {
+        // Quiet still says what went wrong.
+        for f in &summary.failures {
+            eprintln!("error: {}: {}", f.location, f.error);
+        }
+        if summary.records_rejected > 0 {
+            eprintln!("warning: {} lines rejected", summary.records_rejected);
+        }
+    }
+    Ok(if summary.is_partial() {
+        Outcome::Partial
+    } else {
+        Outcome::Success
+    })
+}
+
+fn draw_progress(progress: &Progress, done: &AtomicBool) {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    while !done.load(Ordering::Relaxed) {
+        let total = Progress::get(&progress.bytes_total);
+        if total > 0 {
+            bar.set_length(total);
+        }
+        bar.set_position(Progress::get(&progress.bytes_read));
+        bar.set_message(format!(
+            "files {}/{}  records {}  rejected {}",
+            Progress::get(&progress.files_done),
+            Progress::get(&progress.files_total),
+            Progress::get(&progress.records),
+            Progress::get(&progress.rejected),
+        ));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+}

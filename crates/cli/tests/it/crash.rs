@@ -1,0 +1,131 @@
+//! Exactly once: a run stopped at any point of the commit protocol, or killed at a random
+//! moment, and run again, ends with every input row in the lake once.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::util::*;
+
+const POINTS: &[&str] = &[
+    "before-pending",
+    "after-pending",
+    "mid-publish",
+    "after-publish",
+];
+
+#[test]
+fn a_crash_at_every_point_of_the_commit_protocol_is_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let truth = generate(&logs, 6_000, 2);
+    for point in POINTS {
+        let lake = dir.path().join(format!("lake-{point}"));
+        // Small commits, so the crash comes after some commits are complete.
+        let o = flowlake()
+            .args([
+                "convert",
+                s(&logs),
+                "--out",
+                s(&lake),
+                "--commit-every",
+                "64KiB",
+                "-j",
+                "2",
+            ])
+            .env("FLOWLAKE_FAULT", point)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{point}: the fault must stop the run");
+        assert!(
+            stderr(&o).contains(&format!("FLOWLAKE_FAULT={point}")),
+            "{}",
+            stderr(&o)
+        );
+        // Whatever is visible is whole, readable Parquet, and never more than the input.
+        let (rows, _) = totals(&lake);
+        assert!(rows < truth.records, "{point}: {rows}");
+
+        let (code, summary, err) =
+            convert_json(&[s(&logs), "--out", s(&lake), "--commit-every", "64KiB"]);
+        assert_eq!(code, 0, "{point}: {err}");
+        assert_eq!(totals(&lake), (truth.records, truth.bytes), "{point}");
+        let recovered = summary["recovered_commits"].as_u64().unwrap();
+        let discarded = summary["discarded_staging"].as_u64().unwrap();
+        match *point {
+            "before-pending" => assert_eq!((recovered, discarded), (0, 1), "{point}"),
+            _ => assert_eq!((recovered, discarded), (1, 0), "{point}"),
+        }
+        assert_eq!(
+            std::fs::read_dir(lake.join("_flowlake/staging"))
+                .unwrap()
+                .count(),
+            0
+        );
+        // And a third run changes nothing.
+        let (code, summary, _) = convert_json(&[s(&logs), "--out", s(&lake)]);
+        assert_eq!((code, summary["files_written"].as_u64()), (0, Some(0)));
+    }
+}
+
+#[test]
+fn kill_9_at_any_moment_then_rerun_gives_every_row_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let truth = generate(&logs, 60_000, 6);
+    for (i, delay_ms) in [30u64, 120, 300, 700].into_iter().enumerate() {
+        let lake = dir.path().join(format!("lake-{i}"));
+        let mut child = flowlake()
+            .args([
+                "convert",
+                s(&logs),
+                "--out",
+                s(&lake),
+                "--commit-every",
+                "256KiB",
+                "--json",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The delay only picks the moment of the kill; the assertions hold for any moment.
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let (rows, _) = totals(&lake);
+        assert!(rows <= truth.records);
+
+        let (code, _, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            totals(&lake),
+            (truth.records, truth.bytes),
+            "killed after {delay_ms} ms"
+        );
+    }
+}
+
+#[test]
+fn a_second_writer_on_the_same_lake_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    std::fs::create_dir_all(lake.join("_flowlake")).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lake.join("_flowlake/lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let input = dir.path().join("a.log");
+    std::fs::write(&input, "srcaddr\n10.0.0.1\n").unwrap();
+    let o = run(&["convert", s(&input), "--out", s(&lake)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("another flowlake process is converting into"),
+        "{}",
+        stderr(&o)
+    );
+}

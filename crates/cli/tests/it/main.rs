@@ -1,0 +1,5 @@
+//! End-to-end tests of the `flowlake` binary: one test binary, modules per command.
+
+mod convert;
+mod crash;
+mod util;

@@ -1,0 +1,151 @@
+//! Helpers: run the binary, generate inputs, read a lake back with the parquet crate.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, RecordBatch};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+pub fn flowlake() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowlake"));
+    cmd.env_remove("FLOWLAKE_FAULT");
+    cmd
+}
+
+pub fn run(args: &[&str]) -> Output {
+    flowlake()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("flowlake runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Run `convert` with `--json` and return the exit code and the summary.
+pub fn convert_json(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["convert", "--json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    let err = stderr(&o);
+    let summary = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("no JSON summary ({e}); stderr: {err}"));
+    (o.status.code().expect("exited"), summary, err)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Truth {
+    pub records: u64,
+    pub bytes: u64,
+    pub files: u64,
+}
+
+/// `flowlake gen` into `dir`; returns its ground truth.
+pub fn generate(dir: &Path, records: u64, hours: u32) -> Truth {
+    let o = run(&[
+        "gen",
+        "--out",
+        dir.to_str().unwrap(),
+        "--records",
+        &records.to_string(),
+        "--hours",
+        &hours.to_string(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&std::fs::read(dir.join("_ground-truth.json")).unwrap()).unwrap()
+}
+
+/// Visible Parquet files of a lake (what Athena or DuckDB would read), sorted.
+pub fn visible_files(lake: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![lake.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with(['_', '.']) {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn read_file(path: &Path) -> Vec<RecordBatch> {
+    let f = File::open(path).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap_or_else(|e| panic!("{} is not readable Parquet: {e}", path.display()))
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Rows and the sum of `bytes` over every visible file.
+pub fn totals(lake: &Path) -> (u64, u64) {
+    let mut rows = 0;
+    let mut bytes = 0u64;
+    for f in visible_files(lake) {
+        for b in read_file(&f) {
+            rows += b.num_rows() as u64;
+            let col = b
+                .column_by_name("bytes")
+                .unwrap()
+                .as_primitive::<Int64Type>();
+            bytes += col.iter().flatten().map(|v| v as u64).sum::<u64>();
+        }
+    }
+    (rows, bytes)
+}
+
+pub fn column_strings(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
+    batches
+        .iter()
+        .flat_map(|b| {
+            let a = b.column_by_name(name).unwrap().as_string::<i32>().clone();
+            (0..a.len()).map(move |i| a.is_valid(i).then(|| a.value(i).to_string()))
+        })
+        .collect()
+}
+
+pub fn column_i64(batches: &[RecordBatch], name: &str) -> Vec<Option<i64>> {
+    batches
+        .iter()
+        .flat_map(|b| {
+            let a = b
+                .column_by_name(name)
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .clone();
+            (0..a.len()).map(move |i| a.is_valid(i).then(|| a.value(i)))
+        })
+        .collect()
+}
+
+/// Gzip `text` into `path`.
+pub fn write_gz(path: &Path, text: &str) {
+    use std::io::Write;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut enc =
+        flate2::write::GzEncoder::new(File::create(path).unwrap(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
