@@ -160,4 +160,8 @@ pub struct GenArgs {
     /// Background traffic only.
     #[arg(long)]
     pub no_attacks: bool,
+
+    /// Write every flow log in the default v2 format instead of a mix of v2, v3 and v5.
+    #[arg(long)]
+    pub v2_only: bool,
 }

@@ -40,6 +40,9 @@ pub struct GenOptions {
     pub hours: u32,
     /// Inject the attack scenarios.
     pub attacks: bool,
+    /// Write every flow log in the default v2 format (for comparisons with tools that read
+    /// one fixed format), instead of a mix of v2, v3 and v5.
+    pub v2_only: bool,
 }
 
 impl Default for GenOptions {
@@ -50,6 +53,7 @@ impl Default for GenOptions {
             start: 1_772_323_200, // 2026-03-01T00:00:00Z
             hours: 24,
             attacks: true,
+            v2_only: false,
         }
     }
 }

@@ -97,7 +97,7 @@ const V3: &str = "version vpc-id subnet-id instance-id interface-id account-id t
 const V5: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path";
 
 /// The three flow logs of the estate.
-pub fn flow_logs(rng: &mut SmallRng) -> Vec<FlowLog> {
+pub fn flow_logs(rng: &mut SmallRng, v2_only: bool) -> Vec<FlowLog> {
     let specs = [
         (
             "111122223333",
@@ -112,6 +112,11 @@ pub fn flow_logs(rng: &mut SmallRng) -> Vec<FlowLog> {
     specs
         .into_iter()
         .map(|(account, region, net, header, hive_hourly)| {
+            let header = if v2_only {
+                flowlog::DEFAULT_FORMAT.join(" ")
+            } else {
+                header
+            };
             let fields: Vec<usize> = header
                 .split(' ')
                 .map(|n| field_by_name(n).expect("known field").id)

@@ -26,7 +26,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenError + '_ {
 
 pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenError> {
     let mut rng = SmallRng::seed_from_u64(options.seed);
-    let logs = flow_logs(&mut rng);
+    let logs = flow_logs(&mut rng, options.v2_only);
     let peers = Peers::new(&mut rng);
     let first = options.start - options.start.rem_euclid(WINDOW);
     let windows = i64::from(options.hours) * 3600 / WINDOW;
@@ -251,6 +251,24 @@ mod tests {
         assert_eq!(hive, 12);
         assert!(fa.iter().any(|(_, s)| s.contains(" NODATA")));
         assert!(fa.iter().any(|(_, s)| s.contains("2600:1f18:")));
+    }
+
+    #[test]
+    fn v2_only_writes_the_default_format_everywhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenOptions {
+            records: 500,
+            hours: 1,
+            v2_only: true,
+            ..GenOptions::default()
+        };
+        let t = generate(dir.path(), &opts).unwrap();
+        let v2 = flowlog::DEFAULT_FORMAT.join(" ");
+        assert!(t.flow_logs.iter().all(|l| l.format == v2));
+        for (_, text) in read_tree(dir.path()) {
+            assert_eq!(text.lines().next().unwrap(), v2);
+            assert!(text.lines().skip(1).all(|l| l.split(' ').count() == 14));
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub fn run(args: &GenArgs) -> Result<Outcome> {
         start,
         hours: args.hours,
         attacks: !args.no_attacks,
+        v2_only: args.v2_only,
     };
     let started = std::time::Instant::now();
     let truth = generate(&args.out, &options)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Conversion benchmark: flowlake against the two generic routes a user would take instead,
+# DuckDB (read_csv + COPY ... PARTITION_BY, zstd) and DataFusion (its CSV reader, columns
+# read as text and cast, + COPY ... PARTITIONED BY, zstd), at the same thread count, on a
+# generated tree of default-format (v2) flow logs. Prints a Markdown table: best of RUNS
+# wall times, peak RSS, output size.
+#
+# Usage: bench/convert.sh [RECORDS] [THREADS] [RUNS]      (defaults: 3000000 2 3)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+records="${1:-3000000}"
+threads="${2:-2}"
+runs="${3:-3}"
+work="${BENCH_DIR:-$root/target/bench-data}"
+cd "$root"
+
+cargo build --release --locked -p flowlake >&2
+(cd bench/datafusion-convert && CARGO_TARGET_DIR="$root/target/bench" cargo build --release >&2)
+python="$(scripts/python-env)"
+flowlake="$root/target/release/flowlake"
+dfconvert="$root/target/bench/release/datafusion-convert"
+
+logs="$work/logs-$records"
+if [ ! -f "$logs/_ground-truth.json" ]; then
+  rm -rf "$logs"
+  "$flowlake" gen --out "$logs" --records "$records" --v2-only --no-attacks
+fi
+text_bytes=$(find "$logs" -name '*.log.gz' -print0 | xargs -0 cat | gzip -dc | wc -c)
+gz_bytes=$(find "$logs" -name '*.log.gz' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+n=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['records'])" "$logs/_ground-truth.json")
+
+# Runs "$@" RUNS times into a fresh $out; prints "best_seconds max_rss_kb out_bytes".
+measure() {
+  local best="" rss=0
+  for _ in $(seq "$runs"); do
+    rm -rf "$out"
+    sync
+    local t
+    t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    local secs=${t% *} kb=${t#* }
+    if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
+    if [ "$kb" -gt "$rss" ]; then rss=$kb; fi
+  done
+  echo "$best $rss $(du -sb "$out" | cut -f1)"
+}
+
+out="$work/out"
+printf 'input: %s records, %.1f MB of text in %s gzip files (%.1f MB)\n\n' "$n" \
+  "$(echo "$text_bytes/1000000" | bc -l)" "$(find "$logs" -name '*.log.gz' | wc -l)" "$(echo "$gz_bytes/1000000" | bc -l)"
+t0=$(date +%s.%N); find "$logs" -name '*.log.gz' -print0 | xargs -0 cat | gzip -dc >/dev/null; t1=$(date +%s.%N)
+printf 'gzip -dc alone, one thread: %.2f s\n\n' "$(echo "$t1 - $t0" | bc -l)"
+
+echo "| tool | threads | seconds | records/s | text MB/s | peak RSS MiB | output MB |"
+echo "|---|---|---|---|---|---|---|"
+row() {
+  read -r secs kb bytes
+  printf '| %s | %s | %.2f | %.0f | %.0f | %.0f | %.1f |\n' "$1" "$threads" "$secs" \
+    "$(echo "$n/$secs" | bc -l)" "$(echo "$text_bytes/1000000/$secs" | bc -l)" \
+    "$(echo "$kb/1024" | bc -l)" "$(echo "$bytes/1000000" | bc -l)"
+}
+measure "$flowlake" convert "$logs" --out "$out" -j "$threads" --quiet | row "flowlake convert"
+measure "$python" bench/duckdb_convert.py "$logs" "$out" "$threads" | row "DuckDB $("$python" -c 'import duckdb; print(duckdb.__version__)') read_csv + COPY"
+measure "$dfconvert" "$logs" "$out" "$threads" | row "DataFusion 55 CSV + COPY"
+rm -rf "$out"
