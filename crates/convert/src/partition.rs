@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use arrow_array::{Array, RecordBatch, StringArray, UInt32Array};
-use arrow_select::take::take_record_batch;
+use arrow_select::take::take;
 use chrono::{DateTime, Datelike, Timelike};
 use flowlog::col;
 
@@ -205,7 +205,7 @@ impl Router {
             .zip(groups)
             .map(|(key, rows)| {
                 let indices = UInt32Array::from(rows);
-                let part = take_record_batch(batch, &indices).expect("indices are in bounds");
+                let part = take_rows(batch, &indices);
                 (key, part)
             })
             .collect()
@@ -251,6 +251,24 @@ impl AsRef<str> for Picked<'_> {
             Picked::Str(s) => s,
         }
     }
+}
+
+/// `take` for a canonical batch; all-NULL columns become shared NULL slices instead of
+/// fresh allocations.
+fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> RecordBatch {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(flowlog::FIELDS)
+        .map(|(c, def)| {
+            if c.null_count() == c.len() {
+                flowlog::null_array(def.ty, indices.len())
+            } else {
+                take(c.as_ref(), indices, None).expect("indices are in bounds")
+            }
+        })
+        .collect();
+    RecordBatch::try_new(batch.schema(), columns).expect("same schema")
 }
 
 fn value(a: &arrow_array::Int64Array, row: usize) -> Option<i64> {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, RecordBatch, new_null_array};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_select::interleave::interleave;
 use flowlog::col;
 use parquet::arrow::ArrowWriter;
@@ -194,7 +194,7 @@ impl PartitionSet {
 
     /// Add a batch of one partition's rows.
     pub fn push(&self, key: PartitionKey, batch: RecordBatch) -> Result<()> {
-        let bytes = batch.get_array_memory_size();
+        let bytes = memory_size(&batch);
         let part = self.partition(key);
         let full = {
             let mut buf = part.buffer.lock().expect("lock");
@@ -369,6 +369,17 @@ impl PartitionSet {
     }
 }
 
+/// Memory a buffered batch holds on its own: all-NULL columns are shared slices and cost
+/// nothing.
+fn memory_size(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .filter(|c| c.null_count() < c.len())
+        .map(Array::get_array_memory_size)
+        .sum()
+}
+
 fn take_buffer(buf: &mut Buffer) -> (Vec<RecordBatch>, usize) {
     let bytes = std::mem::replace(&mut buf.bytes, 0);
     buf.rows = 0;
@@ -409,7 +420,7 @@ fn sort_by_start(batches: &[RecordBatch]) -> RecordBatch {
         .map(|c| {
             let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(c).as_ref()).collect();
             if arrays.iter().all(|a| a.null_count() == a.len()) {
-                new_null_array(schema.field(c).data_type(), indices.len())
+                flowlog::null_array(flowlog::FIELDS[c].ty, indices.len())
             } else {
                 interleave(&arrays, &indices).expect("same types")
             }

@@ -4,14 +4,17 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use arrow_array::builder::{ArrayBuilder, Int32Builder, Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch, new_null_array};
+use arrow_array::{ArrayRef, RecordBatch};
 
 use crate::error::{MAX_RAW_LEN, Reject, RejectReason};
 use crate::format::Format;
-use crate::schema::{FIELD_COUNT, FIELDS, FieldDef, FieldType, col, schema};
+use crate::schema::{FIELD_COUNT, FIELDS, FieldDef, FieldType, col, null_array, schema};
 
 /// Rows per record batch unless configured otherwise.
 pub const DEFAULT_BATCH_SIZE: usize = 32 * 1024;
+
+/// Rows a column builder is sized for before it grows.
+const INITIAL_CAPACITY: usize = 1024;
 
 /// `start`/`end` values above this are taken to be milliseconds, as some third-party tools
 /// write them (spec section 1), and divided by 1000.
@@ -141,7 +144,13 @@ impl Decoder {
         let batch_size = batch_size.max(1);
         let format = format.unwrap_or_else(Format::default_v2);
         let mut decoder = Self {
-            columns: FIELDS.iter().map(|f| Column::new(f, batch_size)).collect(),
+            // Builders start small and grow: most inputs (AWS writes a file every five
+            // minutes) hold far fewer records than a batch, and a batch's buffers keep
+            // whatever capacity they were given for as long as the batch lives.
+            columns: FIELDS
+                .iter()
+                .map(|f| Column::new(f, batch_size.min(INITIAL_CAPACITY)))
+                .collect(),
             active: [false; FIELD_COUNT],
             rows: 0,
             batch_size,
@@ -359,7 +368,7 @@ impl Decoder {
                     column.pad_to(rows);
                     column.finish()
                 } else {
-                    new_null_array(&def.ty.data_type(), rows)
+                    null_array(def.ty, rows)
                 }
             })
             .collect();
@@ -630,6 +639,27 @@ mod tests {
             r[0].to_string(),
             "line 2: the input ends in the middle of this line"
         );
+    }
+
+    #[test]
+    fn small_inputs_make_small_batches_and_absent_columns_share_one_buffer() {
+        let line = "2 123 eni-1 1.1.1.1 2.2.2.2 1 2 6 3 4 5 6 ACCEPT OK\n";
+        let (batches, _) = decode_all(None, line.repeat(2).as_bytes());
+        let mut d = Decoder::new(None);
+        d.decode(line.repeat(2).as_bytes());
+        d.finish();
+        let b = d.next_batch().unwrap();
+        assert_eq!(b.num_rows(), batches[0].num_rows());
+        // A two-row batch must not carry buffers sized for a full 32 Ki-row batch.
+        let present: usize = b.columns()[..14]
+            .iter()
+            .map(Array::get_array_memory_size)
+            .sum();
+        assert!(present < 256 * 1024, "{present} bytes for two rows");
+        // The 40 absent columns are slices of shared NULL arrays, not 40 allocations.
+        let vpc = b.column(14).to_data();
+        let subnet = b.column(15).to_data();
+        assert_eq!(vpc.buffers()[0].as_ptr(), subnet.buffers()[0].as_ptr());
     }
 
     #[test]

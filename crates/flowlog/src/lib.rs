@@ -26,5 +26,6 @@ pub use decoder::{DEFAULT_BATCH_SIZE, DecodeStats, Decoder, MAX_SECONDS, Notice}
 pub use error::{FormatError, MAX_RAW_LEN, Reject, RejectReason};
 pub use format::Format;
 pub use schema::{
-    DEFAULT_FORMAT, FIELD_COUNT, FIELDS, FieldDef, FieldType, col, field_by_name, schema,
+    DEFAULT_FORMAT, FIELD_COUNT, FIELDS, FieldDef, FieldType, col, field_by_name, null_array,
+    schema,
 };

@@ -1,6 +1,8 @@
 //! The 54 fields of a VPC Flow Log record, their versions and their Parquet types.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use arrow_array::{Array, ArrayRef, new_null_array};
 
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
@@ -181,6 +183,26 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
             .collect::<Vec<_>>(),
     ))
 });
+
+/// An all-NULL array of `ty` and `len` rows, sliced from one shared allocation.
+///
+/// Most of the 54 columns are NULL in any one format. Allocating zeroed buffers for each
+/// of them in every batch costs more than decoding the rest; slices of one cached array
+/// cost nothing.
+pub fn null_array(ty: FieldType, len: usize) -> ArrayRef {
+    static CACHE: LazyLock<Mutex<[Option<ArrayRef>; 3]>> = LazyLock::new(Mutex::default);
+    let slot = match ty {
+        FieldType::Int32 => 0,
+        FieldType::Int64 => 1,
+        FieldType::Utf8 => 2,
+    };
+    let mut cache = CACHE.lock().expect("lock");
+    let cached = &mut cache[slot];
+    if cached.as_ref().is_none_or(|a| a.len() < len) {
+        *cached = Some(new_null_array(&ty.data_type(), len.next_power_of_two()));
+    }
+    cached.as_ref().expect("filled above").slice(0, len)
+}
 
 /// The canonical Arrow schema: all 54 columns, in spec order, all nullable.
 pub fn schema() -> SchemaRef {
