@@ -35,9 +35,12 @@ measure() {
   for _ in $(seq "$runs"); do
     rm -rf "$out"
     sync
-    local t
-    t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    local secs=${t% *} kb=${t#* }
+    /usr/bin/time -o "$work/time" -f "%e %M" "$@" >/dev/null 2>"$work/stderr" ||
+      { cat "$work/stderr" >&2; return 1; }
+    local t secs kb
+    t=$(tail -1 "$work/time")
+    secs=${t% *}
+    kb=${t#* }
     if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
     if [ "$kb" -gt "$rss" ]; then rss=$kb; fi
   done
@@ -60,5 +63,5 @@ row() {
 }
 measure "$flowlake" convert "$logs" --out "$out" -j "$threads" --quiet | row "flowlake convert"
 measure "$python" bench/duckdb_convert.py "$logs" "$out" "$threads" | row "DuckDB $("$python" -c 'import duckdb; print(duckdb.__version__)') read_csv + COPY"
-measure "$dfconvert" "$logs" "$out" "$threads" | row "DataFusion 55 CSV + COPY"
+measure "$dfconvert" "$logs" "$out" "$threads" | row "DataFusion 55.2 CSV + COPY"
 rm -rf "$out"

@@ -21,7 +21,10 @@ const INT64: [&str; 4] = ["packets", "bytes", "start", "end"];
 async fn main() -> datafusion::error::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (logs, out, threads) = (&args[1], &args[2], args[3].parse::<usize>().unwrap());
-    let config = SessionConfig::new().with_target_partitions(threads);
+    // Subfolders are skipped by default (as Hive does); AWS's layout nests files by date.
+    let config = SessionConfig::new()
+        .with_target_partitions(threads)
+        .set_bool("datafusion.execution.listing_table_ignore_subdirectory", false);
     let ctx = SessionContext::new_with_config(config);
     let schema = Schema::new(
         FIELDS.iter().map(|f| Field::new(*f, DataType::Utf8, true)).collect::<Vec<_>>(),
@@ -32,7 +35,9 @@ async fn main() -> datafusion::error::Result<()> {
         .file_extension(".log.gz")
         .file_compression_type(FileCompressionType::GZIP)
         .schema(&schema);
-    ctx.register_csv("raw", logs, options).await?;
+    // A trailing slash makes the path a folder to list recursively.
+    let logs = format!("{}/", logs.trim_end_matches('/'));
+    ctx.register_csv("raw", &logs, options).await?;
     let cols: Vec<String> = FIELDS
         .iter()
         .map(|f| {
@@ -48,10 +53,10 @@ async fn main() -> datafusion::error::Result<()> {
         .collect();
     let ts = "to_timestamp_seconds(CAST(NULLIF(\"start\", '-') AS BIGINT))";
     let sql = format!(
-        "COPY (SELECT {}, NULLIF(account_id, '-') AS \"aws-account-id\", \
+        "COPY (SELECT {}, NULLIF(account_id, '-') AS aws_account_id, \
            to_char({ts}, '%Y') AS year, to_char({ts}, '%m') AS month, to_char({ts}, '%d') AS day \
          FROM raw) TO '{out}' STORED AS PARQUET \
-         PARTITIONED BY (\"aws-account-id\", year, month, day) \
+         PARTITIONED BY (aws_account_id, year, month, day) \
          OPTIONS (compression 'zstd(3)')",
         cols.join(", ")
     );

@@ -15,11 +15,6 @@ use clap::Parser;
 
 use crate::args::{Cli, Command};
 
-/// The decoder and the Parquet writer allocate and free many short-lived buffers across
-/// threads; mimalloc does that markedly faster than glibc's allocator (docs/benchmarks.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// What a command reports back to `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
