@@ -49,10 +49,12 @@ pub fn print_summary(s: &Summary) {
         s.records_rejected
     );
     eprintln!(
-        "read {} in {:.2} s ({:.0} records/s); wrote {} Parquet file(s), {}, in {} commit(s) to {}",
+        "read {} ({} of text) in {:.2} s ({:.0} records/s, {}/s of text); wrote {} Parquet file(s), {}, in {} commit(s) to {}",
         size(s.bytes_read),
+        size(s.text_bytes),
         s.elapsed_seconds,
         s.records_per_second,
+        size((s.text_bytes as f64 / s.elapsed_seconds.max(1e-9)) as u64),
         s.files_written,
         size(s.bytes_written),
         s.commits,

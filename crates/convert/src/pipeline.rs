@@ -96,6 +96,8 @@ pub struct Summary {
     pub inputs_failed: u64,
     /// Bytes read from inputs, as stored.
     pub bytes_read: u64,
+    /// Bytes of flow-log text decoded (after decompression).
+    pub text_bytes: u64,
     pub records_read: u64,
     pub records_written: u64,
     pub records_rejected: u64,
@@ -228,6 +230,7 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     }
     summary.notices.extend(notices.finish());
     summary.bytes_read = Progress::get(&progress.bytes_read);
+    summary.text_bytes = Progress::get(&progress.text_bytes);
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     summary.records_per_second = summary.records_read as f64 / summary.elapsed_seconds.max(1e-9);
     Ok(summary)
@@ -441,6 +444,9 @@ impl Job<'_> {
             match reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
+                    self.progress
+                        .text_bytes
+                        .fetch_add(n as u64, Ordering::Relaxed);
                     decoder.decode(&buf[..n]);
                     self.drain(input, &mut decoder, &router, &mut notices)?;
                 }

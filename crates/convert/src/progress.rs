@@ -12,6 +12,8 @@ pub struct Progress {
     pub files_done: AtomicU64,
     /// Bytes read from inputs, as stored (compressed).
     pub bytes_read: AtomicU64,
+    /// Bytes of text decoded (after decompression).
+    pub text_bytes: AtomicU64,
     pub records: AtomicU64,
     pub rejected: AtomicU64,
     pub failed: AtomicU64,

@@ -91,7 +91,9 @@ impl WriteOptions {
         }
         builder
             .set_compression(self.codec.parquet())
-            .set_max_row_group_row_count(Some(self.row_group_rows))
+            // Row groups are cut by `write_row_group` (one sorted buffer each); a row limit
+            // here would split each into a full one and a sliver.
+            .set_max_row_group_row_count(None)
             .set_created_by(format!("flowlake version {}", env!("CARGO_PKG_VERSION")))
             .set_sorting_columns(Some(vec![SortingColumn {
                 column_idx: col::START as i32,
@@ -208,22 +210,27 @@ impl PartitionSet {
             self.write_row_group(&part, &batches, bytes)?;
         }
         while self.buffered.load(Ordering::Relaxed) > self.options.memory_budget {
-            if !self.flush_largest()? {
+            if !self.flush_stalest()? {
                 break;
             }
         }
         Ok(())
     }
 
-    /// Write out the partition buffer holding the most memory.
-    fn flush_largest(&self) -> Result<bool> {
-        let largest = {
+    /// Write out the buffer of the partition that went longest without new rows.
+    ///
+    /// Inputs come in date order, so a partition that stopped receiving rows (yesterday's)
+    /// will not fill its row group anyway; the ones still receiving rows keep filling
+    /// theirs to full size, which is what keeps row groups large and files compact.
+    fn flush_stalest(&self) -> Result<bool> {
+        let stalest = {
             let map = self.partitions.lock().expect("lock");
             map.values()
-                .max_by_key(|p| p.buffer.lock().expect("lock").bytes)
+                .filter(|p| p.buffer.lock().expect("lock").bytes > 0)
+                .min_by_key(|p| p.last_used.load(Ordering::Relaxed))
                 .cloned()
         };
-        let Some(part) = largest else {
+        let Some(part) = stalest else {
             return Ok(false);
         };
         let (batches, bytes) = take_buffer(&mut part.buffer.lock().expect("lock"));

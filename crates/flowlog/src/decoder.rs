@@ -366,7 +366,11 @@ impl Decoder {
             .map(|(def, column)| {
                 if self.active[def.id] {
                     column.pad_to(rows);
-                    column.finish()
+                    let mut array: ArrayRef = column.finish();
+                    // Builders grow by doubling; give back the slack (a realloc, usually in
+                    // place) so batches held for a row group cost what they contain.
+                    arrow_array::Array::shrink_to_fit(&mut array);
+                    array
                 } else {
                     null_array(def.ty, rows)
                 }

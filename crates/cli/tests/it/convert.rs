@@ -25,6 +25,9 @@ fn generated_tree_converts_with_every_row_and_the_aws_layout() {
     assert_eq!(summary["records_written"], truth.records);
     assert_eq!(summary["records_rejected"], 0);
     assert_eq!(totals(&lake), (truth.records, truth.bytes));
+    let (stored, text) = gz_sizes(&logs);
+    assert_eq!(summary["bytes_read"], stored);
+    assert_eq!(summary["text_bytes"], text);
 
     // Small inputs are combined: one file per partition here, not one per input.
     let files = visible_files(&lake);

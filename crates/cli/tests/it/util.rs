@@ -146,6 +146,25 @@ pub fn write_gz(path: &Path, text: &str) {
     enc.finish().unwrap();
 }
 
+/// Sizes of the `.log.gz` files under `dir`: (as stored, decompressed).
+pub fn gz_sizes(dir: &Path) -> (u64, u64) {
+    let (mut stored, mut text) = (0, 0);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_str().unwrap().ends_with(".log.gz") {
+                stored += p.metadata().unwrap().len();
+                let mut dec = flate2::read::MultiGzDecoder::new(File::open(&p).unwrap());
+                text += std::io::copy(&mut dec, &mut std::io::sink()).unwrap();
+            }
+        }
+    }
+    (stored, text)
+}
+
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
