@@ -516,3 +516,31 @@ impl TapMkdir for std::path::PathBuf {
         self
     }
 }
+
+#[test]
+fn row_groups_are_full_and_sorted_by_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, lake) = (dir.path().join("logs"), dir.path().join("lake"));
+    generate(&logs, 20_000, 2);
+    let (code, _, err) = convert_json(&[s(&logs), "--out", s(&lake), "--row-group-rows", "1000"]);
+    assert_eq!(code, 0, "{err}");
+    for file in visible_files(&lake) {
+        let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        let meta = reader.metadata();
+        let sizes: Vec<i64> = meta.row_groups().iter().map(|rg| rg.num_rows()).collect();
+        assert!(sizes.len() > 2, "{sizes:?}");
+        // Every row group but the last is full: no slivers split off.
+        assert!(
+            sizes[..sizes.len() - 1].iter().all(|&n| n >= 1000),
+            "{sizes:?}"
+        );
+        // Within a row group, rows are ordered by start (NULLs first).
+        let starts = column_i64(&read_file(&file), "start");
+        let mut offset = 0;
+        for n in sizes {
+            let group = &starts[offset..offset + n as usize];
+            assert!(group.windows(2).all(|w| w[0] <= w[1]), "{}", file.display());
+            offset += n as usize;
+        }
+    }
+}
