@@ -2,24 +2,25 @@
 
 use std::path::PathBuf;
 
-/// A failure that stops a conversion (as opposed to a rejected line or an unreadable input
+/// A failure that stops a conversion. Causes are in [`source`](std::error::Error::source),
+/// not repeated in the message: print the chain (`{:#}` with anyhow) to see them. (as opposed to a rejected line or an unreadable input
 /// file, which are reported in the [`Summary`](crate::Summary) and do not stop it).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConvertError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("writing Parquet file {path}: {source}")]
+    #[error("writing Parquet file {path}")]
     WriteParquet {
         path: PathBuf,
         #[source]
         source: parquet::errors::ParquetError,
     },
-    #[error("{location}: {source}")]
+    #[error("{location}")]
     Store {
         location: String,
         #[source]
@@ -44,6 +45,21 @@ impl ConvertError {
         ConvertError::Store {
             location: location.into(),
             source,
+        }
+    }
+
+    /// A Parquet write error; an I/O error underneath (a full disk) is reported as such,
+    /// with the file's path.
+    pub(crate) fn parquet(path: PathBuf, source: parquet::errors::ParquetError) -> Self {
+        match source {
+            parquet::errors::ParquetError::External(e) => match e.downcast::<std::io::Error>() {
+                Ok(io) => ConvertError::Io { path, source: *io },
+                Err(e) => ConvertError::WriteParquet {
+                    path,
+                    source: parquet::errors::ParquetError::External(e),
+                },
+            },
+            source => ConvertError::WriteParquet { path, source },
         }
     }
 }

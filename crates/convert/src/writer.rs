@@ -269,10 +269,7 @@ impl PartitionSet {
         open.writer
             .write(&sorted)
             .and_then(|()| open.writer.flush())
-            .map_err(|source| ConvertError::WriteParquet {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| ConvertError::parquet(path.clone(), source))?;
         open.rows += sorted.num_rows() as u64;
         if open.writer.bytes_written() as u64 >= self.options.target_file_size {
             let done = file.take().expect("open");
@@ -294,10 +291,7 @@ impl PartitionSet {
         std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
         let f = File::create(&path).map_err(io)?;
         let writer = ArrowWriter::try_new(f, flowlog::schema(), Some(self.properties.clone()))
-            .map_err(|source| ConvertError::WriteParquet {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| ConvertError::parquet(path.clone(), source))?;
         Ok(OpenFile {
             writer,
             staged,
@@ -312,10 +306,7 @@ impl PartitionSet {
         let file = open
             .writer
             .into_inner()
-            .map_err(|source| ConvertError::WriteParquet {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| ConvertError::parquet(path.clone(), source))?;
         // The commit record is written only after this returns: the data must be durable
         // before anything points at it.
         let io = |source| ConvertError::Io {

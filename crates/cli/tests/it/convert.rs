@@ -31,18 +31,7 @@ fn generated_tree_converts_with_every_row_and_the_aws_layout() {
 
     // Small inputs are combined: one file per partition here, not one per input.
     let files = visible_files(&lake);
-    let dirs: BTreeSet<String> = files
-        .iter()
-        .map(|f| {
-            f.parent()
-                .unwrap()
-                .strip_prefix(&lake)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let dirs: BTreeSet<String> = partition_dirs(&lake).into_iter().collect();
     let expected: BTreeSet<String> = [
         ("111122223333", "us-east-1"),
         ("111122223333", "eu-west-1"),
@@ -382,19 +371,7 @@ fn stdin_with_a_custom_format_and_flag_account() {
         .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    let files = visible_files(&lake);
-    let rel: Vec<String> = files
-        .iter()
-        .map(|f| {
-            f.parent()
-                .unwrap()
-                .strip_prefix(&lake)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let rel = partition_dirs(&lake);
     assert_eq!(
         rel,
         [
@@ -527,7 +504,11 @@ fn row_groups_are_full_and_sorted_by_start() {
     for file in visible_files(&lake) {
         let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
         let meta = reader.metadata();
-        let sizes: Vec<i64> = meta.row_groups().iter().map(|rg| rg.num_rows()).collect();
+        let sizes: Vec<i64> = meta
+            .row_groups()
+            .iter()
+            .map(parquet::file::metadata::RowGroupMetaData::num_rows)
+            .collect();
         assert!(sizes.len() > 2, "{sizes:?}");
         // Every row group but the last is full: no slivers split off.
         assert!(

@@ -129,3 +129,73 @@ fn a_second_writer_on_the_same_lake_is_refused() {
         stderr(&o)
     );
 }
+
+/// A small tmpfs, unmounted on drop. Mounting needs root, which CI has.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                s(dir),
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|st| st.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let st = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}"), s(&self.0)])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_cleanly_publishes_nothing_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let truth = generate(&logs, 20_000, 6);
+    let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "200k") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must be able to mount a tmpfs for this test"
+        );
+        eprintln!("SKIPPED a_full_disk_...: mounting a tmpfs needs root");
+        return;
+    };
+    let lake = disk.0.join("lake");
+    let o = run(&["convert", s(&logs), "--out", s(&lake)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(
+        err.contains("/_flowlake/staging/"),
+        "the message names the file: {err}"
+    );
+    assert!(
+        visible_files(&lake).is_empty(),
+        "nothing half-written is visible"
+    );
+
+    disk.resize("16m");
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["discarded_staging"], 1);
+    assert_eq!(totals(&lake), (truth.records, truth.bytes));
+}

@@ -85,6 +85,17 @@ pub fn visible_files(lake: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The folder of each visible file, relative to the lake.
+pub fn partition_dirs(lake: &Path) -> Vec<String> {
+    visible_files(lake)
+        .iter()
+        .map(|f| {
+            let dir = f.parent().unwrap().strip_prefix(lake).unwrap();
+            dir.to_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 pub fn read_file(path: &Path) -> Vec<RecordBatch> {
     let f = File::open(path).unwrap();
     ParquetRecordBatchReaderBuilder::try_new(f)
