@@ -525,3 +525,27 @@ fn row_groups_are_full_and_sorted_by_start() {
         }
     }
 }
+
+#[test]
+fn compression_is_selectable() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.log");
+    std::fs::write(
+        &input,
+        format!(
+            "{V2_HEADER}\n2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 3 4 1772323200 1772323260 ACCEPT OK\n"
+        ),
+    )
+    .unwrap();
+    for (flag, want) in [
+        ("snappy", parquet::basic::Compression::SNAPPY),
+        ("none", parquet::basic::Compression::UNCOMPRESSED),
+    ] {
+        let lake = dir.path().join(flag);
+        let (code, _, err) = convert_json(&[s(&input), "--out", s(&lake), "--compression", flag]);
+        assert_eq!(code, 0, "{err}");
+        let file = &visible_files(&lake)[0];
+        let reader = SerializedFileReader::new(std::fs::File::open(file).unwrap()).unwrap();
+        assert_eq!(reader.metadata().row_group(0).column(3).compression(), want);
+    }
+}
