@@ -123,6 +123,9 @@ impl Summary {
 }
 
 /// Convert flow logs to partitioned Parquet. See the crate docs.
+///
+/// Blocking: it drives its own async runtime for I/O, so call it from synchronous code
+/// (a plain thread), not from inside an async task.
 pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Summary> {
     let started = Instant::now();
     let rt = tokio::runtime::Builder::new_multi_thread()

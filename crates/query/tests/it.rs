@@ -1,0 +1,297 @@
+//! The `vpc_flow_logs` table over a real converted lake, and the Athena functions.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::prelude::SessionContext;
+use flowlake_convert::{ConvertOptions, PartitionBy, Progress, convert};
+use flowlake_gen::{GenOptions, GroundTruth, generate};
+
+/// Generate and convert a lake. `convert` drives its own runtime, so it runs on a plain
+/// thread, outside the test's.
+fn lake(dir: &Path, by: PartitionBy) -> GroundTruth {
+    std::thread::scope(|s| s.spawn(|| make_lake(dir, by)).join().unwrap())
+}
+
+fn make_lake(dir: &Path, by: PartitionBy) -> GroundTruth {
+    let logs = dir.join("logs");
+    let truth = generate(
+        &logs,
+        &GenOptions {
+            records: 5_000,
+            hours: 30,
+            ..GenOptions::default()
+        },
+    )
+    .unwrap();
+    let mut options =
+        ConvertOptions::new(vec![logs.to_str().unwrap().to_string()], dir.join("lake"));
+    options.write.partition_by = by;
+    let summary = convert(&options, &Arc::new(Progress::default())).unwrap();
+    assert_eq!(summary.records_written, truth.records);
+    truth
+}
+
+async fn ctx_for(dir: &Path) -> SessionContext {
+    let ctx = flowlake_query::session();
+    flowlake_query::register_lake(&ctx, &dir.join("lake"))
+        .await
+        .unwrap();
+    ctx
+}
+
+async fn query(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
+    ctx.sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn one_i64(ctx: &SessionContext, sql: &str) -> i64 {
+    let b = query(ctx, sql).await;
+    b[0].column(0).as_primitive::<Int64Type>().value(0)
+}
+
+async fn one_string(ctx: &SessionContext, sql: &str) -> Option<String> {
+    let b = query(ctx, sql).await;
+    let c = datafusion::arrow::compute::cast(b[0].column(0), &DataType::Utf8).unwrap();
+    let s = c.as_string::<i32>();
+    s.is_valid(0).then(|| s.value(0).to_string())
+}
+
+#[tokio::test]
+async fn the_table_holds_every_row_with_partition_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = lake(dir.path(), PartitionBy::Day);
+    let ctx = ctx_for(dir.path()).await;
+    assert_eq!(
+        one_i64(&ctx, "SELECT count(*) FROM vpc_flow_logs").await as u64,
+        truth.records
+    );
+    assert_eq!(
+        one_i64(&ctx, "SELECT CAST(sum(bytes) AS BIGINT) FROM vpc_flow_logs").await as u64,
+        truth.bytes
+    );
+    let b = query(&ctx, r#"SELECT DISTINCT "aws-account-id", "aws-region", "aws-service", year, month, day FROM vpc_flow_logs ORDER BY 1, 2, 6"#).await;
+    let rows: usize = b.iter().map(RecordBatch::num_rows).sum();
+    assert_eq!(rows, 6, "3 flow logs x 2 days");
+    // 54 columns + 6 partition columns, with the spec's types.
+    let schema = ctx
+        .table("vpc_flow_logs")
+        .await
+        .unwrap()
+        .schema()
+        .as_arrow()
+        .clone();
+    assert_eq!(schema.fields().len(), 60);
+    assert_eq!(
+        schema.field_with_name("srcport").unwrap().data_type(),
+        &DataType::Int32
+    );
+    assert_eq!(
+        schema.field_with_name("bytes").unwrap().data_type(),
+        &DataType::Int64
+    );
+    assert_eq!(
+        schema.field_with_name("srcaddr").unwrap().data_type(),
+        &DataType::Utf8
+    );
+}
+
+#[tokio::test]
+async fn filters_on_partition_columns_do_not_open_other_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    lake(dir.path(), PartitionBy::Day);
+    // A file no reader can open, in a partition of its own.
+    let bad = dir.path().join("lake/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=04/day=01");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("broken.parquet"), b"not parquet at all").unwrap();
+    let ctx = ctx_for(dir.path()).await;
+    // Pruned away: the query succeeds.
+    let n = one_i64(
+        &ctx,
+        "SELECT count(*) FROM vpc_flow_logs WHERE month = '03' AND srcport IS NOT NULL",
+    )
+    .await;
+    assert!(n > 0);
+    // Not pruned: the broken file is opened and the query fails, which proves the above
+    // only succeeded because the partition was skipped.
+    let err = ctx
+        .sql("SELECT count(*) FROM vpc_flow_logs WHERE srcport IS NOT NULL")
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert!(err.is_err());
+}
+
+#[tokio::test]
+async fn files_with_fewer_columns_read_the_rest_as_null() {
+    let dir = tempfile::tempdir().unwrap();
+    lake(dir.path(), PartitionBy::Day);
+    // What AWS's own Parquet delivery writes for a v2 flow log: only the format's columns.
+    let part = dir.path().join("lake/AWSLogs/aws-account-id=999999999999/aws-service=vpcflowlogs/aws-region=ap-south-1/year=2026/month=03/day=01");
+    std::fs::create_dir_all(&part).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("srcaddr", DataType::Utf8, true),
+        Field::new("bytes", DataType::Int64, true),
+        Field::new("start", DataType::Int64, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(datafusion::arrow::array::StringArray::from(vec![
+                "192.0.2.1",
+                "192.0.2.2",
+            ])),
+            Arc::new(datafusion::arrow::array::Int64Array::from(vec![10, 20])),
+            Arc::new(datafusion::arrow::array::Int64Array::from(vec![
+                1_772_323_200,
+                1_772_323_260,
+            ])),
+        ],
+    )
+    .unwrap();
+    let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(part.join("aws.parquet")).unwrap(),
+        schema,
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let ctx = ctx_for(dir.path()).await;
+    let sql = r#"SELECT count(*) FROM vpc_flow_logs WHERE "aws-account-id" = '999999999999' AND vpc_id IS NULL AND srcport IS NULL AND bytes >= 10"#;
+    assert_eq!(one_i64(&ctx, sql).await, 2);
+}
+
+#[tokio::test]
+async fn hour_lakes_have_an_hour_column() {
+    let dir = tempfile::tempdir().unwrap();
+    lake(dir.path(), PartitionBy::Hour);
+    let ctx = ctx_for(dir.path()).await;
+    let n = one_i64(
+        &ctx,
+        "SELECT count(DISTINCT hour) FROM vpc_flow_logs WHERE day = '01'",
+    )
+    .await;
+    assert_eq!(n, 24);
+}
+
+#[tokio::test]
+async fn a_folder_that_is_not_a_lake_is_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = flowlake_query::session();
+    let err = flowlake_query::register_lake(&ctx, dir.path())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{0} is not a flowlake lake (no AWSLogs/ folder in it); convert flow logs into it with `flowlake convert INPUT --out {0}`",
+            dir.path().display()
+        )
+    );
+}
+
+#[tokio::test]
+async fn athena_functions_give_athenas_values() {
+    let ctx = flowlake_query::session();
+    let cases: &[(&str, Option<&str>)] = &[
+        // Trino documentation examples and values.
+        (
+            "to_iso8601(from_unixtime(0))",
+            Some("1970-01-01T00:00:00.000Z"),
+        ),
+        (
+            "date_format(TIMESTAMP '2022-10-20 05:10:00', '%m-%d-%Y %H')",
+            Some("10-20-2022 05"),
+        ),
+        (
+            "date_format(from_unixtime(1772374507), '%Y-%m-%d %H:%i:%s')",
+            Some("2026-03-01 14:15:07"),
+        ),
+        (
+            "date_format(TIMESTAMP '2026-03-01 14:15:07', '%W %M %e, %r')",
+            Some("Sunday March 1, 02:15:07 PM"),
+        ),
+        ("day_of_week(DATE '2026-03-01')", Some("7")),
+        ("day_of_week(from_unixtime(1772409600))", Some("1")),
+        ("split_part('eni-1a2b/xyz', '/', 2)", Some("xyz")),
+        ("regexp_like('eni-0a1b', '^eni-')", Some("true")),
+        ("cidr_contains('10.0.0.0/8', '10.1.2.3')", Some("true")),
+        ("cidr_contains('10.0.0.0/8', '11.1.2.3')", Some("false")),
+        (
+            "cidr_contains('2600:1f18::/32', '2600:1f18:4a2b::10')",
+            Some("true"),
+        ),
+        (
+            "cidr_contains('10.0.0.0/8', '2600:1f18:4a2b::10')",
+            Some("false"),
+        ),
+        ("cidr_contains('10.1.2.3', '10.1.2.3')", Some("true")),
+        ("cidr_contains('10.0.0.0/8', CAST(NULL AS VARCHAR))", None),
+        ("is_private_ip('10.0.0.1')", Some("true")),
+        ("is_private_ip('172.31.255.1')", Some("true")),
+        ("is_private_ip('100.64.1.1')", Some("true")),
+        ("is_private_ip('8.8.8.8')", Some("false")),
+        ("is_private_ip('fd12::1')", Some("true")),
+        ("is_private_ip('fe80::1')", Some("true")),
+        ("is_private_ip('2600::1')", Some("false")),
+        ("is_private_ip('not an ip')", None),
+        ("protocol_name(6)", Some("TCP")),
+        ("protocol_name(58)", Some("ICMPv6")),
+        ("protocol_name(253)", Some("253")),
+        ("tcp_flags_names(19)", Some("SYN-ACK,FIN")),
+        ("tcp_flags_names(3)", Some("SYN,FIN")),
+        ("tcp_flags_names(2)", Some("SYN")),
+        ("tcp_flags_names(4)", Some("RST")),
+    ];
+    for (expr, want) in cases {
+        let got = one_string(&ctx, &format!("SELECT {expr}")).await;
+        assert_eq!(got.as_deref(), *want, "{expr}");
+    }
+    let err = ctx
+        .sql("SELECT cidr_contains('10.0.0.0/33', '10.0.0.1')")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`10.0.0.0/33` is not a CIDR block"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn count_if_and_approx_distinct_over_the_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    lake(dir.path(), PartitionBy::Day);
+    let ctx = ctx_for(dir.path()).await;
+    let a = one_i64(
+        &ctx,
+        "SELECT count_if(action = 'REJECT') FROM vpc_flow_logs",
+    )
+    .await;
+    let b = one_i64(
+        &ctx,
+        "SELECT count(*) FROM vpc_flow_logs WHERE action = 'REJECT'",
+    )
+    .await;
+    assert_eq!(a, b);
+    assert!(a > 0);
+    let exact = one_i64(&ctx, "SELECT count(DISTINCT srcaddr) FROM vpc_flow_logs").await;
+    let approx = one_i64(
+        &ctx,
+        "SELECT CAST(approx_distinct(srcaddr) AS BIGINT) FROM vpc_flow_logs",
+    )
+    .await;
+    assert!((approx - exact).abs() * 20 < exact, "{approx} vs {exact}");
+}
