@@ -218,7 +218,11 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         summary.bytes_written += outcome.files.iter().map(|f| f.bytes).sum::<u64>();
         let mut record = CommitRecord::new(id, outcome.inputs, outcome.files);
         if let Some((staged, final_path)) = outcome.rejects {
-            summary.rejects_file = Some(out.join(&final_path).display().to_string());
+            // One file per commit; past the first, point at their folder.
+            summary.rejects_file = Some(match summary.rejects_file {
+                None => out.join(&final_path).display().to_string(),
+                Some(_) => out.join(META_DIR).join("rejects").display().to_string(),
+            });
             record.rejects = Some((staged, final_path));
         }
         rt.block_on(log.commit(&record))?;

@@ -549,3 +549,42 @@ fn compression_is_selectable() {
         assert_eq!(reader.metadata().row_group(0).column(3).compression(), want);
     }
 }
+
+#[test]
+fn rejects_of_several_commits_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    for i in 0..3 {
+        std::fs::write(
+            inputs.join(format!("{i}.log")),
+            format!("{V2_HEADER}\n2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 3 4 1772323200 1772323260 ACCEPT OK\nbad line {i}\n"),
+        )
+        .unwrap();
+    }
+    let lake = dir.path().join("lake");
+    // A tiny commit size: one commit per input.
+    let (code, summary, _) = convert_json(&[s(&inputs), "--out", s(&lake), "--commit-every", "1B"]);
+    assert_eq!(code, 2);
+    assert_eq!(summary["commits"], 3);
+    let folder = summary["rejects_file"].as_str().unwrap();
+    assert!(folder.ends_with("/_flowlake/rejects"), "{folder}");
+    let mut raws: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .flat_map(|f| {
+            std::fs::read_to_string(f.unwrap().path())
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(&l).unwrap()["raw"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    raws.sort();
+    assert_eq!(raws, ["bad line 0", "bad line 1", "bad line 2"]);
+}
