@@ -137,6 +137,17 @@ fn normalize(def: &flowlog::FieldDef, v: &Value) -> Value {
     }
 }
 
+/// Decode `X.log` with the format in `X.format.txt`; every non-blank line must load.
+fn decode_clean_with_format_file(path: &Path) -> Decoded {
+    let format = std::fs::read_to_string(path.with_extension("format.txt")).unwrap();
+    let text = read(path);
+    let d = decode(Some(format.trim()), &text);
+    assert!(d.rejects.is_empty(), "{}: {:?}", path.display(), d.rejects);
+    let lines = lines_of(&String::from_utf8_lossy(&text));
+    assert_eq!(d.rows(), lines, "{}", path.display());
+    d
+}
+
 fn lines_of(text: &str) -> usize {
     text.lines().filter(|l| !l.trim().is_empty()).count()
 }
@@ -194,16 +205,7 @@ fn vrl(root: &Path, tally: &mut Tally) {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "log") {
-            let format = std::fs::read_to_string(path.with_extension("format.txt")).unwrap();
-            let text = read(&path);
-            let d = decode(Some(format.trim()), &text);
-            assert!(d.rejects.is_empty(), "{}: {:?}", path.display(), d.rejects);
-            assert_eq!(
-                d.rows(),
-                lines_of(&String::from_utf8_lossy(&text)),
-                "{}",
-                path.display()
-            );
+            let d = decode_clean_with_format_file(&path);
             tally.add("vrl", d.rows(), 0);
         }
     }
@@ -238,16 +240,7 @@ fn beats_processor(root: &Path, tally: &mut Tally) {
         if path.extension().is_none_or(|e| e != "log") {
             continue;
         }
-        let format = std::fs::read_to_string(path.with_extension("format.txt")).unwrap();
-        let text = read(&path);
-        let d = decode(Some(format.trim()), &text);
-        assert!(d.rejects.is_empty(), "{}: {:?}", path.display(), d.rejects);
-        assert_eq!(
-            d.rows(),
-            lines_of(&String::from_utf8_lossy(&text)),
-            "{}",
-            path.display()
-        );
+        let d = decode_clean_with_format_file(&path);
         let golden = path.with_extension("original-mode.golden.json");
         let mut values = 0;
         if golden.exists() {
