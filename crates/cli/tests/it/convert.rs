@@ -400,9 +400,10 @@ fn records_without_any_time_go_to_the_hive_default_partition() {
 #[test]
 fn unknown_header_fields_are_noted_once_and_skipped() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("in")).unwrap();
     for i in 0..3 {
         std::fs::write(
-            dir.path().join(format!("in/tgw{i}.log")).tap_mkdir(),
+            dir.path().join(format!("in/tgw{i}.log")),
             "resource-type tgw-id srcaddr dstaddr bytes start\nTransitGateway tgw-1 10.0.0.1 10.0.0.2 7 1772323200\n",
         )
         .unwrap();
@@ -480,17 +481,6 @@ fn help_teaches_usage_layout_and_exit_codes() {
         "--partition",
     ] {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
-    }
-}
-
-trait TapMkdir {
-    fn tap_mkdir(self) -> Self;
-}
-
-impl TapMkdir for std::path::PathBuf {
-    fn tap_mkdir(self) -> Self {
-        std::fs::create_dir_all(self.parent().unwrap()).unwrap();
-        self
     }
 }
 
