@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use bytesize::ByteSize;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Amazon VPC Flow Logs, offline: convert raw logs to Athena-compatible Parquet.
+/// Amazon VPC Flow Logs, offline: convert raw logs to Athena-compatible Parquet, query
+/// them with SQL and run saved threat hunts.
 #[derive(Debug, Parser)]
 #[command(name = "flowlake", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
@@ -16,6 +17,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Convert(ConvertArgs),
+    Sql(SqlArgs),
+    #[command(subcommand)]
+    Hunt(HuntCommand),
+    #[command(subcommand)]
+    Ddl(DdlCommand),
     Gen(GenArgs),
 }
 
@@ -164,4 +170,217 @@ pub struct GenArgs {
     /// Write every flow log in the default v2 format instead of a mix of v2, v3 and v5.
     #[arg(long)]
     pub v2_only: bool,
+}
+
+/// The lake a query reads, and what limits or extends it.
+#[derive(Debug, Clone, Args)]
+pub struct LakeArgs {
+    /// The lake: the folder `flowlake convert --out` wrote (holding `AWSLogs/`).
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        default_value = "lake",
+        env = "FLOWLAKE_LAKE"
+    )]
+    pub lake: PathBuf,
+
+    /// Only flows that start at or after this time: 7d, 36h, 2026-03-01, 2026-03-01T12:00:00Z.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only flows that start before this time (a bare date includes that whole day).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Threat-intelligence list for the hunts that need one: one IP or CIDR per line, then
+    /// optionally a category (tor, c2, mining, drop-point, blackhole). Table `ioc`.
+    #[arg(long, value_name = "FILE")]
+    pub ioc: Option<PathBuf>,
+
+    /// A folder of your own hunts (*.sql) to add to the built-in ones; repeatable.
+    #[arg(long = "queries", value_name = "DIR")]
+    pub queries: Vec<PathBuf>,
+}
+
+/// Where results go.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Result format. [default: table on a terminal, csv otherwise]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::results::Format>,
+
+    /// Write results to FILE instead; the format follows the extension: .csv, .json,
+    /// .ndjson, .parquet.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+const SQL_HELP: &str = r#"Examples:
+  flowlake sql                                   # interactive shell over ./lake
+  flowlake sql --lake lake -e "SELECT action, count(*) FROM vpc_flow_logs GROUP BY action"
+  flowlake sql --since 7d -f weekly.sql --output weekly.parquet
+  echo "SELECT count(*) FROM vpc_flow_logs;" | flowlake sql --format json
+
+The table vpc_flow_logs has every flow-log column (srcaddr, dstport, bytes, start, action,
+...) and the partition columns "aws-account-id", "aws-region", year, month, day (and hour),
+as strings. Filters on them, and --since/--until, skip whole folders.
+
+Functions as on Athena: from_unixtime, to_iso8601, date_format, day_of_week, date_trunc,
+split_part, approx_distinct, regexp_like, count_if; and cidr_contains('10.0.0.0/8', srcaddr),
+is_private_ip(addr), protocol_name(protocol), tcp_flags_names(tcp_flags).
+
+In the shell, \? lists its commands (\d, \x, \timing, \o FILE, \run HUNT, ...).
+
+Exit status: 0 success; 1 an error (the message is DataFusion's, with the statement's line)."#;
+
+/// Query the lake with SQL: one-shot (-e, -f, standard input) or an interactive shell.
+#[derive(Debug, Args)]
+#[command(after_long_help = SQL_HELP)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub lake: LakeArgs,
+
+    /// SQL to run (several statements separated by `;`); repeatable, run in order.
+    #[arg(short = 'e', long = "execute", value_name = "SQL")]
+    pub execute: Vec<String>,
+
+    /// A file of SQL statements (and shell commands such as \timing) to run.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Print how long each statement took, on standard error.
+    #[arg(long)]
+    pub timing: bool,
+}
+
+const HUNT_HELP: &str = r"Examples:
+  flowlake hunt list
+  flowlake hunt show ssh-brute-force
+  flowlake hunt run ssh-brute-force --param min_sessions=20 --since 7d
+  flowlake hunt run traffic-from-src-addr --param ip=10.0.2.23
+  flowlake hunt run --all --ioc threat-list.txt
+  flowlake hunt export --dialect athena --out athena-hunts/";
+
+/// Saved threat hunts: list, show, run, export.
+#[derive(Debug, Subcommand)]
+#[command(after_long_help = HUNT_HELP)]
+pub enum HuntCommand {
+    /// The hunts: name, severity, ATT&CK techniques, description.
+    List(HuntListArgs),
+    /// A hunt's metadata, parameters and SQL.
+    Show(HuntShowArgs),
+    /// Run one hunt, or all of them (a summary).
+    Run(HuntRunArgs),
+    /// Write the library as SQL for another engine.
+    Export(HuntExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HuntListArgs {
+    /// Folders of your own hunts to include.
+    #[arg(long = "queries", value_name = "DIR")]
+    pub queries: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntShowArgs {
+    pub name: String,
+    #[arg(long = "queries", value_name = "DIR")]
+    pub queries: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntRunArgs {
+    /// The hunt to run (`flowlake hunt list` names them).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub name: Option<String>,
+
+    /// Run every hunt that needs no parameter and print a summary: hunt, severity, rows,
+    /// time.
+    #[arg(long)]
+    pub all: bool,
+
+    /// With --all: also print the rows of every hunt that found something.
+    #[arg(long, requires = "all")]
+    pub details: bool,
+
+    /// A parameter: name=value (see `flowlake hunt show NAME`); repeatable.
+    #[arg(short, long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    #[command(flatten)]
+    pub lake: LakeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dialect {
+    /// Amazon Athena (Trino): flowlake's functions become Trino expressions.
+    Athena,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntExportArgs {
+    #[arg(long, value_enum)]
+    pub dialect: Dialect,
+
+    /// Write one NAME.sql per hunt here instead of everything to standard output.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Only these hunts (default: all).
+    #[arg(value_name = "HUNT")]
+    pub names: Vec<String>,
+
+    #[arg(long = "queries", value_name = "DIR")]
+    pub queries: Vec<PathBuf>,
+}
+
+/// Table definitions for other engines.
+#[derive(Debug, Subcommand)]
+pub enum DdlCommand {
+    /// CREATE EXTERNAL TABLE for Athena, with partition projection (no crawler, no MSCK
+    /// REPAIR TABLE).
+    Athena(DdlAthenaArgs),
+}
+
+const DDL_HELP: &str = "Examples:
+  flowlake ddl athena --location s3://my-bucket/flowlake/ --lake lake
+  flowlake ddl athena --location s3://my-bucket/flowlake/ --account 111122223333 --region us-east-1 --partition hour
+
+Upload the lake (the folder holding AWSLogs/) to the location first, for example with
+`aws s3 sync lake/ s3://my-bucket/flowlake/ --exclude '_flowlake/*'`.";
+
+#[derive(Debug, Args)]
+#[command(after_long_help = DDL_HELP)]
+pub struct DdlAthenaArgs {
+    /// Where the lake is in S3: the prefix that holds `AWSLogs/`.
+    #[arg(long, value_name = "S3_URI")]
+    pub location: String,
+
+    /// Read accounts, regions and the partitioning from this local copy of the lake.
+    #[arg(short, long, value_name = "DIR")]
+    pub lake: Option<PathBuf>,
+
+    /// Accounts to project (added to those of --lake); repeatable or comma-separated.
+    #[arg(long = "account", value_name = "ID", value_delimiter = ',')]
+    pub accounts: Vec<String>,
+
+    /// Regions to project (added to those of --lake); repeatable or comma-separated.
+    #[arg(long = "region", value_name = "REGION", value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Time partitioning of the lake. [default: what --lake has, else day]
+    #[arg(long, value_enum)]
+    pub partition: Option<Partition>,
+
+    /// Table name.
+    #[arg(long, default_value = "vpc_flow_logs")]
+    pub table: String,
 }

@@ -7,7 +7,10 @@
 
 mod args;
 mod commands;
+mod engine;
 mod output;
+mod repl;
+mod results;
 
 use std::process::ExitCode;
 
@@ -37,6 +40,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Convert(args) => commands::convert::run(args),
+        Command::Sql(args) => commands::sql::run(&args),
+        Command::Hunt(cmd) => commands::hunt::run(cmd),
+        Command::Ddl(cmd) => commands::ddl::run(cmd),
         Command::Gen(args) => commands::generate::run(&args),
     };
     match result {

@@ -15,6 +15,20 @@ pub enum QueryError {
         #[source]
         source: std::io::Error,
     },
+    #[error("time window: {0}")]
+    Window(String),
+    #[error("{file}: {msg}")]
+    Hunt { file: String, msg: String },
+    #[error("no hunt named {name:?}; {hint}")]
+    NoSuchHunt { name: String, hint: String },
+    #[error("{0}")]
+    Param(String),
+    #[error("{file}:{line}: {msg}")]
+    Ioc {
+        file: PathBuf,
+        line: usize,
+        msg: String,
+    },
     #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }

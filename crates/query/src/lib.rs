@@ -5,16 +5,23 @@
 //! ```no_run
 //! # async fn example() -> flowlake_query::Result<()> {
 //! let ctx = flowlake_query::session();
-//! flowlake_query::register_lake(&ctx, std::path::Path::new("lake")).await?;
+//! let window = flowlake_query::TimeWindow::default();
+//! flowlake_query::register_lake(&ctx, std::path::Path::new("lake"), &window).await?;
 //! let df = ctx.sql("SELECT srcaddr, count(*) FROM vpc_flow_logs GROUP BY srcaddr").await?;
 //! df.show().await?;
 //! # Ok(())
 //! # }
 //! ```
 
+pub mod athena;
 mod error;
+pub mod hunt;
+pub mod ioc;
 mod lake;
 pub mod udf;
+mod window;
 
 pub use error::{QueryError, Result};
-pub use lake::{PARTITION_COLUMNS, TABLE, register_lake, session};
+pub use hunt::{Hunt, Library, Severity};
+pub use lake::{LakeInfo, PARTITION_COLUMNS, TABLE, inspect, register_lake, session};
+pub use window::{Bound, TimeWindow, parse_bound};

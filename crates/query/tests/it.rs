@@ -37,9 +37,13 @@ fn make_lake(dir: &Path, by: PartitionBy) -> GroundTruth {
 
 async fn ctx_for(dir: &Path) -> SessionContext {
     let ctx = flowlake_query::session();
-    flowlake_query::register_lake(&ctx, &dir.join("lake"))
-        .await
-        .unwrap();
+    flowlake_query::register_lake(
+        &ctx,
+        &dir.join("lake"),
+        &flowlake_query::TimeWindow::default(),
+    )
+    .await
+    .unwrap();
     ctx
 }
 
@@ -187,9 +191,10 @@ async fn hour_lakes_have_an_hour_column() {
 async fn a_folder_that_is_not_a_lake_is_refused_with_advice() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = flowlake_query::session();
-    let err = flowlake_query::register_lake(&ctx, dir.path())
-        .await
-        .unwrap_err();
+    let err =
+        flowlake_query::register_lake(&ctx, dir.path(), &flowlake_query::TimeWindow::default())
+            .await
+            .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(

@@ -1,2 +1,5 @@
 pub mod convert;
+pub mod ddl;
 pub mod generate;
+pub mod hunt;
+pub mod sql;

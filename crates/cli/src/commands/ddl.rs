@@ -1,0 +1,52 @@
+//! `flowlake ddl athena`.
+
+use anyhow::{Result, bail};
+use flowlake_query::athena::{DdlOptions, create_table};
+
+use crate::Outcome;
+use crate::args::{DdlAthenaArgs, DdlCommand, Partition};
+
+pub fn run(cmd: DdlCommand) -> Result<Outcome> {
+    let DdlCommand::Athena(a) = cmd;
+    print!("{}", athena(&a)?);
+    Ok(Outcome::Success)
+}
+
+fn athena(a: &DdlAthenaArgs) -> Result<String> {
+    if !a.location.starts_with("s3://") {
+        bail!(
+            "--location must be an s3:// URI (the prefix holding AWSLogs/), not {:?}",
+            a.location
+        );
+    }
+    let info = match &a.lake {
+        Some(dir) => flowlake_query::inspect(dir)?,
+        None => flowlake_query::LakeInfo::default(),
+    };
+    let merge = |mut from_lake: Vec<String>, flags: &[String]| {
+        for f in flags {
+            if !from_lake.contains(f) {
+                from_lake.push(f.clone());
+            }
+        }
+        from_lake
+    };
+    let accounts = merge(info.accounts, &a.accounts);
+    let regions = merge(info.regions, &a.regions);
+    if accounts.is_empty() || regions.is_empty() {
+        bail!(
+            "the table needs the accounts and regions to project: give --lake DIR (a local copy of the lake) or --account ID and --region REGION"
+        );
+    }
+    let hour = match a.partition {
+        Some(p) => p == Partition::Hour,
+        None => info.hour,
+    };
+    Ok(create_table(&DdlOptions {
+        location: a.location.clone(),
+        accounts,
+        regions,
+        hour,
+        table: Some(a.table.clone()),
+    }))
+}

@@ -1,0 +1,603 @@
+//! The query session behind `flowlake sql` and `flowlake hunt`: a DataFusion context over
+//! the lake, the hunt library, the output settings, and the runner of statements and
+//! meta-commands shared by one-shot queries, scripts and the interactive shell.
+
+use std::fs::OpenOptions;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::DFParser;
+use flowlake_query::hunt::Kind;
+use flowlake_query::{Library, TimeWindow};
+use futures::StreamExt;
+use tokio::sync::Notify;
+
+use crate::args::LakeArgs;
+use crate::results::{Destination, Format, Sink, TableStyle};
+
+/// Rows a table shows on a terminal; the rest are counted.
+const TERMINAL_ROWS: usize = 200;
+
+pub struct Engine {
+    pub rt: tokio::runtime::Runtime,
+    pub ctx: SessionContext,
+    pub library: Library,
+    pub window: TimeWindow,
+    pub lake: PathBuf,
+    /// Where results go (`--output`, `\o`) and in which format.
+    pub dest: Destination,
+    pub expanded: bool,
+    pub timing: bool,
+    /// Ctrl-C cancels the running statement instead of ending the process (the shell):
+    /// set by [`Engine::catch_interrupts`].
+    interrupt: Option<Arc<Notify>>,
+    /// Keep going after a failed statement (the shell) or stop (scripts).
+    pub interactive: bool,
+}
+
+/// How a statement or meta-command ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    Continue,
+    Quit,
+}
+
+impl Engine {
+    pub fn open(lake: &LakeArgs, dest: Destination) -> Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the query runtime")?;
+        let window = TimeWindow::parse(
+            lake.since.as_deref(),
+            lake.until.as_deref(),
+            chrono::Utc::now(),
+        )?;
+        let ctx = flowlake_query::session();
+        rt.block_on(flowlake_query::register_lake(&ctx, &lake.lake, &window))?;
+        flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
+        let library = Library::load(&lake.queries)?;
+        Ok(Self {
+            rt,
+            ctx,
+            library,
+            window,
+            lake: lake.lake.clone(),
+            dest,
+            expanded: false,
+            timing: false,
+            interrupt: None,
+            interactive: false,
+        })
+    }
+
+    fn style(&self, to_terminal: bool) -> TableStyle {
+        if to_terminal {
+            TableStyle {
+                width: terminal_width(),
+                max_rows: Some(TERMINAL_ROWS),
+                expanded: self.expanded,
+            }
+        } else {
+            TableStyle {
+                expanded: self.expanded,
+                ..TableStyle::unlimited()
+            }
+        }
+    }
+
+    /// Run every statement in `sql`, printing each result.
+    pub fn run_sql(&self, sql: &str) -> Result<()> {
+        let statements = DFParser::parse_sql(sql).map_err(|e| anyhow!("{e}"))?;
+        if statements.is_empty() {
+            return Ok(());
+        }
+        for statement in statements {
+            let started = Instant::now();
+            let df = self
+                .block_on_cancellable(async {
+                    let plan = self.ctx.state().statement_to_plan(statement).await?;
+                    anyhow::Ok(self.ctx.execute_logical_plan(plan).await?)
+                })
+                .map_err(plain)?;
+            let schema = df.schema().inner().clone();
+            let (out, to_terminal) = self.open_output()?;
+            let mut sink = Sink::new(
+                self.dest.format,
+                &schema,
+                out,
+                self.dest.file.as_deref(),
+                self.style(to_terminal),
+            )?;
+            // The query runs on the runtime's workers, so this thread stays free to notice
+            // Ctrl-C even while an operator computes for a long time without yielding.
+            let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+            let task = self.rt.spawn(async move {
+                let mut stream = match df.execute_stream().await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                while let Some(batch) = stream.next().await {
+                    if tx.send(batch).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            let written = self.block_on_cancellable(async {
+                while let Some(batch) = rx.recv().await {
+                    sink.write(&batch?)?;
+                }
+                anyhow::Ok(())
+            });
+            task.abort();
+            written.map_err(plain)?;
+            let note = sink.finish()?;
+            let elapsed = started.elapsed().as_secs_f64();
+            match (note, self.timing) {
+                (Some(note), true) => eprintln!("{note} in {elapsed:.3} s"),
+                (Some(note), false) if to_terminal => eprintln!("{note}"),
+                (None, true) => eprintln!("Time: {elapsed:.3} s"),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Block on `fut`; in the shell, Ctrl-C drops it (cancelling the query) and returns an
+    /// error instead of ending the process.
+    pub fn block_on_cancellable<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let Some(interrupt) = &self.interrupt else {
+            return self.rt.block_on(fut);
+        };
+        self.rt.block_on(async {
+            tokio::select! {
+                r = fut => r,
+                () = interrupt.notified() => Err(anyhow!("cancelled")),
+            }
+        })
+    }
+
+    /// From now on, Ctrl-C cancels the running statement instead of ending the process.
+    ///
+    /// The signal is watched by a thread of its own: the query runtime's workers may all
+    /// be busy computing, and a signal they would have to poll would go unnoticed.
+    pub fn catch_interrupts(&mut self) -> Result<()> {
+        let notify = Arc::new(Notify::new());
+        let waker = notify.clone();
+        let watcher = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot watch for Ctrl-C")?;
+        std::thread::Builder::new()
+            .name("ctrl-c".into())
+            .spawn(move || {
+                watcher.block_on(async {
+                    while tokio::signal::ctrl_c().await.is_ok() {
+                        waker.notify_waiters();
+                    }
+                });
+            })
+            .context("cannot watch for Ctrl-C")?;
+        self.interrupt = Some(notify);
+        Ok(())
+    }
+
+    /// The writer for one result: the `--output` / `\o` file, or standard output.
+    fn open_output(&self) -> Result<(Box<dyn Write>, bool)> {
+        match &self.dest.file {
+            Some(path) if self.dest.format == Format::Parquet => {
+                // Parquet writes the file itself; standard output stays untouched.
+                let _ = path;
+                Ok((Box::new(std::io::sink()), false))
+            }
+            Some(path) => {
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(self.interactive)
+                    .write(true)
+                    .truncate(!self.interactive)
+                    .open(path)
+                    .with_context(|| path.display().to_string())?;
+                Ok((Box::new(std::io::BufWriter::new(f)), false))
+            }
+            None => {
+                let terminal = std::io::stdout().is_terminal();
+                Ok((Box::new(std::io::stdout().lock()), terminal))
+            }
+        }
+    }
+
+    /// Run a hunt with `params`, printing its rows like any query.
+    pub fn run_hunt(&self, name: &str, params: &[(String, String)]) -> Result<()> {
+        let hunt = self.library.get(name)?;
+        let sql = hunt.render(params)?;
+        if hunt.ioc.is_some() && self.ioc_count()? == 0 {
+            eprintln!(
+                "note: {name} joins the threat list and none was given (--ioc FILE): it finds nothing"
+            );
+        }
+        self.run_sql(&sql)
+            .with_context(|| format!("hunt {name} failed"))
+    }
+
+    fn ioc_count(&self) -> Result<usize> {
+        let batches = self.rt.block_on(async {
+            self.ctx
+                .sql("SELECT count(*) FROM ioc")
+                .await?
+                .collect()
+                .await
+        })?;
+        Ok(batches
+            .first()
+            .and_then(|b| {
+                b.column(0)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .map(|a| a.value(0) as usize)
+            })
+            .unwrap_or(0))
+    }
+
+    /// Run a script: SQL statements ending in `;`, and meta-commands on lines of their own.
+    pub fn run_script(&mut self, text: &str, origin: &str) -> Result<Step> {
+        let mut buf = String::new();
+        let mut first_line = 1;
+        for (i, line) in text.lines().enumerate() {
+            if buf.trim().is_empty() && line.trim_start().starts_with('\\') {
+                let step = self
+                    .meta(line.trim())
+                    .with_context(|| format!("{origin}:{}", i + 1))?;
+                if step == Step::Quit {
+                    return Ok(Step::Quit);
+                }
+                continue;
+            }
+            if buf.trim().is_empty() {
+                first_line = i + 1;
+            }
+            buf.push_str(line);
+            buf.push('\n');
+            if statement_complete(&buf) {
+                self.run_sql(&buf)
+                    .with_context(|| format!("{origin}:{first_line}"))?;
+                buf.clear();
+            }
+        }
+        if !strip_comments(&buf).trim().is_empty() {
+            self.run_sql(&buf)
+                .with_context(|| format!("{origin}:{first_line}"))?;
+        }
+        Ok(Step::Continue)
+    }
+
+    /// A backslash command of the shell (also allowed in scripts).
+    pub fn meta(&mut self, line: &str) -> Result<Step> {
+        let mut words = line.split_whitespace();
+        let cmd = words.next().unwrap_or("");
+        let rest: Vec<&str> = words.collect();
+        let on_off = |current: bool| -> Result<bool> {
+            match rest.first().copied() {
+                None => Ok(!current),
+                Some("on") => Ok(true),
+                Some("off") => Ok(false),
+                Some(other) => bail!("{cmd} takes on or off, not {other:?}"),
+            }
+        };
+        match cmd {
+            "\\q" | "\\quit" => return Ok(Step::Quit),
+            "\\?" | "\\h" | "\\help" => print!("{}", meta_help()),
+            "\\d" => match rest.first() {
+                None => self.list_tables()?,
+                Some(t) => self.describe(t)?,
+            },
+            "\\timing" => {
+                self.timing = on_off(self.timing)?;
+                eprintln!("timing is {}", if self.timing { "on" } else { "off" });
+            }
+            "\\x" => {
+                self.expanded = on_off(self.expanded)?;
+                eprintln!(
+                    "expanded display is {}",
+                    if self.expanded { "on" } else { "off" }
+                );
+            }
+            "\\format" => {
+                let Some(name) = rest.first() else {
+                    bail!("\\format needs one of: table, csv, json, ndjson");
+                };
+                self.dest.format = Format::parse(name)
+                    .filter(|f| *f != Format::Parquet || self.dest.file.is_some())
+                    .ok_or_else(|| {
+                        anyhow!("unknown format {name:?}: table, csv, json or ndjson")
+                    })?;
+                eprintln!("output format is {name}");
+            }
+            "\\o" => match rest.first() {
+                None => {
+                    self.dest = Destination {
+                        file: None,
+                        format: if std::io::stdout().is_terminal() {
+                            Format::Table
+                        } else {
+                            Format::Csv
+                        },
+                    };
+                    eprintln!("results go to standard output");
+                }
+                Some(file) => {
+                    let path = PathBuf::from(file);
+                    let format = Format::from_path(&path).unwrap_or(self.dest.format);
+                    if format != Format::Parquet {
+                        // Start the file empty; each result is appended to it.
+                        std::fs::File::create(&path).with_context(|| path.display().to_string())?;
+                    }
+                    eprintln!(
+                        "results go to {} ({format:?}{})",
+                        path.display(),
+                        if format == Format::Parquet {
+                            ", each result replaces the file"
+                        } else {
+                            ""
+                        }
+                    );
+                    self.dest = Destination {
+                        file: Some(path),
+                        format,
+                    };
+                }
+            },
+            "\\i" => {
+                let Some(file) = rest.first() else {
+                    bail!("\\i needs a file of SQL statements");
+                };
+                let text = std::fs::read_to_string(file).with_context(|| (*file).to_string())?;
+                return self.run_script(&text, file);
+            }
+            "\\hunts" => self.print_hunt_list()?,
+            "\\run" => {
+                let Some(name) = rest.first() else {
+                    bail!(
+                        "\\run needs a hunt name (\\hunts lists them) and optional k=v parameters"
+                    );
+                };
+                let params = rest[1..]
+                    .iter()
+                    .map(|kv| parse_param(kv))
+                    .collect::<Result<Vec<_>>>()?;
+                self.run_hunt(name, &params)?;
+            }
+            other => bail!("unknown command {other}; \\? lists the commands"),
+        }
+        Ok(Step::Continue)
+    }
+
+    fn list_tables(&self) -> Result<()> {
+        self.run_sql(
+            "SELECT table_name AS name, table_type AS type FROM information_schema.tables \
+             WHERE table_schema = 'public' ORDER BY table_name",
+        )
+    }
+
+    fn describe(&self, table: &str) -> Result<()> {
+        let name = table.trim_matches('"');
+        let provider = self
+            .rt
+            .block_on(self.ctx.table_provider(name))
+            .map_err(|_| anyhow!("no table {name:?}; \\d lists them"))?;
+        let schema = provider.schema();
+        let headers = vec!["column".to_string(), "type".into(), "nullable".into()];
+        let rows: Vec<Vec<String>> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                vec![
+                    f.name().clone(),
+                    f.data_type().to_string(),
+                    if f.is_nullable() { "yes" } else { "no" }.into(),
+                ]
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        crate::results::write_table(&mut out, &headers, &rows, terminal_width())?;
+        if name == flowlake_query::TABLE {
+            writeln!(
+                out,
+                "lake {}; time window {}",
+                self.lake.display(),
+                self.window.describe()
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn print_hunt_list(&self) -> Result<()> {
+        let headers = vec![
+            "name".to_string(),
+            "severity".into(),
+            "ATT&CK".into(),
+            "description".into(),
+        ];
+        let rows: Vec<Vec<String>> = self.library.iter().map(hunt_row).collect();
+        let mut out = std::io::stdout().lock();
+        crate::results::write_table(&mut out, &headers, &rows, terminal_width())?;
+        Ok(())
+    }
+}
+
+pub fn hunt_row(h: &flowlake_query::Hunt) -> Vec<String> {
+    vec![
+        h.name.clone(),
+        if h.kind == Kind::Report {
+            "report".into()
+        } else {
+            h.severity.to_string()
+        },
+        h.mitre.join(" "),
+        h.title.clone(),
+    ]
+}
+
+/// DataFusion's errors already say everything in their own message (their sources repeat
+/// it), so they are shown once; other errors keep their chain.
+fn plain(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<datafusion::error::DataFusionError>() {
+        Some(df) => anyhow!("{}", df.strip_backtrace()),
+        None => e,
+    }
+}
+
+/// `key=value` of `--param` and `\run`.
+pub fn parse_param(kv: &str) -> Result<(String, String)> {
+    kv.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| anyhow!("parameter {kv:?} is not key=value"))
+}
+
+/// The terminal's width, when standard output is one.
+pub fn terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .or(Some(100))
+}
+
+/// The shell's commands, for `\?`.
+pub fn meta_help() -> String {
+    let rows: Vec<Vec<String>> = [
+        ("\\q", "quit (also Ctrl-D)"),
+        ("\\d", "list tables"),
+        ("\\d TABLE", "columns of a table"),
+        ("\\timing [on|off]", "print how long each statement takes"),
+        ("\\x [on|off]", "expanded display: one block per row"),
+        ("\\format FORMAT", "table, csv, json or ndjson"),
+        (
+            "\\o [FILE]",
+            "write results to FILE (by extension, .parquet too); \\o alone: back to the screen",
+        ),
+        ("\\i FILE", "run the statements in FILE"),
+        ("\\hunts", "list the saved hunts"),
+        ("\\run HUNT [k=v ...]", "run a hunt with parameters"),
+        ("\\?", "this help"),
+    ]
+    .iter()
+    .map(|(a, b)| vec![(*a).to_string(), (*b).to_string()])
+    .collect();
+    let mut out = Vec::new();
+    let _ = crate::results::write_table(
+        &mut out,
+        &["command".into(), "what it does".into()],
+        &rows,
+        None,
+    );
+    let mut s = String::from_utf8(out).unwrap_or_default();
+    s.push_str("End SQL statements with ';'. Ctrl-C cancels a running query or clears the line.\n");
+    s
+}
+
+/// Does `sql` end with a `;` outside strings, quoted names and comments?
+pub fn statement_complete(sql: &str) -> bool {
+    strip_comments(sql).trim_end().ends_with(';')
+}
+
+/// `sql` with comments blanked out and the contents of strings kept (quotes tracked).
+fn strip_comments(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"') => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                i = (i + 1).min(b.len());
+                out.push_str(&sql[start..i]);
+                if i == b.len() && sql[start + 1..].find(q as char).is_none() {
+                    // An open string: never complete.
+                    out.push(q as char);
+                    out.push('x');
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i = (i + 2).min(b.len());
+                out.push(' ');
+            }
+            _ => {
+                let ch = sql[i..].chars().next().unwrap_or(' ');
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+/// The default place of the shell's history.
+pub fn history_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("FLOWLAKE_HISTORY") {
+        return Some(PathBuf::from(p));
+    }
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::home_dir().map(|h| h.join(".local/state")))?;
+    Some(state.join("flowlake").join("history"))
+}
+
+/// Read a file of SQL for `-f`, naming it on failure.
+pub fn read_script(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_end_at_a_semicolon_outside_strings_and_comments() {
+        assert!(statement_complete("SELECT 1;"));
+        assert!(statement_complete("SELECT 1; -- done\n"));
+        assert!(!statement_complete("SELECT ';'"));
+        assert!(!statement_complete("SELECT 1 -- ;"));
+        assert!(!statement_complete("SELECT 'it''s"));
+        assert!(statement_complete("SELECT 'it''s';"));
+        assert!(!statement_complete("SELECT 1 /* ; */"));
+        assert!(statement_complete("SELECT \"a;b\" FROM t;"));
+    }
+
+    #[test]
+    fn parameters_are_key_value() {
+        assert_eq!(
+            parse_param("min_ports=50").unwrap(),
+            ("min_ports".into(), "50".into())
+        );
+        assert!(parse_param("min_ports").is_err());
+        assert!(parse_param("=3").is_err());
+    }
+}

@@ -1,0 +1,38 @@
+/*
+name = "blackhole-traffic"
+title = "Traffic to sinkholed addresses"
+severity = "high"
+kind = "detection"
+mitre = ["T1071"]
+guardduty = ["Trojan:EC2/BlackholeTraffic"]
+min_version = 2
+fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+ioc = ["blackhole"]
+description = """
+An internal host tries to reach an address that is known to be a black hole or sinkhole
+(a taken-down malware domain now pointing nowhere): the host runs malware. Needs a list
+of addresses from threat intelligence: --ioc FILE (one address or CIDR block per line,
+then optionally its category)."""
+triage = """
+The malware is still on the host even though its server is gone: find the process."""
+
+[params.limit]
+type = "int"
+default = 100
+description = "Rows to return"
+*/
+SELECT f.srcaddr AS host,
+   f.dstaddr AS indicator_address,
+       i.category,
+       count(*) AS flows,
+       sum(f.bytes) AS bytes,
+       count_if(f.action = 'ACCEPT') AS accepted,
+       to_iso8601(from_unixtime(min(f."start"))) AS first_seen,
+       to_iso8601(from_unixtime(max(f."end"))) AS last_seen
+FROM vpc_flow_logs f
+JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
+WHERE is_private_ip(f.srcaddr)
+  AND (i.category IS NULL OR i.category IN ('blackhole'))
+GROUP BY f.srcaddr, f.dstaddr, i.category
+ORDER BY flows DESC
+LIMIT {{limit}}

@@ -1,0 +1,38 @@
+/*
+name = "c2-activity"
+title = "Traffic to command-and-control servers"
+severity = "high"
+kind = "detection"
+mitre = ["T1071"]
+guardduty = ["Backdoor:EC2/C&CActivity.B"]
+min_version = 2
+fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+ioc = ["c2"]
+description = """
+An internal host talks to an address your list marks as command and control. Needs a
+list of addresses from threat intelligence: --ioc FILE (one address or CIDR block per
+line, then optionally its category)."""
+triage = """
+Accepted flows mean the implant reached its server. Isolate the host and check what else
+it talked to (traffic-from-src-addr)."""
+
+[params.limit]
+type = "int"
+default = 100
+description = "Rows to return"
+*/
+SELECT f.srcaddr AS host,
+   f.dstaddr AS indicator_address,
+       i.category,
+       count(*) AS flows,
+       sum(f.bytes) AS bytes,
+       count_if(f.action = 'ACCEPT') AS accepted,
+       to_iso8601(from_unixtime(min(f."start"))) AS first_seen,
+       to_iso8601(from_unixtime(max(f."end"))) AS last_seen
+FROM vpc_flow_logs f
+JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
+WHERE is_private_ip(f.srcaddr)
+  AND (i.category IS NULL OR i.category IN ('c2'))
+GROUP BY f.srcaddr, f.dstaddr, i.category
+ORDER BY flows DESC
+LIMIT {{limit}}

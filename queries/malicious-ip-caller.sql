@@ -1,0 +1,38 @@
+/*
+name = "malicious-ip-caller"
+title = "Inbound traffic from listed addresses"
+severity = "medium"
+kind = "detection"
+mitre = ["T1133"]
+guardduty = ["UnauthorizedAccess:EC2/MaliciousIPCaller.Custom"]
+min_version = 2
+fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+ioc = []
+description = """
+Addresses of your list (any category) reach an internal host: the flow-log side of
+GuardDuty's custom threat lists. Needs a list of addresses from threat intelligence:
+--ioc FILE (one address or CIDR block per line, then optionally its category)."""
+triage = """
+ACCEPT means the listed address reached a service; check that service's logs for what it
+did."""
+
+[params.limit]
+type = "int"
+default = 100
+description = "Rows to return"
+*/
+SELECT f.dstaddr AS host,
+   f.srcaddr AS indicator_address,
+       i.category,
+       count(*) AS flows,
+       sum(f.bytes) AS bytes,
+       count_if(f.action = 'ACCEPT') AS accepted,
+       to_iso8601(from_unixtime(min(f."start"))) AS first_seen,
+       to_iso8601(from_unixtime(max(f."end"))) AS last_seen
+FROM vpc_flow_logs f
+JOIN ioc i ON cidr_contains(i.indicator, f.srcaddr)
+WHERE is_private_ip(f.dstaddr)
+  AND TRUE
+GROUP BY f.dstaddr, f.srcaddr, i.category
+ORDER BY flows DESC
+LIMIT {{limit}}

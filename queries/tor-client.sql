@@ -1,0 +1,38 @@
+/*
+name = "tor-client"
+title = "Connections to Tor entry nodes"
+severity = "high"
+kind = "detection"
+mitre = ["T1090.003"]
+guardduty = ["UnauthorizedAccess:EC2/TorClient"]
+min_version = 2
+fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+ioc = ["tor"]
+description = """
+An internal host connects to Tor nodes: anonymised access out of your network, or an
+implant using Tor to reach its controller. Needs a list of addresses from threat
+intelligence: --ioc FILE (one address or CIDR block per line, then optionally its
+category)."""
+triage = """
+Few servers have a reason to use Tor. Check for a Tor binary or a proxy library."""
+
+[params.limit]
+type = "int"
+default = 100
+description = "Rows to return"
+*/
+SELECT f.srcaddr AS host,
+   f.dstaddr AS indicator_address,
+       i.category,
+       count(*) AS flows,
+       sum(f.bytes) AS bytes,
+       count_if(f.action = 'ACCEPT') AS accepted,
+       to_iso8601(from_unixtime(min(f."start"))) AS first_seen,
+       to_iso8601(from_unixtime(max(f."end"))) AS last_seen
+FROM vpc_flow_logs f
+JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
+WHERE is_private_ip(f.srcaddr)
+  AND (i.category IS NULL OR i.category IN ('tor'))
+GROUP BY f.srcaddr, f.dstaddr, i.category
+ORDER BY flows DESC
+LIMIT {{limit}}

@@ -1,0 +1,72 @@
+/*
+name = "unusual-port"
+title = "Remote port never used before by this host"
+severity = "medium"
+kind = "detection"
+mitre = ["T1571"]
+guardduty = ["Behavior:EC2/NetworkPortUnusual"]
+min_version = 2
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "bytes", "start"]
+description = """
+An internal host starts talking to a remote port it never used in the baseline (the
+lake's time before the last recent_hours): GuardDuty's Behavior:EC2/NetworkPortUnusual.
+Needs history: with less data than the baseline, it finds nothing."""
+triage = """
+New software, a new integration or a deployment explains most hits; a port typical of
+remote access tools, proxies or mining pools on a host that never used it does not."""
+
+[params.recent_hours]
+type = "int"
+default = 24
+description = "Hours at the end of the data that are checked against the time before"
+
+[params.min_baseline_flows]
+type = "int"
+default = 100
+description = "Flows a host needs in the baseline to be judged"
+
+[params.limit]
+type = "int"
+default = 100
+description = "Rows to return"
+*/
+WITH outbound AS (
+    SELECT srcaddr, dstaddr, dstport, protocol, bytes, "start"
+    FROM vpc_flow_logs
+    WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
+      AND srcport > 1023
+      AND "start" IS NOT NULL
+),
+cutoff AS (
+    SELECT max("start") - {{recent_hours}} * 3600 AS t FROM outbound
+),
+baseline AS (
+    SELECT o.srcaddr, o.dstport, o.protocol
+    FROM outbound o CROSS JOIN cutoff c
+    WHERE o."start" < c.t
+    GROUP BY o.srcaddr, o.dstport, o.protocol
+),
+active AS (
+    SELECT o.srcaddr
+    FROM outbound o CROSS JOIN cutoff c
+    WHERE o."start" < c.t
+    GROUP BY o.srcaddr
+    HAVING count(*) >= {{min_baseline_flows}}
+)
+SELECT o.srcaddr AS host,
+       o.dstport AS port,
+       protocol_name(o.protocol) AS protocol,
+       count(DISTINCT o.dstaddr) AS peers,
+       count(*) AS flows,
+       sum(o.bytes) AS bytes,
+       to_iso8601(from_unixtime(min(o."start"))) AS first_seen
+FROM outbound o
+CROSS JOIN cutoff c
+JOIN active a ON a.srcaddr = o.srcaddr
+LEFT JOIN baseline b
+  ON b.srcaddr = o.srcaddr AND b.dstport = o.dstport AND b.protocol = o.protocol
+WHERE o."start" >= c.t
+  AND b.srcaddr IS NULL
+GROUP BY o.srcaddr, o.dstport, o.protocol
+ORDER BY flows DESC
+LIMIT {{limit}}
