@@ -254,7 +254,8 @@ impl Engine {
         let mut buf = String::new();
         let mut first_line = 1;
         for (i, line) in text.lines().enumerate() {
-            if buf.trim().is_empty() && line.trim_start().starts_with('\\') {
+            let at_boundary = strip_comments(&buf).trim().is_empty();
+            if at_boundary && line.trim_start().starts_with('\\') {
                 let step = self
                     .meta(line.trim())
                     .with_context(|| format!("{origin}:{}", i + 1))?;
@@ -263,7 +264,7 @@ impl Engine {
                 }
                 continue;
             }
-            if buf.trim().is_empty() {
+            if at_boundary && !strip_comments(line).trim().is_empty() {
                 first_line = i + 1;
             }
             buf.push_str(line);
@@ -413,9 +414,13 @@ impl Engine {
         if name == flowlake_query::TABLE {
             writeln!(
                 out,
-                "lake {}; time window {}",
+                "lake {}; time window: {}",
                 self.lake.display(),
-                self.window.describe()
+                if self.window.is_unbounded() {
+                    "all".to_string()
+                } else {
+                    self.window.describe()
+                }
             )?;
         }
         Ok(())

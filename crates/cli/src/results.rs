@@ -95,7 +95,12 @@ impl Sink {
     ) -> Result<Self> {
         Ok(match format {
             Format::Table => Sink::Table(TableSink::new(schema, out, style)),
-            Format::Csv => Sink::Csv(csv::WriterBuilder::new().with_header(true).build(out)),
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new().with_header(true).build(out);
+                // The header line even when no row follows.
+                w.write(&RecordBatch::new_empty(schema.clone()))?;
+                Sink::Csv(w)
+            }
             // Every key in every object, null or not, as other tools expect.
             Format::Json => Sink::Json(
                 json::WriterBuilder::new()

@@ -2,4 +2,6 @@
 
 mod convert;
 mod crash;
+mod hunt;
+mod sql;
 mod util;

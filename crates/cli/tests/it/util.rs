@@ -179,3 +179,42 @@ pub fn gz_sizes(dir: &Path) -> (u64, u64) {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A generated (30 hours, with attacks) and converted lake shared by the query tests,
+/// built once per test run: `(lake, ground truth)`.
+pub fn shared_lake() -> &'static (PathBuf, Truth) {
+    static LAKE: std::sync::OnceLock<(PathBuf, Truth)> = std::sync::OnceLock::new();
+    LAKE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("shared-lake-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let truth = generate(&root.join("logs"), 20_000, 30);
+        let lake = root.join("lake");
+        let o = run(&["convert", "-q", s(&root.join("logs")), "--out", s(&lake)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (lake, truth)
+    })
+}
+
+/// Run `flowlake` with `stdin` as standard input.
+pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = flowlake()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowlake runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

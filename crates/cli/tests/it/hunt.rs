@@ -1,0 +1,310 @@
+//! `flowlake hunt`: list, show, run (one, all, with parameters, threat lists, user
+//! folders) and export.
+
+use crate::util::{run, s, shared_lake, stderr, stdout};
+
+const REQUIRED: &[&str] = &[
+    "port-scan",
+    "port-sweep",
+    "ssh-brute-force",
+    "rdp-brute-force",
+    "data-exfiltration",
+    "beaconing",
+    "crypto-mining",
+    "lateral-movement",
+    "top-talkers",
+    "rejected-traffic",
+];
+
+#[test]
+fn list_and_show_describe_the_library() {
+    let o = run(&["hunt", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for name in REQUIRED {
+        assert!(
+            out.contains(&format!("│ {name} ")),
+            "{name} missing:\n{out}"
+        );
+    }
+    let rows = out.lines().filter(|l| l.starts_with("│ ")).count() - 1;
+    assert!(rows >= 40, "{rows} hunts");
+    assert!(out.contains("T1110"), "ATT&CK ids are listed");
+
+    let o = run(&["hunt", "show", "ssh-brute-force"]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("ssh-brute-force: SSH brute force\nseverity: high"),
+        "{out}"
+    );
+    assert!(
+        out.contains("UnauthorizedAccess:EC2/SSHBruteForce"),
+        "{out}"
+    );
+    assert!(out.contains("│ min_sessions "), "{out}");
+    assert!(
+        out.contains("{{min_sessions}}"),
+        "the SQL with its placeholders: {out}"
+    );
+
+    let o = run(&["hunt", "show", "ssh"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean ssh-brute-force"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_finds_the_scenario_and_takes_parameters() {
+    let (lake, _) = shared_lake();
+    let hunt = |args: &[&str]| {
+        let mut all = vec!["hunt", "run", "--lake", s(lake), "--format", "csv"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let o = hunt(&["port-scan"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let first = out.lines().nth(1).unwrap_or_default();
+    assert!(first.starts_with("10.0.2.23,198.51.100.77,1024,"), "{out}");
+
+    let o = hunt(&["port-scan", "--param", "min_ports=2000"]);
+    assert_eq!(
+        stdout(&o).lines().count(),
+        1,
+        "only the header: {}",
+        stdout(&o)
+    );
+
+    let o = hunt(&["traffic-from-src-addr", "-p", "ip=10.0.2.23"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("198.51.100.77"), "{}", stdout(&o));
+
+    let o = hunt(&["traffic-from-src-addr"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("needs --param ip="), "{}", stderr(&o));
+    let o = hunt(&["port-scan", "--param", "min_ports=many"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("\"many\" is not an integer"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hunt(&["port-scan", "--param", "ports=5"]);
+    assert!(
+        stderr(&o).contains("has no parameter \"ports\"; its parameters: limit, min_ports"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_all_summarises_every_hunt() {
+    let (lake, _) = shared_lake();
+    let o = run(&["hunt", "run", "--all", "--lake", s(lake)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("│ {name} ")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{out}"))
+            .to_string()
+    };
+    for name in [
+        "port-scan",
+        "ssh-brute-force",
+        "beaconing",
+        "lateral-movement",
+    ] {
+        assert!(row(name).contains("FOUND"), "{}", row(name));
+    }
+    assert!(row("spambot").contains("quiet"), "{}", row("spambot"));
+    assert!(
+        row("top-talkers").contains(" ok "),
+        "{}",
+        row("top-talkers")
+    );
+    assert!(row("traffic-to-dst-addr").contains("skipped: needs --param ip"));
+    assert!(!out.contains("error"), "{out}");
+
+    let o = run(&["hunt", "run", "--all", "--details", "--lake", s(lake)]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("== port-scan: Outbound port scan of one host (high)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("│ 203.0.113.66 "),
+        "brute-force rows are printed: {out}"
+    );
+}
+
+#[test]
+fn threat_lists_feed_the_ioc_hunts_and_bad_lines_are_named() {
+    let (lake, _) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let ioc = dir.path().join("intel.txt");
+    std::fs::write(&ioc, "# pools\n94.130.12.0/24 mining\n185.220.101.5 tor\n").unwrap();
+    let o = run(&[
+        "hunt",
+        "run",
+        "bitcoin-tool",
+        "--lake",
+        s(lake),
+        "--ioc",
+        s(&ioc),
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .starts_with("10.1.2.45,94.130.12.30,mining,"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "hunt",
+        "run",
+        "tor-client",
+        "--lake",
+        s(lake),
+        "--ioc",
+        s(&ioc),
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stdout(&o).contains("10.0.2.44,185.220.101.5,tor,"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "hunt",
+        "run",
+        "bitcoin-tool",
+        "--lake",
+        s(lake),
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stderr(&o).contains("none was given (--ioc FILE)"),
+        "{}",
+        stderr(&o)
+    );
+
+    std::fs::write(&ioc, "1.2.3.4\nnot-an-address tor\n").unwrap();
+    let o = run(&[
+        "hunt",
+        "run",
+        "tor-client",
+        "--lake",
+        s(lake),
+        "--ioc",
+        s(&ioc),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("{}:2: \"not-an-address\"", s(&ioc))),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_users_folder_adds_hunts_and_bad_ones_are_named() {
+    let (lake, _) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("big-flows.sql"),
+        "/*\nname = \"big-flows\"\ntitle = \"Big flows\"\nseverity = \"low\"\nkind = \"detection\"\n\
+         min_version = 2\nfields = [\"bytes\"]\ndescription = \"d\"\ntriage = \"t\"\n\
+         [params.min_bytes]\ntype = \"int\"\ndefault = 50000000\ndescription = \"m\"\n*/\n\
+         SELECT srcaddr, dstaddr, bytes FROM vpc_flow_logs WHERE bytes >= {{min_bytes}} ORDER BY bytes DESC LIMIT 1\n",
+    )
+    .unwrap();
+    let o = run(&["hunt", "list", "--queries", s(dir.path())]);
+    assert!(stdout(&o).contains("│ big-flows "), "{}", stdout(&o));
+    let o = run(&[
+        "hunt",
+        "run",
+        "big-flows",
+        "--queries",
+        s(dir.path()),
+        "--lake",
+        s(lake),
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .starts_with("10.2.3.10,45.77.12.34,"),
+        "{}",
+        stdout(&o)
+    );
+
+    std::fs::write(dir.path().join("broken.sql"), "SELECT 1").unwrap();
+    let o = run(&["hunt", "list", "--queries", s(dir.path())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("broken.sql: must start with a /* ... */ block"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn export_writes_athena_sql_without_flowlake_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "hunt",
+        "export",
+        "--dialect",
+        "athena",
+        "--out",
+        s(dir.path()),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let list = stdout(&run(&["hunt", "list"]));
+    assert_eq!(
+        files.len(),
+        list.lines().filter(|l| l.starts_with("│ ")).count() - 1
+    );
+    for f in &files {
+        let sql = std::fs::read_to_string(f).unwrap();
+        for udf in [
+            "cidr_contains(",
+            "is_private_ip(",
+            "protocol_name(",
+            "tcp_flags_names(",
+            "{{",
+        ] {
+            assert!(!sql.contains(udf), "{} still has {udf}", f.display());
+        }
+    }
+    let scan = std::fs::read_to_string(dir.path().join("port-scan.sql")).unwrap();
+    assert!(
+        scan.contains("contains('10.0.0.0/8', CAST(srcaddr AS IPADDRESS))"),
+        "{scan}"
+    );
+    assert!(scan.contains(">= 100"), "defaults are written in: {scan}");
+    let one = std::fs::read_to_string(dir.path().join("traffic-from-src-addr.sql")).unwrap();
+    assert!(
+        one.contains("WHERE srcaddr = ?"),
+        "required parameters become ? for EXECUTE ... USING: {one}"
+    );
+}

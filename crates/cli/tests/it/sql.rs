@@ -1,0 +1,331 @@
+//! `flowlake sql`: one-shot queries, formats, output files, scripts, meta-commands,
+//! errors and the time window.
+
+use std::path::Path;
+
+use crate::util::{
+    column_i64, read_file, run, run_with_stdin, s, shared_lake, stderr, stdout, visible_files,
+};
+
+fn sql(lake: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["sql", "--lake", s(lake)];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn one_shot_queries_count_every_record_in_every_format() {
+    let (lake, truth) = shared_lake();
+    let q = "SELECT count(*) AS n, CAST(sum(bytes) AS BIGINT) AS b FROM vpc_flow_logs";
+    let csv = sql(lake, &["-e", q, "--format", "csv"]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert_eq!(
+        stdout(&csv),
+        format!("n,b\n{},{}\n", truth.records, truth.bytes)
+    );
+    let json = sql(lake, &["-e", q, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["n"], truth.records);
+    assert_eq!(v[0]["b"], truth.bytes);
+    let ndjson = sql(
+        lake,
+        &["-e", q, "-e", "SELECT 7 AS seven", "--format", "ndjson"],
+    );
+    let lines: Vec<serde_json::Value> = stdout(&ndjson)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "both -e statements ran, in order");
+    assert_eq!(lines[0]["n"], truth.records);
+    assert_eq!(lines[1]["seven"], 7);
+    let table = sql(lake, &["-e", q, "--format", "table"]);
+    let t = stdout(&table);
+    assert!(
+        t.starts_with("┌") && t.contains(&truth.records.to_string()),
+        "{t}"
+    );
+}
+
+#[test]
+fn output_files_take_their_format_from_the_extension() {
+    let (lake, truth) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("flows.parquet");
+    let o = sql(
+        lake,
+        &[
+            "-e",
+            "SELECT srcaddr, bytes FROM vpc_flow_logs",
+            "--output",
+            s(&parquet),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "results go to the file only");
+    let batches = read_file(&parquet);
+    let bytes: i64 = column_i64(&batches, "bytes").iter().flatten().sum();
+    assert_eq!(
+        batches.iter().map(|b| b.num_rows() as u64).sum::<u64>(),
+        truth.records
+    );
+    assert_eq!(bytes as u64, truth.bytes);
+
+    let csv = dir.path().join("actions.csv");
+    let o = sql(
+        lake,
+        &[
+            "-e",
+            "SELECT DISTINCT action FROM vpc_flow_logs WHERE action IS NOT NULL ORDER BY 1",
+            "-o",
+            s(&csv),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "action\nACCEPT\nREJECT\n"
+    );
+
+    let o = sql(
+        lake,
+        &["-e", "SELECT 1", "-o", s(&dir.path().join("x.xlsx"))],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(".csv, .json, .ndjson, .parquet"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn sql_errors_exit_1_with_datafusions_message_and_the_line() {
+    let (lake, _) = shared_lake();
+    let o = sql(lake, &["-e", "SELECT nope FROM vpc_flow_logs"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: -e:1: Schema error: No field named nope"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("No field named nope").count(),
+        1,
+        "said once: {err}"
+    );
+
+    let script = "SELECT 1 AS one;\n\n-- the broken one:\nSELECT\n  count(*) FROM no_such_table;\nSELECT 2;\n";
+    let o = run_with_stdin(&["sql", "--lake", s(lake), "--format", "csv"], script);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("<stdin>:4:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no_such_table"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "one\n1\n", "stops at the failing statement");
+
+    let o = run(&["sql", "--lake", "/nonexistent/lake", "-e", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not a flowlake lake"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn scripts_on_stdin_run_statements_and_meta_commands() {
+    let (lake, truth) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let included = dir.path().join("more.sql");
+    std::fs::write(&included, "SELECT 'included' AS source;\n").unwrap();
+    let out_file = dir.path().join("out.ndjson");
+    let script = format!(
+        "SELECT 1 AS a; SELECT 'x;y' AS b;\n\
+         \\d vpc_flow_logs\n\
+         \\format json\n\
+         SELECT count(*) AS n FROM vpc_flow_logs;\n\
+         \\x on\n\
+         \\format table\n\
+         SELECT 'v' AS k, 2 AS w;\n\
+         \\x off\n\
+         \\i {}\n\
+         \\o {}\n\
+         SELECT 3 AS c;\n\
+         \\o\n\
+         \\format csv\n\
+         \\run port-scan min_ports=500 limit=1\n\
+         \\hunts\n\
+         \\q\n\
+         SELECT 'not run' AS after_quit;\n",
+        s(&included),
+        s(&out_file)
+    );
+    let o = run_with_stdin(&["sql", "--lake", s(lake), "--format", "csv"], &script);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("a\n1\nb\nx;y\n"), "{out}");
+    // \d TABLE: every column with its type, then the lake.
+    assert!(
+        out.contains("│ srcaddr ") && out.contains("│ Utf8 "),
+        "{out}"
+    );
+    assert!(out.contains("│ aws-account-id "), "{out}");
+    assert!(
+        out.contains("│ start ") && out.contains("│ Int64 "),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("[{{\"n\":{}}}]", truth.records)),
+        "{out}"
+    );
+    assert!(out.contains("-[ RECORD 1 ]\nk | v\nw | 2\n"), "{out}");
+    assert!(out.contains("│ included │"), "\\i ran the file: {out}");
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "{\"c\":3}\n");
+    assert!(!out.contains("\"c\""), "\\o sent it to the file only");
+    assert!(out.contains("scanner,target,ports"), "{out}");
+    assert!(out.contains("10.0.2.23,198.51.100.77,1024"), "{out}");
+    assert!(
+        out.contains("ssh-brute-force"),
+        "\\hunts lists the library: {out}"
+    );
+    assert!(!out.contains("not run"), "\\q ends the script");
+
+    let o = run_with_stdin(&["sql", "--lake", s(lake)], "SELECT 1;\n\\bogus\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("<stdin>:2: unknown command \\bogus"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn since_and_until_limit_every_query_and_skip_other_partitions() {
+    let (shared, _) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    copy_dir(shared, &lake);
+    // The lake spans 2026-03-01T00:00Z to 2026-03-02T06:00Z.
+    let day2 = 1_772_409_600;
+    let count = |extra: &[&str], filter: &str| -> Result<u64, String> {
+        let q = format!("SELECT count(*) FROM vpc_flow_logs {filter}");
+        let mut args = vec!["-e", q.as_str(), "--format", "csv"];
+        args.extend_from_slice(extra);
+        let o = sql(&lake, &args);
+        if o.status.success() {
+            Ok(stdout(&o).lines().nth(1).unwrap().parse().unwrap())
+        } else {
+            Err(stderr(&o))
+        }
+    };
+    let day2_rows = count(&[], &format!("WHERE \"start\" >= {day2}")).unwrap();
+    let day1_rows = count(&[], &format!("WHERE \"start\" < {day2}")).unwrap();
+    assert!(day1_rows > 0 && day2_rows > 0);
+    assert_eq!(count(&["--since", "2026-03-02"], "").unwrap(), day2_rows);
+    assert_eq!(count(&["--until", "2026-03-01"], "").unwrap(), day1_rows);
+    assert_eq!(
+        count(
+            &[
+                "--since",
+                "2026-03-01T00:00:00Z",
+                "--until",
+                "2026-03-02T00:00:00Z"
+            ],
+            ""
+        )
+        .unwrap(),
+        day1_rows
+    );
+
+    // Break every file of the first day: a query of the second day must not open them.
+    let broken: Vec<_> = visible_files(&lake)
+        .into_iter()
+        .filter(|f| f.to_str().unwrap().contains("/day=01/"))
+        .collect();
+    assert!(!broken.is_empty());
+    for f in &broken {
+        std::fs::write(f, b"not parquet at all").unwrap();
+    }
+    let err = count(&[], "").unwrap_err();
+    assert!(err.contains("parquet") || err.contains("Parquet"), "{err}");
+    assert_eq!(count(&["--since", "2026-03-02"], "").unwrap(), day2_rows);
+
+    let o = sql(&lake, &["--since", "last tuesday", "-e", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("7d"), "{}", stderr(&o));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn ddl_athena_projects_the_lakes_accounts_and_regions() {
+    let (lake, _) = shared_lake();
+    let o = run(&[
+        "ddl",
+        "athena",
+        "--location",
+        "s3://bucket/flows/",
+        "--lake",
+        s(lake),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ddl = stdout(&o);
+    assert!(
+        ddl.starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs` ("),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("'projection.aws-account-id.values' = '111122223333,444455556666'"),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("'projection.aws-region.values' = 'eu-west-1,us-east-1'"),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("LOCATION 's3://bucket/flows/AWSLogs/'"),
+        "{ddl}"
+    );
+    assert!(!ddl.contains("hour"), "a day-partitioned lake: {ddl}");
+    let o = run(&[
+        "ddl",
+        "athena",
+        "--location",
+        "s3://b/p",
+        "--account",
+        "123456789012",
+        "--region",
+        "ap-south-1,eu-central-1",
+        "--partition",
+        "hour",
+    ]);
+    let ddl = stdout(&o);
+    assert!(
+        ddl.contains("'projection.aws-region.values' = 'ap-south-1,eu-central-1'"),
+        "{ddl}"
+    );
+    assert!(ddl.contains("/hour=${hour}'"), "{ddl}");
+    let o = run(&["ddl", "athena", "--location", "s3://b/p"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--account"), "{}", stderr(&o));
+    let o = run(&[
+        "ddl",
+        "athena",
+        "--location",
+        "/local/path",
+        "--account",
+        "1",
+        "--region",
+        "r",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
