@@ -289,6 +289,16 @@ pub struct HuntListArgs {
 #[derive(Debug, Args)]
 pub struct HuntShowArgs {
     pub name: String,
+
+    /// Print only the SQL, with the parameters filled in (defaults, or --param), ready
+    /// to paste into another engine.
+    #[arg(long)]
+    pub sql: bool,
+
+    /// With --sql: a parameter, name=value; repeatable.
+    #[arg(short, long = "param", value_name = "NAME=VALUE", requires = "sql")]
+    pub params: Vec<String>,
+
     #[arg(long = "queries", value_name = "DIR")]
     pub queries: Vec<PathBuf>,
 }

@@ -29,7 +29,17 @@ pub fn run(cmd: HuntCommand) -> Result<Outcome> {
         }
         HuntCommand::Show(a) => {
             let lib = Library::load(&a.queries)?;
-            print!("{}", show(lib.get(&a.name)?));
+            let hunt = lib.get(&a.name)?;
+            if a.sql {
+                let params = a
+                    .params
+                    .iter()
+                    .map(|p| parse_param(p))
+                    .collect::<Result<Vec<_>>>()?;
+                println!("{};", hunt.render(&params)?);
+            } else {
+                print!("{}", show(hunt));
+            }
             Ok(Outcome::Success)
         }
         HuntCommand::Run(a) => run_hunts(&a),

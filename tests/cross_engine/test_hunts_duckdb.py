@@ -1,0 +1,146 @@
+"""The hunt library, differential: DuckDB runs each hunt's SQL (as `flowlake hunt show
+--sql` renders it) on the same Parquet files and must return the same rows as flowlake.
+
+flowlake's own functions are given to DuckDB as macros written here independently (plain
+string and integer arithmetic, no inet extension). Hunts that join the threat list need
+CIDR containment, which DuckDB has only in an extension; they are the declared exceptions.
+"""
+
+import json
+import math
+import os
+import pathlib
+import subprocess
+
+import duckdb
+import pytest
+
+BIN = os.environ.get("FLOWLAKE_BIN", str(pathlib.Path(__file__).parents[2] / "target/debug/flowlake"))
+
+# Hunts DuckDB cannot run without its inet extension (they call cidr_contains).
+NOT_PORTABLE = {
+    "bitcoin-tool", "blackhole-traffic", "c2-activity", "drop-point", "malicious-ip-caller",
+    "tor-client", "tor-relay",
+}
+
+MACROS = r"""
+CREATE MACRO from_unixtime(t) AS make_timestamp(CAST(t AS BIGINT) * 1000000);
+CREATE MACRO to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ');
+CREATE MACRO day_of_week(ts) AS isodow(ts);
+CREATE MACRO octet(a, i) AS TRY_CAST(split_part(a, '.', i) AS INTEGER);
+CREATE MACRO is_private_ip(a) AS CASE
+    WHEN a IS NULL THEN NULL
+    WHEN strpos(a, ':') > 0 THEN lower(a) = '::1'
+        OR regexp_matches(lower(a), '^f[cd][0-9a-f]{2}:')
+        OR regexp_matches(lower(a), '^fe[89ab][0-9a-f]:')
+    ELSE octet(a, 1) = 10
+        OR (octet(a, 1) = 172 AND octet(a, 2) BETWEEN 16 AND 31)
+        OR (octet(a, 1) = 192 AND octet(a, 2) = 168)
+        OR (octet(a, 1) = 100 AND octet(a, 2) BETWEEN 64 AND 127)
+        OR octet(a, 1) = 127
+        OR (octet(a, 1) = 169 AND octet(a, 2) = 254)
+    END;
+CREATE MACRO protocol_name(p) AS CASE p
+    WHEN 1 THEN 'ICMP' WHEN 2 THEN 'IGMP' WHEN 4 THEN 'IPv4' WHEN 6 THEN 'TCP'
+    WHEN 17 THEN 'UDP' WHEN 41 THEN 'IPv6' WHEN 47 THEN 'GRE' WHEN 50 THEN 'ESP'
+    WHEN 51 THEN 'AH' WHEN 58 THEN 'ICMPv6' WHEN 89 THEN 'OSPF' WHEN 103 THEN 'PIM'
+    WHEN 112 THEN 'VRRP' WHEN 132 THEN 'SCTP' ELSE CAST(p AS VARCHAR) END;
+"""
+
+
+def flowlake(*args):
+    out = subprocess.run([BIN, *args], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hunts")
+    logs, lake = base / "logs", base / "lake"
+    flowlake("gen", "--out", str(logs), "--records", "60000", "--hours", "36")
+    flowlake("convert", str(logs), "--out", str(lake), "--quiet")
+    return lake
+
+
+@pytest.fixture(scope="module")
+def duck(lake):
+    con = duckdb.connect()
+    files = str(lake / "AWSLogs/**/*.parquet").replace("'", "''")
+    con.execute(
+        f"CREATE VIEW vpc_flow_logs AS SELECT * FROM read_parquet('{files}', "
+        "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+    )
+    con.execute(MACROS)
+    return con
+
+
+def hunts():
+    names = []
+    for line in flowlake("hunt", "list").splitlines():
+        if line.startswith("│ ") and not line.startswith("│ name "):
+            names.append(line.split("│")[1].strip())
+    return names
+
+
+def rendered(name):
+    """The hunt's SQL with its defaults, every row (no LIMIT cut ties differently), and the
+    address reports need."""
+    show = flowlake("hunt", "show", name)
+    params = []
+    if "│ limit " in show:
+        params += ["--param", "limit=100000000"]
+    if "│ ip " in show:
+        params += ["--param", "ip=10.0.2.23"]
+    return flowlake("hunt", "show", name, "--sql", *params)
+
+
+def norm(v):
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return str(v)
+
+
+def same(a, b):
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.11)
+    return a == b
+
+
+def key(row):
+    return tuple((x is None, round(x, 0) if isinstance(x, float) else x) for x in row)
+
+
+def test_every_portable_hunt_gives_duckdbs_rows(lake, duck):
+    names = hunts()
+    assert len(names) >= 40
+    assert NOT_PORTABLE <= set(names)
+    compared = 0
+    for name in names:
+        if name in NOT_PORTABLE:
+            continue
+        sql = rendered(name)
+        ours = subprocess.run(
+            [BIN, "sql", "--lake", str(lake), "--format", "ndjson", "-e", sql],
+            capture_output=True, text=True,
+        )
+        assert ours.returncode == 0, f"{name}: {ours.stderr}"
+        ours_rows = [list(json.loads(l).values()) for l in ours.stdout.splitlines()]
+        theirs = duck.execute(sql.rstrip().rstrip(";")).fetchall()
+        a = sorted(([norm(v) for v in r] for r in ours_rows), key=key)
+        b = sorted(([norm(v) for v in r] for r in theirs), key=key)
+        assert len(a) == len(b), f"{name}: flowlake {len(a)} rows, DuckDB {len(b)}"
+        for x, y in zip(a, b):
+            assert len(x) == len(y) and all(same(p, q) for p, q in zip(x, y)), f"{name}: {x} != {y}"
+        compared += 1
+    assert compared == len(names) - len(NOT_PORTABLE)
+
+
+def test_the_differential_test_notices_a_wrong_answer(lake, duck):
+    """The comparison itself: one threshold changed on one side gives a different answer."""
+    sql = rendered("port-sweep")
+    theirs = duck.execute(sql.rstrip().rstrip(";").replace(">= 50", ">= 5000")).fetchall()
+    ours = flowlake("sql", "--lake", str(lake), "--format", "ndjson", "-e", sql)
+    assert len(ours.splitlines()) >= 1 and len(theirs) == 0

@@ -1,0 +1,103 @@
+"""The interactive shell, driven through a pseudo-terminal as a user would: multi-line
+statements, meta-commands, completion, Ctrl-C cancelling a query (not the shell), errors
+that keep the shell alive, and history that persists across sessions."""
+
+import os
+import pathlib
+import time
+
+import pexpect
+import pytest
+
+BIN = os.environ.get("FLOWLAKE_BIN", str(pathlib.Path(__file__).parents[2] / "target/debug/flowlake"))
+PROMPT = "flowlake> "
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    base = tmp_path_factory.mktemp("repl")
+    logs, lake = base / "logs", base / "lake"
+    for args in (["gen", "--out", str(logs), "--records", "5000", "--hours", "6"],
+                 ["convert", str(logs), "--out", str(lake), "--quiet"]):
+        assert pexpect.run(BIN, args=args, withexitstatus=True)[1] == 0
+    return lake
+
+
+def shell(lake, history):
+    env = dict(os.environ, FLOWLAKE_HISTORY=str(history), TERM="xterm", COLUMNS="120")
+    p = pexpect.spawn(BIN, ["sql", "--lake", str(lake)], env=env, encoding="utf-8",
+                      timeout=60, dimensions=(50, 120))
+    p.expect_exact("\\? for help")
+    p.expect_exact(PROMPT)
+    return p
+
+
+def test_a_session(lake, tmp_path):
+    history = tmp_path / "history"
+    p = shell(lake, history)
+
+    # A statement over three lines runs once the ';' arrives.
+    p.sendline("SELECT action,")
+    p.sendline("  count(*) AS flows FROM vpc_flow_logs")
+    p.sendline("WHERE action = 'REJECT' GROUP BY action;")
+    p.expect(r"│ REJECT │\s+\d+ │")
+    p.expect_exact("1 row")
+    p.expect_exact(PROMPT)
+
+    # Meta-commands.
+    p.sendline("\\?")
+    p.expect_exact("\\timing [on|off]")
+    p.expect_exact(PROMPT)
+    p.sendline("\\x on")
+    p.expect_exact("expanded display is on")
+    p.sendline("SELECT 'hello' AS greeting;")
+    p.expect_exact("-[ RECORD 1 ]")
+    p.expect(r"greeting \| hello")
+    p.expect_exact(PROMPT)
+    p.sendline("\\x off")
+    p.expect_exact(PROMPT)
+
+    # An error keeps the shell.
+    p.sendline("SELECT no_such_column FROM vpc_flow_logs;")
+    p.expect_exact("No field named no_such_column")
+    p.expect_exact(PROMPT)
+
+    # Completion of a column name.
+    p.send("SELECT count(DISTINCT dstp")
+    p.send("\t")
+    p.expect_exact("dstport")
+    p.sendline(") AS ports FROM vpc_flow_logs;")
+    p.expect(r"│\s+\d+ │")
+    p.expect_exact(PROMPT)
+
+    # Ctrl-C cancels a long query; the shell stays and answers the next one.
+    p.sendline("SELECT sum(value) FROM generate_series(1, 1000000000000);")
+    p.expect_exact("generate_series")
+    time.sleep(1.5)
+    p.sendintr()
+    p.expect_exact("cancelled", timeout=20)
+    p.expect_exact(PROMPT)
+    p.sendline("SELECT 6 * 7 AS answer;")
+    p.expect(r"│\s+42 │", timeout=30)
+    p.expect_exact(PROMPT)
+
+    # Ctrl-C at the prompt clears the line without leaving.
+    p.send("SELECT half a thought")
+    p.sendintr()
+    p.expect_exact(PROMPT)
+    p.sendline("\\q")
+    p.expect(pexpect.EOF)
+    p.close()
+    assert p.exitstatus == 0
+
+    # History persists: the next session recalls the last statement (before \q) with the
+    # Up arrow.
+    assert "SELECT 6 * 7 AS answer;" in history.read_text()
+    p = shell(lake, history)
+    p.send("\x1b[A")
+    p.send("\x1b[A")
+    p.expect_exact("SELECT 6 * 7 AS answer;")
+    p.sendline("")
+    p.expect(r"│\s+42 │")
+    p.sendline("\\q")
+    p.expect(pexpect.EOF)
