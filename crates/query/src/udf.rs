@@ -199,6 +199,8 @@ fn millis(a: &ArrayRef) -> Result<Int64Array> {
                     .collect::<Int64Array>(),
             )
         }
+        // An untyped NULL literal: NULL out, as on Athena.
+        DataType::Null => Arc::new(Int64Array::new_null(a.len())),
         DataType::Timestamp(_, _)
         | DataType::Date32
         | DataType::Date64
