@@ -83,6 +83,21 @@ pub enum ParamType {
     IpList,
 }
 
+impl ParamType {
+    /// The name hunt files use (`int-list`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::Int => "int",
+            ParamType::Float => "float",
+            ParamType::String => "string",
+            ParamType::Ip => "ip",
+            ParamType::Cidr => "cidr",
+            ParamType::IntList => "int-list",
+            ParamType::IpList => "ip-list",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
@@ -582,6 +597,124 @@ GROUP BY srcaddr HAVING count(*) >= {{ min_flows }};
                 .to_string()
                 .contains("port-scan"),
             "near names are suggested"
+        );
+    }
+}
+
+/// The catalogue of a library as Markdown (`docs/hunts.md` is this, for the built-in one).
+pub fn catalogue_markdown(lib: &Library) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from(
+        "# Hunt catalogue\n\n\
+         Generated from the metadata of the hunts in `queries/` (the test suite fails when this\n\
+         file is out of date; `FLOWLAKE_UPDATE_DOCS=1 cargo test -p flowlake-query --lib`\n\
+         rewrites it). Run one with `flowlake hunt run NAME [--param k=v]...`, all of them with\n\
+         `flowlake hunt run --all`.\n\n",
+    );
+    let groups = [
+        ("Detections", Kind::Detection),
+        (
+            "Reports (the Athena integration's named queries)",
+            Kind::Report,
+        ),
+    ];
+    for (title, kind) in groups {
+        let _ = writeln!(s, "## {title}\n");
+        s.push_str("| hunt | severity | ATT&CK | GuardDuty / Athena | what it finds |\n");
+        s.push_str("|---|---|---|---|---|\n");
+        for h in lib.iter().filter(|h| h.kind == kind) {
+            let source = if h.guardduty.is_empty() {
+                h.athena.clone().unwrap_or_default()
+            } else {
+                h.guardduty.join(", ")
+            };
+            let _ = writeln!(
+                s,
+                "| [`{0}`](#{0}) | {1} | {2} | {3} | {4} |",
+                h.name,
+                h.severity,
+                h.mitre.join(", "),
+                source,
+                h.title
+            );
+        }
+        s.push('\n');
+    }
+    for h in lib.iter() {
+        let _ = writeln!(
+            s,
+            "## {}\n\n**{}**. {}\n",
+            h.name,
+            h.title,
+            one_line(&h.description)
+        );
+        let _ = writeln!(s, "- Severity: {} ({:?})", h.severity, h.kind);
+        if !h.mitre.is_empty() {
+            let _ = writeln!(s, "- MITRE ATT&CK: {}", h.mitre.join(", "));
+        }
+        if !h.guardduty.is_empty() {
+            let _ = writeln!(s, "- GuardDuty: {}", h.guardduty.join(", "));
+        }
+        if let Some(a) = &h.athena {
+            let _ = writeln!(s, "- Athena named query: {a}");
+        }
+        let _ = writeln!(
+            s,
+            "- Needs: flow-log version {}+ (`{}`)",
+            h.min_version,
+            h.fields.join("`, `")
+        );
+        if let Some(c) = &h.ioc {
+            let _ = writeln!(
+                s,
+                "- Threat list: `--ioc FILE`, categories {}",
+                if c.is_empty() {
+                    "any".to_string()
+                } else {
+                    c.join(", ")
+                }
+            );
+        }
+        let _ = writeln!(s, "- Triage: {}", one_line(&h.triage));
+        if !h.params.is_empty() {
+            s.push_str("\n| parameter | type | default | meaning |\n|---|---|---|---|\n");
+            for (name, p) in &h.params {
+                let _ = writeln!(
+                    s,
+                    "| `{name}` | {} | {} | {} |",
+                    p.ty.name(),
+                    p.default.as_ref().map_or_else(
+                        || "(required)".to_string(),
+                        |d| format!("`{}`", value_text(d))
+                    ),
+                    p.description
+                );
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod catalogue {
+    use super::*;
+
+    #[test]
+    fn docs_hunts_md_is_the_catalogue_of_the_library() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/hunts.md");
+        let want = catalogue_markdown(&Library::builtin());
+        if std::env::var_os("FLOWLAKE_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "docs/hunts.md is out of date: run FLOWLAKE_UPDATE_DOCS=1 cargo test -p flowlake-query --lib"
         );
     }
 }

@@ -102,7 +102,7 @@ fn show(h: &flowlake_query::Hunt) -> String {
             .map(|(k, p)| {
                 vec![
                     k.clone(),
-                    format!("{:?}", p.ty).to_ascii_lowercase(),
+                    p.ty.name().to_string(),
                     h.defaults()
                         .into_iter()
                         .find(|(n, _)| n == k)
