@@ -10,8 +10,10 @@ fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = ["mining"]
 description = """
 An internal host talks to an address your list marks as a cryptocurrency mining pool.
-Needs a list of addresses from threat intelligence: --ioc FILE (one address or CIDR
-block per line, then optionally its category)."""
+Only the side that opened the connection counts (source port at or above the destination
+port), so replies to a listed address are not mistaken for traffic to it. Needs a list
+of addresses from threat intelligence: --ioc FILE (one address or CIDR block per line,
+then optionally its category)."""
 triage = """
 See crypto-mining: check CPU usage and processes, and how the miner got there."""
 
@@ -31,6 +33,7 @@ SELECT f.srcaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
 WHERE is_private_ip(f.srcaddr)
+  AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('mining'))
 GROUP BY f.srcaddr, f.dstaddr, i.category
 ORDER BY flows DESC

@@ -10,9 +10,11 @@ fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = ["blackhole"]
 description = """
 An internal host tries to reach an address that is known to be a black hole or sinkhole
-(a taken-down malware domain now pointing nowhere): the host runs malware. Needs a list
-of addresses from threat intelligence: --ioc FILE (one address or CIDR block per line,
-then optionally its category)."""
+(a taken-down malware domain now pointing nowhere): the host runs malware. Only the side
+that opened the connection counts (source port at or above the destination port), so
+replies to a listed address are not mistaken for traffic to it. Needs a list of
+addresses from threat intelligence: --ioc FILE (one address or CIDR block per line, then
+optionally its category)."""
 triage = """
 The malware is still on the host even though its server is gone: find the process."""
 
@@ -32,6 +34,7 @@ SELECT f.srcaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
 WHERE is_private_ip(f.srcaddr)
+  AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('blackhole'))
 GROUP BY f.srcaddr, f.dstaddr, i.category
 ORDER BY flows DESC

@@ -9,9 +9,11 @@ min_version = 2
 fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = ["c2"]
 description = """
-An internal host talks to an address your list marks as command and control. Needs a
-list of addresses from threat intelligence: --ioc FILE (one address or CIDR block per
-line, then optionally its category)."""
+An internal host talks to an address your list marks as command and control. Only the
+side that opened the connection counts (source port at or above the destination port),
+so replies to a listed address are not mistaken for traffic to it. Needs a list of
+addresses from threat intelligence: --ioc FILE (one address or CIDR block per line, then
+optionally its category)."""
 triage = """
 Accepted flows mean the implant reached its server. Isolate the host and check what else
 it talked to (traffic-from-src-addr)."""
@@ -32,6 +34,7 @@ SELECT f.srcaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
 WHERE is_private_ip(f.srcaddr)
+  AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('c2'))
 GROUP BY f.srcaddr, f.dstaddr, i.category
 ORDER BY flows DESC

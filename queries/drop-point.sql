@@ -10,8 +10,10 @@ fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = ["drop-point"]
 description = """
 An internal host sends data to an address known to collect stolen credentials and data.
-Needs a list of addresses from threat intelligence: --ioc FILE (one address or CIDR
-block per line, then optionally its category)."""
+Only the side that opened the connection counts (source port at or above the destination
+port), so replies to a listed address are not mistaken for traffic to it. Needs a list
+of addresses from threat intelligence: --ioc FILE (one address or CIDR block per line,
+then optionally its category)."""
 triage = """
 Bytes sent tell how much left; rotate every credential the host held."""
 
@@ -31,6 +33,7 @@ SELECT f.srcaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
 WHERE is_private_ip(f.srcaddr)
+  AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('drop-point'))
 GROUP BY f.srcaddr, f.dstaddr, i.category
 ORDER BY flows DESC

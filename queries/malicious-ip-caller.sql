@@ -10,8 +10,10 @@ fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = []
 description = """
 Addresses of your list (any category) reach an internal host: the flow-log side of
-GuardDuty's custom threat lists. Needs a list of addresses from threat intelligence:
---ioc FILE (one address or CIDR block per line, then optionally its category)."""
+GuardDuty's custom threat lists. Only the side that opened the connection counts (source
+port at or above the destination port), so replies to a listed address are not mistaken
+for traffic to it. Needs a list of addresses from threat intelligence: --ioc FILE (one
+address or CIDR block per line, then optionally its category)."""
 triage = """
 ACCEPT means the listed address reached a service; check that service's logs for what it
 did."""
@@ -32,6 +34,7 @@ SELECT f.dstaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.srcaddr)
 WHERE is_private_ip(f.dstaddr)
+  AND f.srcport >= f.dstport
   AND TRUE
 GROUP BY f.dstaddr, f.srcaddr, i.category
 ORDER BY flows DESC

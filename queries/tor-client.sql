@@ -10,9 +10,10 @@ fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = ["tor"]
 description = """
 An internal host connects to Tor nodes: anonymised access out of your network, or an
-implant using Tor to reach its controller. Needs a list of addresses from threat
-intelligence: --ioc FILE (one address or CIDR block per line, then optionally its
-category)."""
+implant using Tor to reach its controller. Only the side that opened the connection
+counts (source port at or above the destination port), so replies to a listed address
+are not mistaken for traffic to it. Needs a list of addresses from threat intelligence:
+--ioc FILE (one address or CIDR block per line, then optionally its category)."""
 triage = """
 Few servers have a reason to use Tor. Check for a Tor binary or a proxy library."""
 
@@ -32,6 +33,7 @@ SELECT f.srcaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
 WHERE is_private_ip(f.srcaddr)
+  AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('tor'))
 GROUP BY f.srcaddr, f.dstaddr, i.category
 ORDER BY flows DESC

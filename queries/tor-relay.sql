@@ -10,8 +10,10 @@ fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
 ioc = ["tor"]
 description = """
 Tor nodes connect to an internal host: it may be acting as a Tor relay, or its services
-are reached anonymously. Needs a list of addresses from threat intelligence: --ioc FILE
-(one address or CIDR block per line, then optionally its category)."""
+are reached anonymously. Only the side that opened the connection counts (source port at
+or above the destination port), so replies to a listed address are not mistaken for
+traffic to it. Needs a list of addresses from threat intelligence: --ioc FILE (one
+address or CIDR block per line, then optionally its category)."""
 triage = """
 A host accepting many Tor peers on one port is a relay; one that is only probed is being
 attacked anonymously."""
@@ -32,6 +34,7 @@ SELECT f.dstaddr AS host,
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.srcaddr)
 WHERE is_private_ip(f.dstaddr)
+  AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('tor'))
 GROUP BY f.dstaddr, f.srcaddr, i.category
 ORDER BY flows DESC

@@ -10,7 +10,8 @@ fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "bytes", "star
 description = """
 An internal host starts talking to a remote port it never used in the baseline (the
 lake's time before the last recent_hours): GuardDuty's Behavior:EC2/NetworkPortUnusual.
-Needs history: with less data than the baseline, it finds nothing."""
+Only connections the host opens count (source port above the destination port), not its
+replies to clients. Needs history: with less data than the baseline, it finds nothing."""
 triage = """
 New software, a new integration or a deployment explains most hits; a port typical of
 remote access tools, proxies or mining pools on a host that never used it does not."""
@@ -22,7 +23,7 @@ description = "Hours at the end of the data that are checked against the time be
 
 [params.min_baseline_flows]
 type = "int"
-default = 100
+default = 10
 description = "Flows a host needs in the baseline to be judged"
 
 [params.limit]
@@ -34,7 +35,7 @@ WITH outbound AS (
     SELECT srcaddr, dstaddr, dstport, protocol, bytes, "start"
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
-      AND srcport > 1023
+      AND srcport > dstport
       AND "start" IS NOT NULL
 ),
 cutoff AS (

@@ -110,6 +110,39 @@ fn conn(
     }
 }
 
+/// One record of any protocol, from `src` to `dst`, as the interface of `host` saw it.
+#[allow(clippy::too_many_arguments)]
+fn one_way(
+    recs: &mut Vec<Rec>,
+    host: usize,
+    protocol: u8,
+    (src, sport): (Addr, u16),
+    (dst, dport): (Addr, u16),
+    (start, end): (i64, i64),
+    (packets, bytes): (u64, u64),
+    local_is_src: bool,
+) {
+    recs.push(Rec {
+        host,
+        src,
+        dst,
+        srcport: sport,
+        dstport: dport,
+        protocol,
+        packets,
+        bytes,
+        start,
+        end,
+        accept: true,
+        status: Status::Ok,
+        tcp_flags: if protocol == TCP { FLAGS_SYN } else { 0 },
+        ingress: !local_is_src,
+        traffic_path: local_is_src.then_some(8),
+        src_service: None,
+        dst_service: None,
+    });
+}
+
 /// The attack scenarios, placed in `[start, end)`.
 pub fn attacks(
     logs: &[FlowLog],
@@ -436,6 +469,299 @@ pub fn attacks(
             &["T1021"],
             actor,
             "60 internal hosts".into(),
+            recs,
+        );
+    }
+
+    // Impact:EC2/WinRMBruteForce: short WinRM sessions against the Windows host.
+    {
+        let actor = Addr::v4(198, 51, 100, 23);
+        let target = Addr::v4(10, 1, 1, 50);
+        let host = host_index(&logs[1], target);
+        let t0 = at(0.15);
+        let d = len(1800);
+        let mut recs = Vec::new();
+        for i in 0..300 {
+            let reply = Some((
+                rng.random_range(6..12),
+                rng.random_range(1500..3000),
+                FLAGS_SERVER,
+            ));
+            let fwd = (rng.random_range(6..12), rng.random_range(1200..3500));
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, 5985),
+                t0 + i * d / 300,
+                fwd,
+                reply,
+                false,
+                8,
+                rng,
+            );
+        }
+        add(
+            1,
+            "winrm-brute-force",
+            "300 short WinRM sessions from one internet address to a Windows host",
+            &["T1110"],
+            actor,
+            target.to_string(),
+            recs,
+        );
+    }
+
+    // Backdoor:EC2/Spambot: an app server delivers mail to many mail servers.
+    {
+        let actor = Addr::v4(10, 2, 2, 33);
+        let host = host_index(&logs[2], actor);
+        let t0 = at(0.05);
+        let d = len(3600);
+        let mut recs = Vec::new();
+        for i in 0..120 {
+            let server = public_v4(rng);
+            let reply = Some((
+                rng.random_range(8..15),
+                rng.random_range(800..1500),
+                FLAGS_SERVER,
+            ));
+            let fwd = (rng.random_range(10..40), rng.random_range(3000..40_000));
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (server, 25),
+                t0 + i * d / 120,
+                fwd,
+                reply,
+                true,
+                8,
+                rng,
+            );
+        }
+        add(
+            2,
+            "spambot",
+            "An app server sends SMTP to 120 public mail servers",
+            &["T1496"],
+            actor,
+            "120 mail servers, port 25".into(),
+            recs,
+        );
+    }
+
+    // Backdoor:EC2/DenialOfService.Tcp: a SYN flood, minute after minute.
+    {
+        let actor = Addr::v4(10, 1, 2, 38);
+        let target = Addr::v4(203, 0, 113, 150);
+        let host = host_index(&logs[1], actor);
+        let t0 = at(0.25) / 60 * 60;
+        let mut recs = Vec::new();
+        for m in 0..5 {
+            let packets = rng.random_range(250_000..350_000u64);
+            one_way(
+                &mut recs,
+                host,
+                TCP,
+                (actor, ephemeral(rng)),
+                (target, 80),
+                (t0 + m * 60, t0 + m * 60 + 59),
+                (packets, packets * 40),
+                true,
+            );
+        }
+        add(
+            1,
+            "dos-tcp",
+            "An app server floods one web server with SYN packets for five minutes",
+            &["T1498"],
+            actor,
+            target.to_string(),
+            recs,
+        );
+    }
+
+    // Backdoor:EC2/DenialOfService.Udp: a UDP flood of a game server.
+    {
+        let actor = Addr::v4(10, 0, 2, 36);
+        let target = Addr::v4(203, 0, 113, 201);
+        let host = host_index(&logs[0], actor);
+        let t0 = at(0.12) / 60 * 60;
+        let mut recs = Vec::new();
+        for m in 0..3 {
+            let packets = rng.random_range(150_000..250_000u64);
+            one_way(
+                &mut recs,
+                host,
+                UDP,
+                (actor, ephemeral(rng)),
+                (target, 27015),
+                (t0 + m * 60, t0 + m * 60 + 59),
+                (packets, packets * 512),
+                true,
+            );
+        }
+        add(
+            0,
+            "dos-udp",
+            "An app server floods one game server with UDP for three minutes",
+            &["T1498"],
+            actor,
+            target.to_string(),
+            recs,
+        );
+    }
+
+    // DefenseEvasion:EC2/UnusualDNSResolver, UnusualDoHActivity, UnusualDoTActivity.
+    for (log, actor, resolver, port, protocol, count, name, description) in [
+        (
+            1,
+            Addr::v4(10, 1, 2, 40),
+            Addr::v4(77, 88, 8, 8),
+            53u16,
+            UDP,
+            30i64,
+            "unusual-dns-resolver",
+            "An app server resolves names with an outside DNS server",
+        ),
+        (
+            0,
+            Addr::v4(10, 0, 2, 30),
+            Addr::v4(1, 1, 1, 1),
+            443,
+            TCP,
+            20,
+            "unusual-doh-activity",
+            "An app server uses a public DNS-over-HTTPS resolver",
+        ),
+        (
+            2,
+            Addr::v4(10, 2, 2, 20),
+            Addr::v4(9, 9, 9, 9),
+            853,
+            TCP,
+            15,
+            "unusual-dot-activity",
+            "An app server uses a public DNS-over-TLS resolver",
+        ),
+    ] {
+        let host = host_index(&logs[log], actor);
+        let t0 = at(0.02);
+        let d = len(6 * 3600);
+        let mut recs = Vec::new();
+        for i in 0..count {
+            let t = t0 + i * d / count;
+            if protocol == UDP {
+                let sport = ephemeral(rng);
+                one_way(
+                    &mut recs,
+                    host,
+                    UDP,
+                    (actor, sport),
+                    (resolver, port),
+                    (t, t + 1),
+                    (1, 70),
+                    true,
+                );
+                one_way(
+                    &mut recs,
+                    host,
+                    UDP,
+                    (resolver, port),
+                    (actor, sport),
+                    (t, t + 1),
+                    (1, 150),
+                    false,
+                );
+            } else {
+                conn(
+                    &mut recs,
+                    host,
+                    (actor, ephemeral(rng)),
+                    (resolver, port),
+                    t,
+                    (12, 1800),
+                    Some((10, 4200, FLAGS_SERVER)),
+                    true,
+                    8,
+                    rng,
+                );
+            }
+        }
+        add(
+            log,
+            name,
+            description,
+            &["T1071.004"],
+            actor,
+            resolver.to_string(),
+            recs,
+        );
+    }
+
+    // Recon:EC2/PortProbeUnprotectedPort: Elasticsearch open to the internet, probed by many.
+    {
+        let target = Addr::v4(10, 2, 3, 11);
+        let host = host_index(&logs[2], target);
+        let t0 = at(0.35);
+        let d = len(4 * 3600);
+        let mut recs = Vec::new();
+        for i in 0..40 {
+            let reply = Some((3, rng.random_range(400..900), FLAGS_SERVER));
+            conn(
+                &mut recs,
+                host,
+                (public_v4(rng), ephemeral(rng)),
+                (target, 9200),
+                t0 + i * d / 40,
+                (4, 320),
+                reply,
+                false,
+                8,
+                rng,
+            );
+        }
+        add(
+            2,
+            "port-probe-unprotected-port",
+            "A database host's Elasticsearch port accepts connections from 40 internet addresses",
+            &["T1595"],
+            target,
+            "port 9200".into(),
+            recs,
+        );
+    }
+
+    // Behavior:EC2/NetworkPortUnusual: late in the period, an app server starts talking IRC.
+    {
+        let actor = Addr::v4(10, 0, 2, 27);
+        let target = Addr::v4(162, 243, 10, 20);
+        let host = host_index(&logs[0], actor);
+        let t0 = at(0.72);
+        let d = len(3600);
+        let mut recs = Vec::new();
+        for i in 0..50 {
+            conn(
+                &mut recs,
+                host,
+                (actor, ephemeral(rng)),
+                (target, 6667),
+                t0 + i * d / 50,
+                (6, 900),
+                Some((5, 1400, FLAGS_SERVER)),
+                true,
+                8,
+                rng,
+            );
+        }
+        add(
+            0,
+            "unusual-port",
+            "An app server starts using IRC (port 6667), never used before",
+            &["T1571"],
+            actor,
+            target.to_string(),
             recs,
         );
     }

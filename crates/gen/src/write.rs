@@ -229,9 +229,30 @@ mod tests {
                 "data-exfiltration",
                 "beaconing",
                 "crypto-mining",
-                "lateral-movement"
+                "lateral-movement",
+                "winrm-brute-force",
+                "spambot",
+                "dos-tcp",
+                "dos-udp",
+                "unusual-dns-resolver",
+                "unusual-doh-activity",
+                "unusual-dot-activity",
+                "port-probe-unprotected-port",
+                "unusual-port"
             ]
         );
+        // Every scenario fits in the generated period, even a short one.
+        for s in &ta.scenarios {
+            assert!(
+                s.start >= ta.start && s.end <= ta.end,
+                "{} runs {}..{} outside {}..{}",
+                s.name,
+                s.start,
+                s.end,
+                ta.start,
+                ta.end
+            );
+        }
         // Every file starts with its flow log's header, and every record has its field count.
         for (path, text) in &fa {
             let mut it = text.lines();

@@ -120,7 +120,7 @@ fn run_all_summarises_every_hunt() {
     ] {
         assert!(row(name).contains("FOUND"), "{}", row(name));
     }
-    assert!(row("spambot").contains("quiet"), "{}", row("spambot"));
+    assert!(row("dos-dns").contains("quiet"), "{}", row("dos-dns"));
     assert!(
         row("top-talkers").contains(" ok "),
         "{}",
