@@ -15,38 +15,9 @@ import subprocess
 import duckdb
 import pytest
 
+from duckdb_flowlake import MACROS, NOT_PORTABLE, open_lake
+
 BIN = os.environ.get("FLOWLAKE_BIN", str(pathlib.Path(__file__).parents[2] / "target/debug/flowlake"))
-
-# Hunts DuckDB cannot run without its inet extension (they call cidr_contains).
-NOT_PORTABLE = {
-    "bitcoin-tool", "blackhole-traffic", "c2-activity", "drop-point", "malicious-ip-caller",
-    "tor-client", "tor-relay",
-}
-
-MACROS = r"""
-CREATE MACRO from_unixtime(t) AS make_timestamp(CAST(t AS BIGINT) * 1000000);
-CREATE MACRO to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ');
-CREATE MACRO day_of_week(ts) AS isodow(ts);
-CREATE MACRO octet(a, i) AS TRY_CAST(split_part(a, '.', i) AS INTEGER);
-CREATE MACRO is_private_ip(a) AS CASE
-    WHEN a IS NULL THEN NULL
-    WHEN strpos(a, ':') > 0 THEN lower(a) = '::1'
-        OR regexp_matches(lower(a), '^f[cd][0-9a-f]{2}:')
-        OR regexp_matches(lower(a), '^fe[89ab][0-9a-f]:')
-    ELSE octet(a, 1) = 10
-        OR (octet(a, 1) = 172 AND octet(a, 2) BETWEEN 16 AND 31)
-        OR (octet(a, 1) = 192 AND octet(a, 2) = 168)
-        OR (octet(a, 1) = 100 AND octet(a, 2) BETWEEN 64 AND 127)
-        OR octet(a, 1) = 127
-        OR (octet(a, 1) = 169 AND octet(a, 2) = 254)
-    END;
-CREATE MACRO protocol_name(p) AS CASE p
-    WHEN 1 THEN 'ICMP' WHEN 2 THEN 'IGMP' WHEN 4 THEN 'IPv4' WHEN 6 THEN 'TCP'
-    WHEN 17 THEN 'UDP' WHEN 41 THEN 'IPv6' WHEN 47 THEN 'GRE' WHEN 50 THEN 'ESP'
-    WHEN 51 THEN 'AH' WHEN 58 THEN 'ICMPv6' WHEN 89 THEN 'OSPF' WHEN 103 THEN 'PIM'
-    WHEN 112 THEN 'VRRP' WHEN 132 THEN 'SCTP' ELSE CAST(p AS VARCHAR) END;
-"""
-
 
 def flowlake(*args):
     out = subprocess.run([BIN, *args], capture_output=True, text=True)
@@ -65,14 +36,7 @@ def lake(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def duck(lake):
-    con = duckdb.connect()
-    files = str(lake / "AWSLogs/**/*.parquet").replace("'", "''")
-    con.execute(
-        f"CREATE VIEW vpc_flow_logs AS SELECT * FROM read_parquet('{files}', "
-        "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
-    )
-    con.execute(MACROS)
-    return con
+    return open_lake(duckdb.connect(), lake)
 
 
 def hunts():

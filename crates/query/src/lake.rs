@@ -29,8 +29,13 @@ pub const PARTITION_COLUMNS: &[&str] = &[
 ];
 
 /// A DataFusion session with flowlake's functions registered and no table yet.
+///
+/// DataFusion's own settings can be given as `DATAFUSION_*` environment variables.
 pub fn session() -> SessionContext {
-    let config = SessionConfig::new()
+    // DataFusion's settings from `DATAFUSION_*` variables (for example
+    // `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`), then flowlake's own.
+    let config = SessionConfig::from_env()
+        .unwrap_or_default()
         .with_information_schema(true)
         // Hive layouts nest folders by partition; files are found below them.
         .set_bool(

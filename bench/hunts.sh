@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Hunt benchmark: every portable hunt of the library, flowlake against DuckDB on the same
+# lake (a generated tree of RECORDS records over 72 hours, with the attack scenarios,
+# converted by flowlake: sorted files with statistics). Prints Markdown tables.
+#
+# Usage: bench/hunts.sh [RECORDS] [RUNS] [THREADS]     (defaults: 3000000 3 2)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+records="${1:-3000000}"
+runs="${2:-3}"
+threads="${3:-2}"
+work="${BENCH_DIR:-$root/target/bench-data}"
+cd "$root"
+
+cargo build --release --locked -p flowlake >&2
+python="$(scripts/python-env)"
+flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
+
+lake="$work/hunts-$records/lake"
+if [ ! -d "$lake/AWSLogs" ]; then
+  rm -rf "$work/hunts-$records"
+  "$flowlake" gen --out "$work/hunts-$records/logs" --records "$records" --hours 72 >&2
+  "$flowlake" convert "$work/hunts-$records/logs" --out "$lake" --quiet
+fi
+printf 'lake: %s records, %s of Parquet\n\n' \
+  "$("$flowlake" sql --lake "$lake" -e 'SELECT count(*) FROM vpc_flow_logs' --format csv | tail -1)" \
+  "$(du -sh "$lake/AWSLogs" | cut -f1)"
+"$python" bench/hunts.py "$flowlake" "$lake" "$runs" "$threads"
