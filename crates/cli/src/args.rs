@@ -211,7 +211,8 @@ pub struct OutputArgs {
     pub format: Option<crate::results::Format>,
 
     /// Write results to FILE instead; the format follows the extension: .csv, .json,
-    /// .ndjson, .parquet.
+    /// .ndjson, .parquet. Text formats collect the results of every statement; a Parquet
+    /// file holds the last one.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

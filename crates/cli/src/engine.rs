@@ -35,8 +35,6 @@ pub struct Engine {
     /// Ctrl-C cancels the running statement instead of ending the process (the shell):
     /// set by [`Engine::catch_interrupts`].
     interrupt: Option<Arc<Notify>>,
-    /// Keep going after a failed statement (the shell) or stop (scripts).
-    pub interactive: bool,
 }
 
 /// How a statement or meta-command ended.
@@ -61,6 +59,12 @@ impl Engine {
         rt.block_on(flowlake_query::register_lake(&ctx, &lake.lake, &window))?;
         flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
         let library = Library::load(&lake.queries)?;
+        if let Some(path) = &dest.file
+            && dest.format != Format::Parquet
+        {
+            // Every result of the run goes into the file, one after the other.
+            std::fs::File::create(path).with_context(|| path.display().to_string())?;
+        }
         Ok(Self {
             rt,
             ctx,
@@ -71,7 +75,6 @@ impl Engine {
             expanded: false,
             timing: false,
             interrupt: None,
-            interactive: false,
         })
     }
 
@@ -195,17 +198,14 @@ impl Engine {
     /// The writer for one result: the `--output` / `\o` file, or standard output.
     fn open_output(&self) -> Result<(Box<dyn Write>, bool)> {
         match &self.dest.file {
-            Some(path) if self.dest.format == Format::Parquet => {
-                // Parquet writes the file itself; standard output stays untouched.
-                let _ = path;
+            // Parquet writes the file itself (each result replaces it).
+            Some(_) if self.dest.format == Format::Parquet => {
                 Ok((Box::new(std::io::sink()), false))
             }
+            // Text results are appended: the file was emptied when it was chosen.
             Some(path) => {
                 let f = OpenOptions::new()
-                    .create(true)
-                    .append(self.interactive)
-                    .write(true)
-                    .truncate(!self.interactive)
+                    .append(true)
                     .open(path)
                     .with_context(|| path.display().to_string())?;
                 Ok((Box::new(std::io::BufWriter::new(f)), false))

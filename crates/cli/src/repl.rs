@@ -228,7 +228,6 @@ impl Helper for ShellHelper {}
 /// Run the shell until `\q` or Ctrl-D.
 pub fn run(engine: &mut Engine) -> Result<()> {
     engine.catch_interrupts()?;
-    engine.interactive = true;
     let config = Config::builder()
         .completion_type(CompletionType::List)
         .auto_add_history(false)
