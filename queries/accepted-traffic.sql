@@ -22,5 +22,5 @@ SELECT day_of_week(from_unixtime("start")) AS day_of_week,
 FROM vpc_flow_logs
 WHERE action = 'ACCEPT'
   AND protocol = 6
-ORDER BY "start" DESC
+ORDER BY "start" DESC, interface_id, srcaddr, srcport, dstaddr, dstport
 LIMIT {{limit}}

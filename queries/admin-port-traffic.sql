@@ -8,7 +8,7 @@ min_version = 2
 fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action"]
 description = """
 The addresses with the most flows to administrative ports (SSH, Telnet, RPC, SMB, RDP,
-WinRM, VNC), with how many were rejected."""
+WinRM, VNC), with how many were rejected and how many hosts they reached."""
 triage = """
 A report, not a detection: it always returns rows. Use it to baseline what is normal."""
 
@@ -22,13 +22,21 @@ type = "int"
 default = 10
 description = "Rows to return"
 */
+WITH per_target AS (
+    SELECT srcaddr, dstaddr,
+           count(*) AS flows,
+           count_if(action = 'REJECT') AS rejected,
+           sum(bytes) AS bytes
+    FROM vpc_flow_logs
+    WHERE dstport IN ({{admin_ports}})
+    GROUP BY srcaddr, dstaddr
+)
 SELECT srcaddr,
-       count(*) AS flows,
-       count_if(action = 'REJECT') AS rejected,
-       count(DISTINCT dstaddr) AS targets,
+       sum(flows) AS flows,
+       sum(rejected) AS rejected,
+       count(dstaddr) AS targets,
        sum(bytes) AS bytes
-FROM vpc_flow_logs
-WHERE dstport IN ({{admin_ports}})
+FROM per_target
 GROUP BY srcaddr
-ORDER BY flows DESC
+ORDER BY flows DESC, srcaddr
 LIMIT {{limit}}

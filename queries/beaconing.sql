@@ -60,5 +60,5 @@ GROUP BY srcaddr, dstaddr, dstport
 HAVING count(gap) + 1 >= {{min_connections}}
    AND avg(gap) >= {{min_interval_s}}
    AND stddev_pop(gap) <= {{max_spread}} * avg(gap)
-ORDER BY connections DESC
+ORDER BY connections DESC, host, destination, port
 LIMIT {{limit}}

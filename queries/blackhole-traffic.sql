@@ -37,5 +37,5 @@ WHERE is_private_ip(f.srcaddr)
   AND f.srcport >= f.dstport
   AND (i.category IS NULL OR i.category IN ('blackhole'))
 GROUP BY f.srcaddr, f.dstaddr, i.category
-ORDER BY flows DESC
+ORDER BY flows DESC, host, indicator_address
 LIMIT {{limit}}

@@ -40,12 +40,12 @@ SELECT srcaddr AS miner,
        sum(packets) AS packets,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND dstport IN ({{pool_ports}})
   AND protocol = 6
 GROUP BY srcaddr, dstaddr, dstport
 HAVING max("end") - min("start") >= {{min_minutes}} * 60
-ORDER BY minutes DESC
+ORDER BY minutes DESC, miner, pool
 LIMIT {{limit}}

@@ -54,5 +54,5 @@ FROM sent s
 LEFT JOIN received r ON r.host = s.host AND r.peer = s.peer
 WHERE s.bytes_out >= {{min_bytes}}
   AND s.bytes_out >= {{min_ratio}} * coalesce(r.bytes_in, 0)
-ORDER BY s.bytes_out DESC
+ORDER BY s.bytes_out DESC, s.host, s.peer
 LIMIT {{limit}}

@@ -44,5 +44,5 @@ WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND protocol = 6 AND bytes < packets * {{max_avg_packet_bytes}}
 GROUP BY srcaddr, dstaddr, protocol, "start" - "start" % 60
 HAVING sum(packets) >= {{min_packets_per_minute}}
-ORDER BY packets DESC
+ORDER BY packets DESC, source, target, minute
 LIMIT {{limit}}

@@ -44,5 +44,5 @@ WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND protocol = 17 AND dstport IN ({{tcp_ports}})
 GROUP BY srcaddr, dstaddr, protocol, "start" - "start" % 60
 HAVING sum(packets) >= {{min_packets_per_minute}}
-ORDER BY packets DESC
+ORDER BY packets DESC, source, target, minute
 LIMIT {{limit}}

@@ -38,5 +38,5 @@ WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND protocol = 17 AND dstport <> 53
 GROUP BY srcaddr, dstaddr, protocol, "start" - "start" % 60
 HAVING sum(packets) >= {{min_packets_per_minute}}
-ORDER BY packets DESC
+ORDER BY packets DESC, source, target, minute
 LIMIT {{limit}}

@@ -42,7 +42,7 @@ SELECT srcaddr AS source,
        count(*) AS flows,
        count_if(action = 'REJECT') AS rejected,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr)
   AND is_private_ip(dstaddr)
@@ -51,5 +51,5 @@ WHERE is_private_ip(srcaddr)
 GROUP BY srcaddr
 HAVING count(DISTINCT dstaddr) >= {{min_targets}}
    AND count(DISTINCT dstport) >= {{min_protocols}}
-ORDER BY protocols DESC, targets DESC
+ORDER BY protocols DESC, targets DESC, source
 LIMIT {{limit}}

@@ -37,5 +37,5 @@ WHERE is_private_ip(f.dstaddr)
   AND f.srcport >= f.dstport
   AND TRUE
 GROUP BY f.dstaddr, f.srcaddr, i.category
-ORDER BY flows DESC
+ORDER BY flows DESC, host, indicator_address
 LIMIT {{limit}}

@@ -36,7 +36,7 @@ SELECT dstaddr AS host,
        count(DISTINCT srcaddr) AS sources,
        count(*) AS flows,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
   AND action = 'ACCEPT'
@@ -45,5 +45,5 @@ WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
   AND srcport > dstport
 GROUP BY dstaddr, dstport
 HAVING count(DISTINCT srcaddr) >= {{min_sources}}
-ORDER BY sources DESC
+ORDER BY sources DESC, host, port
 LIMIT {{limit}}

@@ -35,12 +35,12 @@ SELECT srcaddr AS scanner,
        max(dstport) AS highest_port,
        count_if(action = 'REJECT') AS rejected,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND srcport > 1023
   AND dstport < 32768
 GROUP BY srcaddr, dstaddr
 HAVING count(DISTINCT dstport) >= {{min_ports}}
-ORDER BY ports DESC, flows DESC
+ORDER BY ports DESC, flows DESC, scanner, target
 LIMIT {{limit}}

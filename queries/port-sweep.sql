@@ -37,12 +37,12 @@ SELECT srcaddr AS sweeper,
        count(*) AS probes,
        sum(packets) AS packets,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND srcport > 1023
   AND packets <= {{max_packets}}
 GROUP BY srcaddr, dstport
 HAVING count(DISTINCT dstaddr) >= {{min_targets}}
-ORDER BY targets DESC
+ORDER BY targets DESC, sweeper, port
 LIMIT {{limit}}

@@ -17,15 +17,23 @@ type = "int"
 default = 100
 description = "Rows to return"
 */
+WITH per_target AS (
+    SELECT srcaddr, dstport, protocol, dstaddr,
+           count(*) AS flows,
+           min("start") AS first_start,
+           max("end") AS last_end
+    FROM vpc_flow_logs
+    WHERE action = 'REJECT'
+    GROUP BY srcaddr, dstport, protocol, dstaddr
+)
 SELECT srcaddr,
        dstport,
        protocol_name(protocol) AS protocol,
-       count(*) AS flows,
-       count(DISTINCT dstaddr) AS targets,
-       to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
-FROM vpc_flow_logs
-WHERE action = 'REJECT'
+       sum(flows) AS flows,
+       count(dstaddr) AS targets,
+       to_iso8601(from_unixtime(min(first_start))) AS first_seen,
+       to_iso8601(from_unixtime(max(last_end))) AS last_seen
+FROM per_target
 GROUP BY srcaddr, dstport, protocol
-ORDER BY flows DESC
+ORDER BY flows DESC, srcaddr, dstport, protocol
 LIMIT {{limit}}

@@ -34,7 +34,7 @@ SELECT srcaddr AS sender,
        count(*) AS flows,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND dstport IN ({{smtp_ports}})
@@ -42,5 +42,5 @@ WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND srcport > 1023
 GROUP BY srcaddr
 HAVING count(DISTINCT dstaddr) >= {{min_servers}}
-ORDER BY mail_servers DESC
+ORDER BY mail_servers DESC, sender
 LIMIT {{limit}}

@@ -40,7 +40,7 @@ SELECT srcaddr AS attacker,
        count(*) AS sessions,
        count_if(action = 'REJECT') AS rejected,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-  to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE dstport IN (22)
   AND protocol = 6
@@ -48,5 +48,5 @@ WHERE dstport IN (22)
 GROUP BY srcaddr, dstaddr, dstport
 HAVING count_if(bytes < {{max_session_bytes}}) >= {{min_sessions}}
    AND count_if(bytes < {{max_session_bytes}}) * 2 >= count(*)
-ORDER BY short_sessions DESC
+ORDER BY short_sessions DESC, attacker, target
 LIMIT {{limit}}

@@ -20,9 +20,9 @@ SELECT srcaddr, dstaddr, dstport, action,
        count(*) AS flows,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE dstport IN (22, 3389)
 GROUP BY srcaddr, dstaddr, dstport, action
-ORDER BY flows DESC
+ORDER BY flows DESC, srcaddr, dstaddr, dstport, action
 LIMIT {{limit}}

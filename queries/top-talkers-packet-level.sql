@@ -23,5 +23,5 @@ SELECT coalesce(pkt_srcaddr, srcaddr) AS pkt_srcaddr,
        count(*) AS flows
 FROM vpc_flow_logs
 GROUP BY coalesce(pkt_srcaddr, srcaddr)
-ORDER BY bytes DESC
+ORDER BY bytes DESC, pkt_srcaddr
 LIMIT {{limit}}

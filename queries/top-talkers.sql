@@ -22,5 +22,5 @@ SELECT srcaddr,
        count(*) AS flows
 FROM vpc_flow_logs
 GROUP BY srcaddr
-ORDER BY bytes DESC
+ORDER BY bytes DESC, srcaddr
 LIMIT {{limit}}

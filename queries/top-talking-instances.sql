@@ -24,5 +24,5 @@ SELECT instance_id,
 FROM vpc_flow_logs
 WHERE instance_id IS NOT NULL
 GROUP BY instance_id
-ORDER BY bytes DESC
+ORDER BY bytes DESC, instance_id
 LIMIT {{limit}}

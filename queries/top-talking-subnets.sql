@@ -23,5 +23,5 @@ SELECT subnet_id,
 FROM vpc_flow_logs
 WHERE subnet_id IS NOT NULL
 GROUP BY subnet_id
-ORDER BY bytes DESC
+ORDER BY bytes DESC, subnet_id
 LIMIT {{limit}}

@@ -28,5 +28,5 @@ FROM vpc_flow_logs
 WHERE srcaddr = {{ip}}
   AND protocol = 6
 GROUP BY dstaddr, dstport
-ORDER BY bytes DESC
+ORDER BY bytes DESC, dstaddr, dstport
 LIMIT {{limit}}

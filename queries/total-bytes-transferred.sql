@@ -22,5 +22,5 @@ SELECT srcaddr, dstaddr,
        count(*) AS flows
 FROM vpc_flow_logs
 GROUP BY srcaddr, dstaddr
-ORDER BY bytes DESC
+ORDER BY bytes DESC, srcaddr, dstaddr
 LIMIT {{limit}}

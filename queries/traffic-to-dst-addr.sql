@@ -26,9 +26,9 @@ SELECT srcaddr, dstport,
        count(*) AS flows,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE dstaddr = {{ip}}
 GROUP BY srcaddr, dstport, protocol, action
-ORDER BY flows DESC
+ORDER BY flows DESC, srcaddr, dstport, protocol, action
 LIMIT {{limit}}

@@ -30,11 +30,11 @@ SELECT srcaddr AS host,
        count(*) AS flows,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr)
   AND dstaddr IN ({{resolvers}})
   AND dstport = 443
 GROUP BY srcaddr, dstaddr
-ORDER BY flows DESC
+ORDER BY flows DESC, host, resolver
 LIMIT {{limit}}

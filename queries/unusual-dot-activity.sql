@@ -30,12 +30,12 @@ SELECT srcaddr AS host,
        count(*) AS flows,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-      to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND dstport = 853
   AND srcport > 1023
 GROUP BY srcaddr, dstaddr
 HAVING count(*) >= {{min_flows}}
-ORDER BY flows DESC
+ORDER BY flows DESC, host, resolver
 LIMIT {{limit}}

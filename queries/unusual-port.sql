@@ -69,5 +69,5 @@ LEFT JOIN baseline b
 WHERE o."start" >= c.t
   AND b.srcaddr IS NULL
 GROUP BY o.srcaddr, o.dstport, o.protocol
-ORDER BY flows DESC
+ORDER BY flows DESC, host, port
 LIMIT {{limit}}

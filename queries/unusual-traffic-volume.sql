@@ -58,5 +58,5 @@ WHERE b.hours >= {{min_hours}}
   AND b.sd > 0
   AND h.bytes >= {{min_bytes}}
   AND h.bytes > b.mean + {{z}} * b.sd
-ORDER BY z DESC
+ORDER BY z DESC, host, hour
 LIMIT {{limit}}

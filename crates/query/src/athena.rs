@@ -103,7 +103,7 @@ pub fn export_hunt(hunt: &Hunt, rendered_sql: &str) -> String {
         let defaults: Vec<String> = hunt
             .defaults()
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("(required)")))
+            .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("? (EXECUTE ... USING)")))
             .collect();
         let _ = writeln!(
             s,
