@@ -551,61 +551,97 @@ pub fn attacks(
         );
     }
 
-    // Backdoor:EC2/DenialOfService.Tcp: a SYN flood, minute after minute.
-    {
-        let actor = Addr::v4(10, 1, 2, 38);
-        let target = Addr::v4(203, 0, 113, 150);
-        let host = host_index(&logs[1], actor);
-        let t0 = at(0.25) / 60 * 60;
-        let mut recs = Vec::new();
-        for m in 0..5 {
-            let packets = rng.random_range(250_000..350_000u64);
-            one_way(
-                &mut recs,
-                host,
-                TCP,
-                (actor, ephemeral(rng)),
-                (target, 80),
-                (t0 + m * 60, t0 + m * 60 + 59),
-                (packets, packets * 40),
-                true,
-            );
-        }
-        add(
+    // Backdoor:EC2/DenialOfService.*: an instance floods one outside target, one record a
+    // minute: (flow log, actor, target, port, protocol, minutes, packets a minute, bytes a
+    // packet, start as a fraction of the period, hunt, description).
+    for (log, actor, target, port, protocol, minutes, rate, size, at_fraction, name, description) in [
+        (
             1,
+            Addr::v4(10, 1, 2, 38),
+            Addr::v4(203, 0, 113, 150),
+            80u16,
+            TCP,
+            5i64,
+            250_000..350_000u64,
+            40u64,
+            0.25,
             "dos-tcp",
             "An app server floods one web server with SYN packets for five minutes",
-            &["T1498"],
-            actor,
-            target.to_string(),
-            recs,
-        );
-    }
-
-    // Backdoor:EC2/DenialOfService.Udp: a UDP flood of a game server.
-    {
-        let actor = Addr::v4(10, 0, 2, 36);
-        let target = Addr::v4(203, 0, 113, 201);
-        let host = host_index(&logs[0], actor);
-        let t0 = at(0.12) / 60 * 60;
+        ),
+        (
+            0,
+            Addr::v4(10, 0, 2, 36),
+            Addr::v4(203, 0, 113, 201),
+            27015,
+            UDP,
+            3,
+            150_000..250_000,
+            512,
+            0.12,
+            "dos-udp",
+            "An app server floods one game server with UDP for three minutes",
+        ),
+        (
+            2,
+            Addr::v4(10, 2, 2, 41),
+            Addr::v4(203, 0, 113, 53),
+            53,
+            UDP,
+            3,
+            100_000..150_000,
+            80,
+            0.08,
+            "dos-dns",
+            "An app server floods one DNS server for three minutes",
+        ),
+        (
+            1,
+            Addr::v4(10, 1, 2, 42),
+            Addr::v4(203, 0, 113, 80),
+            80,
+            UDP,
+            3,
+            80_000..120_000,
+            512,
+            0.18,
+            "dos-udp-on-tcp-ports",
+            "An app server sends a UDP flood to a web server's port 80",
+        ),
+        (
+            0,
+            Addr::v4(10, 0, 2, 39),
+            Addr::v4(203, 0, 113, 99),
+            0,
+            253,
+            3,
+            100_000..150_000,
+            100,
+            0.22,
+            "dos-unusual-protocol",
+            "An app server floods one target with IP protocol 253",
+        ),
+    ] {
+        let host = host_index(&logs[log], actor);
+        let t0 = at(at_fraction) / 60 * 60;
         let mut recs = Vec::new();
-        for m in 0..3 {
-            let packets = rng.random_range(150_000..250_000u64);
+        for m in 0..minutes {
+            let packets = rng.random_range(rate.clone());
+            let sport = if port == 0 { 0 } else { ephemeral(rng) };
             one_way(
                 &mut recs,
                 host,
-                UDP,
-                (actor, ephemeral(rng)),
-                (target, 27015),
+                protocol,
+                (actor, sport),
+                (target, port),
                 (t0 + m * 60, t0 + m * 60 + 59),
-                (packets, packets * 512),
+                (packets, packets * size),
                 true,
             );
         }
         add(
-            0,
-            "dos-udp",
-            "An app server floods one game server with UDP for three minutes",
+            log,
+            name,
+            description,
             &["T1498"],
             actor,
             target.to_string(),

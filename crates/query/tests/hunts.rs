@@ -123,7 +123,7 @@ async fn every_detection_finds_its_scenario_and_is_quiet_without_attacks() {
         checked += 1;
     }
     assert_eq!(checked, truth.scenarios.len());
-    assert!(checked >= 17, "{checked} scenarios");
+    assert!(checked >= 20, "{checked} scenarios");
     // Hunts that see the same scenarios from another side, or through the threat list.
     let first_rows = |hunt: &str, addr: &str| {
         results[hunt]

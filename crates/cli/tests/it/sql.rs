@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use crate::util::{
-    column_i64, read_file, run, run_with_stdin, s, shared_lake, stderr, stdout, visible_files,
+    assert_fails, column_i64, read_file, run, run_with_stdin, s, shared_lake, stderr, stdout,
+    visible_files,
 };
 
 fn sql(lake: &Path, extra: &[&str]) -> std::process::Output {
@@ -90,12 +91,7 @@ fn output_files_take_their_format_from_the_extension() {
         lake,
         &["-e", "SELECT 1", "-o", s(&dir.path().join("x.xlsx"))],
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains(".csv, .json, .ndjson, .parquet"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, ".csv, .json, .ndjson, .parquet");
 }
 
 #[test]
@@ -116,18 +112,12 @@ fn sql_errors_exit_1_with_datafusions_message_and_the_line() {
 
     let script = "SELECT 1 AS one;\n\n-- the broken one:\nSELECT\n  count(*) FROM no_such_table;\nSELECT 2;\n";
     let o = run_with_stdin(&["sql", "--lake", s(lake), "--format", "csv"], script);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("<stdin>:4:"), "{}", stderr(&o));
+    assert_fails(&o, "<stdin>:4:");
     assert!(stderr(&o).contains("no_such_table"), "{}", stderr(&o));
     assert_eq!(stdout(&o), "one\n1\n", "stops at the failing statement");
 
     let o = run(&["sql", "--lake", "/nonexistent/lake", "-e", "SELECT 1"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("is not a flowlake lake"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, "is not a flowlake lake");
 }
 
 #[test]
@@ -189,12 +179,7 @@ fn scripts_on_stdin_run_statements_and_meta_commands() {
     assert!(!out.contains("not run"), "\\q ends the script");
 
     let o = run_with_stdin(&["sql", "--lake", s(lake)], "SELECT 1;\n\\bogus\n");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("<stdin>:2: unknown command \\bogus"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, "<stdin>:2: unknown command \\bogus");
 }
 
 #[test]
@@ -249,8 +234,7 @@ fn since_and_until_limit_every_query_and_skip_other_partitions() {
     assert_eq!(count(&["--since", "2026-03-02"], "").unwrap(), day2_rows);
 
     let o = sql(&lake, &["--since", "last tuesday", "-e", "SELECT 1"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("7d"), "{}", stderr(&o));
+    assert_fails(&o, "7d");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -315,8 +299,7 @@ fn ddl_athena_projects_the_lakes_accounts_and_regions() {
     );
     assert!(ddl.contains("/hour=${hour}'"), "{ddl}");
     let o = run(&["ddl", "athena", "--location", "s3://b/p"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("--account"), "{}", stderr(&o));
+    assert_fails(&o, "--account");
     let o = run(&[
         "ddl",
         "athena",

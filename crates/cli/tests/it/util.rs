@@ -218,3 +218,10 @@ pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// The run failed with exit status 1 and a message on standard error containing `needle`.
+pub fn assert_fails(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(needle), "{needle:?} not in: {err}");
+}
