@@ -109,7 +109,10 @@ fn run_all_summarises_every_hunt() {
     ] {
         assert!(row(name).contains("FOUND"), "{}", row(name));
     }
-    assert!(row("blackhole-traffic").contains("quiet"), "without a threat list");
+    assert!(
+        row("blackhole-traffic").contains("quiet"),
+        "without a threat list"
+    );
     assert!(
         row("top-talkers").contains(" ok "),
         "{}",
