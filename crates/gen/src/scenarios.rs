@@ -44,6 +44,13 @@ fn host_index(log: &FlowLog, ip: Addr) -> usize {
         .expect("scenario host exists")
 }
 
+/// The start of the `i`-th of a series of events one `step` apart on average, at a random
+/// point of its step: a person or a program doing something now and then, not a timer
+/// (only the beaconing scenario is periodic).
+fn jittered(t0: i64, i: i64, step: i64, rng: &mut SmallRng) -> i64 {
+    t0 + i * step + rng.random_range(0..step.max(1))
+}
+
 fn ephemeral(rng: &mut SmallRng) -> u16 {
     rng.random_range(32768..=60999)
 }
@@ -340,7 +347,7 @@ pub fn attacks(
                 host,
                 (actor, ephemeral(rng)),
                 (target, 443),
-                t0 + i * d / 25,
+                jittered(t0, i, d / 25, rng),
                 (bytes / 1400, bytes),
                 Some((bytes / 2800, bytes / 50, FLAGS_SERVER)),
                 true,
@@ -687,7 +694,7 @@ pub fn attacks(
         let d = len(6 * 3600);
         let mut recs = Vec::new();
         for i in 0..count {
-            let t = t0 + i * d / count;
+            let t = jittered(t0, i, d / count, rng);
             if protocol == UDP {
                 let sport = ephemeral(rng);
                 one_way(
@@ -783,7 +790,7 @@ pub fn attacks(
                 host,
                 (actor, ephemeral(rng)),
                 (target, 6667),
-                t0 + i * d / 50,
+                jittered(t0, i, d / 50, rng),
                 (6, 900),
                 Some((5, 1400, FLAGS_SERVER)),
                 true,

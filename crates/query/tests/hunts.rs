@@ -124,6 +124,9 @@ async fn every_detection_finds_its_scenario_and_is_quiet_without_attacks() {
     }
     assert_eq!(checked, truth.scenarios.len());
     assert!(checked >= 20, "{checked} scenarios");
+    // Only the beacon is periodic: the other regular-looking scenarios (uploads, resolver
+    // queries) are not listed before it.
+    assert_eq!(results["beaconing"][0][0], by_name("beaconing").actor);
     // Hunts that see the same scenarios from another side, or through the threat list.
     let first_rows = |hunt: &str, addr: &str| {
         results[hunt]
