@@ -140,7 +140,10 @@ impl Engine {
                 anyhow::Ok(())
             });
             task.abort();
-            written.map_err(plain)?;
+            if let Err(e) = written {
+                sink.abandon();
+                return Err(plain(e));
+            }
             let note = sink.finish()?;
             let elapsed = started.elapsed().as_secs_f64();
             match (note, self.timing) {

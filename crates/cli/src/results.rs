@@ -81,7 +81,13 @@ pub enum Sink {
     Csv(csv::Writer<Box<dyn Write>>),
     Json(json::ArrayWriter<Box<dyn Write>>),
     Ndjson(json::LineDelimitedWriter<Box<dyn Write>>),
-    Parquet(ArrowWriter<BufWriter<File>>),
+    /// Written to `partial` beside the file and renamed over it once complete, so a failed
+    /// or cancelled query never leaves a truncated Parquet file under the name asked for.
+    Parquet {
+        writer: ArrowWriter<BufWriter<File>>,
+        partial: PathBuf,
+        path: PathBuf,
+    },
 }
 
 impl Sink {
@@ -116,15 +122,18 @@ impl Sink {
                 let Some(path) = file else {
                     bail!("Parquet can only be written to a file: use --output FILE.parquet");
                 };
-                let f = File::create(path).with_context(|| path.display().to_string())?;
+                let mut name = path.file_name().unwrap_or_default().to_os_string();
+                name.push(".partial");
+                let partial = path.with_file_name(name);
+                let f = File::create(&partial).with_context(|| partial.display().to_string())?;
                 let props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
                     .build();
-                Sink::Parquet(ArrowWriter::try_new(
-                    BufWriter::new(f),
-                    schema.clone(),
-                    Some(props),
-                )?)
+                Sink::Parquet {
+                    writer: ArrowWriter::try_new(BufWriter::new(f), schema.clone(), Some(props))?,
+                    partial,
+                    path: path.to_path_buf(),
+                }
             }
         })
     }
@@ -135,9 +144,16 @@ impl Sink {
             Sink::Csv(w) => w.write(batch)?,
             Sink::Json(w) => w.write(batch)?,
             Sink::Ndjson(w) => w.write(batch)?,
-            Sink::Parquet(w) => w.write(batch)?,
+            Sink::Parquet { writer, .. } => writer.write(batch)?,
         }
         Ok(())
+    }
+
+    /// Give up on a result that failed: a Parquet file being written is removed.
+    pub fn abandon(self) {
+        if let Sink::Parquet { partial, .. } = self {
+            let _ = std::fs::remove_file(partial);
+        }
     }
 
     /// Flush everything; returns a note for the user (rows not shown), if any.
@@ -155,8 +171,13 @@ impl Sink {
                 w.finish()?;
                 w.into_inner().flush()?;
             }
-            Sink::Parquet(w) => {
-                w.into_inner()?.flush()?;
+            Sink::Parquet {
+                writer,
+                partial,
+                path,
+            } => {
+                writer.into_inner()?.into_inner()?.sync_all()?;
+                std::fs::rename(&partial, &path).with_context(|| path.display().to_string())?;
             }
         }
         Ok(None)

@@ -87,6 +87,25 @@ fn output_files_take_their_format_from_the_extension() {
         "action\nACCEPT\nREJECT\n"
     );
 
+    // A query that fails while its rows are written leaves no Parquet file behind.
+    let bad = dir.path().join("bad.parquet");
+    let o = sql(
+        lake,
+        &[
+            "-e",
+            "SELECT CAST(srcaddr AS INT) AS n FROM vpc_flow_logs",
+            "-o",
+            s(&bad),
+        ],
+    );
+    assert_fails(&o, "Cannot cast");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("bad"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
     let o = sql(
         lake,
         &["-e", "SELECT 1", "-o", s(&dir.path().join("x.xlsx"))],
