@@ -178,6 +178,40 @@ async fn hour_lakes_have_an_hour_column() {
     )
     .await;
     assert_eq!(n, 24);
+
+    // A window inside one day of an hour lake: the hour folders bound it, and the rows are
+    // exactly those whose start falls in it (the lake starts 2026-03-01T00:00Z).
+    let (since, until) = (1_772_323_200 + 5 * 3600 + 1800, 1_772_323_200 + 7 * 3600);
+    let want = one_i64(
+        &ctx,
+        &format!(
+            "SELECT count(*) FROM vpc_flow_logs WHERE \"start\" >= {since} AND \"start\" < {until}"
+        ),
+    )
+    .await;
+    let windowed = flowlake_query::session();
+    let window = flowlake_query::TimeWindow {
+        since: Some(since),
+        until: Some(until),
+    };
+    flowlake_query::register_lake(&windowed, &dir.path().join("lake"), &window)
+        .await
+        .unwrap();
+    assert!(want > 0);
+    assert_eq!(
+        one_i64(&windowed, "SELECT count(*) FROM vpc_flow_logs").await,
+        want
+    );
+    let hours = query(
+        &windowed,
+        "SELECT DISTINCT hour FROM vpc_flow_logs ORDER BY 1",
+    )
+    .await;
+    let hours: Vec<&str> = hours
+        .iter()
+        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten())
+        .collect();
+    assert_eq!(hours, ["05", "06"]);
 }
 
 #[tokio::test]
