@@ -6,6 +6,7 @@ use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -17,7 +18,7 @@ use futures::StreamExt;
 use tokio::sync::Notify;
 
 use crate::args::LakeArgs;
-use crate::results::{Destination, Format, Sink, TableStyle};
+use crate::results::{Destination, Format, PipeWatch, Sink, TableStyle};
 
 /// Rows a table shows on a terminal; the rest are counted.
 const TERMINAL_ROWS: usize = 200;
@@ -35,6 +36,8 @@ pub struct Engine {
     /// Ctrl-C cancels the running statement instead of ending the process (the shell):
     /// set by [`Engine::catch_interrupts`].
     interrupt: Option<Arc<Notify>>,
+    /// Set when standard output's reader has gone away.
+    pipe_closed: Arc<AtomicBool>,
 }
 
 /// How a statement or meta-command ended.
@@ -75,6 +78,7 @@ impl Engine {
             expanded: false,
             timing: false,
             interrupt: None,
+            pipe_closed: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -140,11 +144,21 @@ impl Engine {
                 anyhow::Ok(())
             });
             task.abort();
-            if let Err(e) = written {
-                sink.abandon();
-                return Err(plain(e));
-            }
-            let note = sink.finish()?;
+            let finished = match written {
+                Ok(()) => sink.finish(),
+                Err(e) => {
+                    sink.abandon();
+                    Err(e)
+                }
+            };
+            let note = match finished {
+                Ok(note) => note,
+                // `| head` has read enough: stop quietly (main exits 0 on a broken pipe).
+                Err(_) if self.pipe_closed.load(Ordering::Relaxed) => {
+                    return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+                }
+                Err(e) => return Err(plain(e)),
+            };
             let elapsed = started.elapsed().as_secs_f64();
             match (note, self.timing) {
                 (Some(note), true) => eprintln!("{note} in {elapsed:.3} s"),
@@ -215,7 +229,11 @@ impl Engine {
             }
             None => {
                 let terminal = std::io::stdout().is_terminal();
-                Ok((Box::new(std::io::stdout().lock()), terminal))
+                let out = PipeWatch {
+                    inner: std::io::stdout().lock(),
+                    closed: self.pipe_closed.clone(),
+                };
+                Ok((Box::new(out), terminal))
             }
         }
     }

@@ -399,6 +399,37 @@ pub fn write_expanded(
     Ok(())
 }
 
+/// A writer that remembers when its reader went away (`flowlake sql ... | head`): the CSV
+/// writer turns I/O errors into plain messages, and a closed pipe is not an error.
+pub struct PipeWatch<W> {
+    pub inner: W,
+    pub closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<W: Write> PipeWatch<W> {
+    fn watch<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r
+            && e.kind() == io::ErrorKind::BrokenPipe
+        {
+            self.closed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.watch(r)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.inner.flush();
+        self.watch(r)
+    }
+}
+
 /// Where `--output` / `\o` sends results, and in which format.
 #[derive(Debug, Clone)]
 pub struct Destination {

@@ -331,3 +331,24 @@ fn ddl_athena_projects_the_lakes_accounts_and_regions() {
     ]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    let (lake, _) = shared_lake();
+    for format in ["csv", "json", "ndjson", "table"] {
+        let mut child = crate::util::flowlake()
+            .args(["sql", "--lake", s(lake), "--format", format])
+            .args(["-e", "SELECT * FROM vpc_flow_logs"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{format}");
+    }
+}
