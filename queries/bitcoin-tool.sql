@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1496"]
 guardduty = ["CryptoCurrency:EC2/BitcoinTool.B"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = ["mining"]
 description = """
 An internal host talks to an address your list marks as a cryptocurrency mining pool.

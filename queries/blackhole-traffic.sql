@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1071"]
 guardduty = ["Trojan:EC2/BlackholeTraffic"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = ["blackhole"]
 description = """
 An internal host tries to reach an address that is known to be a black hole or sinkhole

@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1071"]
 guardduty = ["Backdoor:EC2/C&CActivity.B"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = ["c2"]
 description = """
 An internal host talks to an address your list marks as command and control. Only the

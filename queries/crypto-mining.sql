@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1496"]
 guardduty = ["CryptoCurrency:EC2/BitcoinTool.B"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "srcport", "dstport", "packets", "bytes", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end"]
 description = """
 An internal host keeps a connection open for a long time to a public address on a port
 mining pools use for the stratum protocol (3333, 4444, 5555, 14444, ...): the flow-log

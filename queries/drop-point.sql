@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1041"]
 guardduty = ["Trojan:EC2/DropPoint"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = ["drop-point"]
 description = """
 An internal host sends data to an address known to collect stolen credentials and data.

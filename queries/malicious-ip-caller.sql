@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1133"]
 guardduty = ["UnauthorizedAccess:EC2/MaliciousIPCaller.Custom"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = []
 description = """
 Addresses of your list (any category) reach an internal host: the flow-log side of

@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1090.003"]
 guardduty = ["UnauthorizedAccess:EC2/TorClient"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = ["tor"]
 description = """
 An internal host connects to Tor nodes: anonymised access out of your network, or an

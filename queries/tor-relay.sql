@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1090.003"]
 guardduty = ["UnauthorizedAccess:EC2/TorRelay"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "bytes", "action", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "action", "start", "end"]
 ioc = ["tor"]
 description = """
 Tor nodes connect to an internal host: it may be acting as a Tor relay, or its services

@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1071.004", "T1568"]
 guardduty = ["DefenseEvasion:EC2/UnusualDNSResolver"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "packets", "start", "end"]
 description = """
 An internal host sends DNS (port 53) to a public resolver. Flow logs never record
 queries to the Amazon-provided resolver, so any DNS flow to the internet bypasses it

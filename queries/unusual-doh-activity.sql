@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1071.004", "T1572"]
 guardduty = ["DefenseEvasion:EC2/UnusualDoHActivity"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "start", "end"]
+fields = ["srcaddr", "dstaddr", "dstport", "bytes", "start", "end"]
 description = """
 An internal host talks HTTPS to the address of a well-known public DNS-over-HTTPS
 resolver: name resolution that bypasses the VPC resolver and its logs (GuardDuty's

@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1071.004", "T1572"]
 guardduty = ["DefenseEvasion:EC2/UnusualDoTActivity"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "start", "end"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "bytes", "start", "end"]
 description = """
 An internal host talks DNS over TLS (port 853) to a public address: name resolution that
 bypasses the VPC resolver and its logs (GuardDuty's

@@ -564,6 +564,56 @@ GROUP BY srcaddr HAVING count(*) >= {{ min_flows }};
         assert!(Hunt::parse("x.sql", &bad_severity).is_err());
     }
 
+    /// The flow-log columns `sql` reads: bare lower-case words that are column names, and
+    /// `"start"` / `"end"` quoted (bare, `end` is the keyword closing a `CASE`).
+    fn columns_read(sql: &str) -> std::collections::BTreeSet<String> {
+        let b = sql.as_bytes();
+        let mut out = std::collections::BTreeSet::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii_lowercase() || b[i] == b'_' {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                let word = &sql[start..i];
+                let quoted = start > 0 && b[start - 1] == b'"' && b.get(i) == Some(&b'"');
+                if let Some(f) = flowlog::FIELDS.iter().find(|f| f.column == word)
+                    && (quoted || !matches!(word, "start" | "end"))
+                {
+                    out.insert(f.column.to_string());
+                }
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fields_metadata_lists_exactly_the_columns_each_hunt_reads() {
+        for hunt in Library::builtin().iter() {
+            let declared: std::collections::BTreeSet<String> = hunt
+                .fields
+                .iter()
+                .map(|f| flowlog::field_by_name(f).unwrap().column.to_string())
+                .collect();
+            assert_eq!(declared, columns_read(&hunt.sql), "{}: fields", hunt.name);
+            let newest = hunt
+                .fields
+                .iter()
+                .map(|f| flowlog::field_by_name(f).unwrap().version)
+                .max()
+                .unwrap_or(2);
+            assert_eq!(
+                hunt.min_version,
+                newest.max(2),
+                "{}: min_version",
+                hunt.name
+            );
+        }
+    }
+
     #[test]
     fn every_builtin_hunt_parses_and_is_named_after_its_file() {
         for (file, text) in BUILTIN {
