@@ -97,12 +97,10 @@ impl Engine {
         }
     }
 
-    /// Run every statement in `sql`, printing each result.
-    pub fn run_sql(&self, sql: &str) -> Result<()> {
+    /// Run every statement in `sql`, printing each result; returns the rows of the last.
+    pub fn run_sql(&self, sql: &str) -> Result<u64> {
         let statements = DFParser::parse_sql(sql).map_err(|e| anyhow!("{e}"))?;
-        if statements.is_empty() {
-            return Ok(());
-        }
+        let mut rows = 0;
         for statement in statements {
             let started = Instant::now();
             let df = self
@@ -137,9 +135,12 @@ impl Engine {
                     }
                 }
             });
+            rows = 0;
             let written = self.block_on_cancellable(async {
                 while let Some(batch) = rx.recv().await {
-                    sink.write(&batch?)?;
+                    let batch = batch?;
+                    rows += batch.num_rows() as u64;
+                    sink.write(&batch)?;
                 }
                 anyhow::Ok(())
             });
@@ -167,7 +168,7 @@ impl Engine {
                 _ => {}
             }
         }
-        Ok(())
+        Ok(rows)
     }
 
     /// Block on `fut`; in the shell, Ctrl-C drops it (cancelling the query) and returns an
@@ -247,8 +248,23 @@ impl Engine {
                 "note: {name} joins the threat list and none was given (--ioc FILE): it finds nothing"
             );
         }
-        self.run_sql(&sql)
-            .with_context(|| format!("hunt {name} failed"))
+        let rows = self
+            .run_sql(&sql)
+            .with_context(|| format!("hunt {name} failed"))?;
+        if rows == 0 && hunt.min_version > 2 {
+            eprintln!(
+                "note: {name} reads fields of flow-log version {} ({}); flow logs in the default \
+                 (version 2) format have none of them",
+                hunt.min_version,
+                hunt.fields
+                    .iter()
+                    .filter(|f| flowlog::field_by_name(f).is_some_and(|d| d.version > 2))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Ok(())
     }
 
     fn ioc_count(&self) -> Result<usize> {
@@ -408,7 +424,8 @@ impl Engine {
         self.run_sql(
             "SELECT table_name AS name, table_type AS type FROM information_schema.tables \
              WHERE table_schema = 'public' ORDER BY table_name",
-        )
+        )?;
+        Ok(())
     }
 
     fn describe(&self, table: &str) -> Result<()> {

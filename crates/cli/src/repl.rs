@@ -267,7 +267,7 @@ pub fn run(engine: &mut Engine) -> Result<()> {
                 let result = if t.starts_with('\\') {
                     engine.meta(t)
                 } else {
-                    engine.run_sql(t).map(|()| Step::Continue)
+                    engine.run_sql(t).map(|_| Step::Continue)
                 };
                 match result {
                     Ok(Step::Quit) => break,

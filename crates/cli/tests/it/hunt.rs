@@ -290,3 +290,50 @@ fn export_writes_athena_sql_without_flowlake_functions() {
         "required parameters become ? for EXECUTE ... USING: {one}"
     );
 }
+
+#[test]
+fn a_hunt_that_needs_newer_fields_says_so_when_it_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, lake) = (dir.path().join("logs"), dir.path().join("lake"));
+    let o = run(&[
+        "gen",
+        "--out",
+        s(&logs),
+        "--records",
+        "2000",
+        "--hours",
+        "1",
+        "--v2-only",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["convert", "-q", s(&logs), "--out", s(&lake)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "hunt",
+        "run",
+        "top-talking-instances",
+        "--lake",
+        s(&lake),
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "instance_id,bytes,packets,flows\n");
+    assert!(
+        stderr(&o).contains("reads fields of flow-log version 3 (instance_id)"),
+        "{}",
+        stderr(&o)
+    );
+    // A version 2 hunt on the same lake finds rows and adds no such note.
+    let o = run(&[
+        "hunt",
+        "run",
+        "top-talkers",
+        "--lake",
+        s(&lake),
+        "--format",
+        "csv",
+    ]);
+    assert!(stdout(&o).lines().count() > 1);
+    assert!(!stderr(&o).contains("version"), "{}", stderr(&o));
+}
