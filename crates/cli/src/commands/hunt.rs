@@ -153,6 +153,13 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
             .cmp(&(x.kind == Kind::Detection, x.severity))
             .then(x.name.cmp(&y.name))
     });
+    // With --all a parameter applies to the hunts that have it; one that none has is a typo.
+    for (k, _) in params {
+        let key = k.replace('-', "_");
+        if !hunts.iter().any(|h| h.params.contains_key(&key)) {
+            bail!("no hunt has a parameter named {k:?} (`flowlake hunt show NAME` lists a hunt's)");
+        }
+    }
     let mut summary = Vec::new();
     let mut found = Vec::new();
     let mut failed = 0;

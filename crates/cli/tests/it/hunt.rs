@@ -121,6 +121,17 @@ fn run_all_summarises_every_hunt() {
     assert!(row("traffic-to-dst-addr").contains("skipped: needs --param ip"));
     assert!(!out.contains("error"), "{out}");
 
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--lake",
+        s(lake),
+        "--param",
+        "limt=5",
+    ]);
+    assert_fails(&o, "no hunt has a parameter named \"limt\"");
+
     let o = run(&["hunt", "run", "--all", "--details", "--lake", s(lake)]);
     let out = stdout(&o);
     assert!(
