@@ -199,11 +199,19 @@ impl Engine {
             .enable_all()
             .build()
             .context("cannot watch for Ctrl-C")?;
+        // The handler is installed here, before the shell reads its first line: the line
+        // editor swaps in its own SIGINT handler while it reads and puts back the one it
+        // found, so a handler installed later (during a read) would be lost.
+        let mut interrupts = {
+            let _runtime = watcher.enter();
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot watch for Ctrl-C")?
+        };
         std::thread::Builder::new()
             .name("ctrl-c".into())
             .spawn(move || {
                 watcher.block_on(async {
-                    while tokio::signal::ctrl_c().await.is_ok() {
+                    while interrupts.recv().await.is_some() {
                         waker.notify_waiters();
                     }
                 });
