@@ -12,6 +12,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 use flowlake_query::hunt::Kind;
 use flowlake_query::{Library, TimeWindow};
 use futures::StreamExt;
@@ -33,6 +35,8 @@ pub struct Engine {
     pub dest: Destination,
     pub expanded: bool,
     pub timing: bool,
+    /// Entries of the `--ioc` list (the table `ioc`).
+    indicators: usize,
     /// Ctrl-C cancels the running statement instead of ending the process (the shell):
     /// set by [`Engine::catch_interrupts`].
     interrupt: Option<Arc<Notify>>,
@@ -58,9 +62,9 @@ impl Engine {
             lake.until.as_deref(),
             chrono::Utc::now(),
         )?;
-        let ctx = flowlake_query::session();
+        let ctx = flowlake_query::session()?;
         rt.block_on(flowlake_query::register_lake(&ctx, &lake.lake, &window))?;
-        flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
+        let indicators = flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
         let library = Library::load(&lake.queries)?;
         if let Some(path) = &dest.file
             && dest.format != Format::Parquet
@@ -77,6 +81,7 @@ impl Engine {
             dest,
             expanded: false,
             timing: false,
+            indicators,
             interrupt: None,
             pipe_closed: Arc::new(AtomicBool::new(false)),
         })
@@ -251,7 +256,7 @@ impl Engine {
     pub fn run_hunt(&self, name: &str, params: &[(String, String)]) -> Result<()> {
         let hunt = self.library.get(name)?;
         let sql = hunt.render(params)?;
-        if hunt.ioc.is_some() && self.ioc_count()? == 0 {
+        if hunt.ioc.is_some() && self.indicators == 0 {
             eprintln!(
                 "note: {name} joins the threat list and none was given (--ioc FILE): it finds nothing"
             );
@@ -275,31 +280,12 @@ impl Engine {
         Ok(())
     }
 
-    fn ioc_count(&self) -> Result<usize> {
-        let batches = self.rt.block_on(async {
-            self.ctx
-                .sql("SELECT count(*) FROM ioc")
-                .await?
-                .collect()
-                .await
-        })?;
-        Ok(batches
-            .first()
-            .and_then(|b| {
-                b.column(0)
-                    .as_any()
-                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
-                    .map(|a| a.value(0) as usize)
-            })
-            .unwrap_or(0))
-    }
-
     /// Run a script: SQL statements ending in `;`, and meta-commands on lines of their own.
     pub fn run_script(&mut self, text: &str, origin: &str) -> Result<Step> {
         let mut buf = String::new();
         let mut first_line = 1;
         for (i, line) in text.lines().enumerate() {
-            let at_boundary = strip_comments(&buf).trim().is_empty();
+            let at_boundary = is_blank(&buf);
             if at_boundary && line.trim_start().starts_with('\\') {
                 let step = self
                     .meta(line.trim())
@@ -309,7 +295,7 @@ impl Engine {
                 }
                 continue;
             }
-            if at_boundary && !strip_comments(line).trim().is_empty() {
+            if at_boundary && !is_blank(line) {
                 first_line = i + 1;
             }
             buf.push_str(line);
@@ -320,7 +306,7 @@ impl Engine {
                 buf.clear();
             }
         }
-        if !strip_comments(&buf).trim().is_empty() {
+        if !is_blank(&buf) {
             self.run_sql(&buf)
                 .with_context(|| format!("{origin}:{first_line}"))?;
         }
@@ -561,53 +547,25 @@ pub fn meta_help() -> String {
     s
 }
 
-/// Does `sql` end with a `;` outside strings, quoted names and comments?
-pub fn statement_complete(sql: &str) -> bool {
-    strip_comments(sql).trim_end().ends_with(';')
+/// SQL's tokens, as DataFusion's parser reads them; `None` while a string, quoted name or
+/// comment is still open.
+fn tokens(sql: &str) -> Option<Vec<Token>> {
+    Tokenizer::new(&GenericDialect {}, sql).tokenize().ok()
 }
 
-/// `sql` with comments blanked out and the contents of strings kept (quotes tracked).
-fn strip_comments(sql: &str) -> String {
-    let b = sql.as_bytes();
-    let mut out = String::with_capacity(sql.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"') => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-                i = (i + 1).min(b.len());
-                out.push_str(&sql[start..i]);
-                if i == b.len() && sql[start + 1..].find(q as char).is_none() {
-                    // An open string: never complete.
-                    out.push(q as char);
-                    out.push('x');
-                }
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i = (i + 2).min(b.len());
-                out.push(' ');
-            }
-            _ => {
-                let ch = sql[i..].chars().next().unwrap_or(' ');
-                out.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-    }
-    out
+/// Does `sql` end with a `;` outside strings, quoted names and comments?
+pub fn statement_complete(sql: &str) -> bool {
+    tokens(sql).is_some_and(|t| {
+        t.iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Whitespace(_)))
+            .is_some_and(|t| *t == Token::SemiColon)
+    })
+}
+
+/// Is `sql` only blanks and comments?
+fn is_blank(sql: &str) -> bool {
+    tokens(sql).is_some_and(|t| t.iter().all(|t| matches!(t, Token::Whitespace(_))))
 }
 
 /// The default place of the shell's history.
@@ -640,6 +598,9 @@ mod tests {
         assert!(statement_complete("SELECT 'it''s';"));
         assert!(!statement_complete("SELECT 1 /* ; */"));
         assert!(statement_complete("SELECT \"a;b\" FROM t;"));
+        assert!(!statement_complete("SELECT 1; /* still open"));
+        assert!(is_blank("  -- a comment\n/* another */\n"));
+        assert!(!is_blank("-- a comment\nSELECT"));
     }
 
     #[test]

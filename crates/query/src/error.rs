@@ -15,6 +15,8 @@ pub enum QueryError {
         #[source]
         source: std::io::Error,
     },
+    #[error("a DATAFUSION_* environment variable has a value DataFusion cannot use: {0}")]
+    Settings(String),
     #[error("time window: {0}")]
     Window(String),
     #[error("{file}: {msg}")]

@@ -83,6 +83,13 @@ pub enum ParamType {
     IpList,
 }
 
+impl Param {
+    /// The default as the user would type it; `None` when the parameter is required.
+    pub fn default_text(&self) -> Option<String> {
+        self.default.as_ref().map(value_text)
+    }
+}
+
 impl ParamType {
     /// The name hunt files use (`int-list`).
     pub fn name(self) -> &'static str {
@@ -239,9 +246,7 @@ impl Hunt {
     ) -> Result<String> {
         let mut values: BTreeMap<&str, String> = BTreeMap::new();
         for (k, v) in given {
-            let key = k.replace('_', "-");
-            let Some((name, param)) = self.params.iter().find(|(n, _)| n.replace('_', "-") == key)
-            else {
+            let Some((name, param)) = self.param(k) else {
                 let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
                 return Err(QueryError::Param(format!(
                     "hunt {} has no parameter {k:?}; its parameters: {}",
@@ -290,11 +295,17 @@ impl Hunt {
         Ok(out)
     }
 
+    /// The parameter `key` names; `min-ports` and `min_ports` are the same.
+    pub fn param(&self, key: &str) -> Option<(&String, &Param)> {
+        let key = key.replace('-', "_");
+        self.params.iter().find(|(n, _)| n.replace('-', "_") == key)
+    }
+
     /// The default of every parameter as the user would type it (`None`: required).
     pub fn defaults(&self) -> Vec<(String, Option<String>)> {
         self.params
             .iter()
-            .map(|(k, p)| (k.clone(), p.default.as_ref().map(value_text)))
+            .map(|(k, p)| (k.clone(), p.default_text()))
             .collect()
     }
 

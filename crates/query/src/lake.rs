@@ -30,12 +30,18 @@ pub const PARTITION_COLUMNS: &[&str] = &[
 
 /// A DataFusion session with flowlake's functions registered and no table yet.
 ///
-/// DataFusion's own settings can be given as `DATAFUSION_*` environment variables.
-pub fn session() -> SessionContext {
+/// DataFusion's own settings can be given as `DATAFUSION_*` environment variables; one
+/// DataFusion cannot read is an error.
+pub fn session() -> Result<SessionContext> {
     // DataFusion's settings from `DATAFUSION_*` variables (for example
     // `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`), then flowlake's own.
     let config = SessionConfig::from_env()
-        .unwrap_or_default()
+        .map_err(|e| {
+            // DataFusion repeats each cause in the next; the first two say it all.
+            let text = e.strip_backtrace();
+            let parts: Vec<&str> = text.split("\ncaused by\n").take(2).collect();
+            QueryError::Settings(parts.join(": "))
+        })?
         .with_information_schema(true)
         // Hive layouts nest folders by partition; files are found below them.
         .set_bool(
@@ -49,7 +55,7 @@ pub fn session() -> SessionContext {
         );
     let ctx = SessionContext::new_with_config(config);
     crate::udf::register(&ctx);
-    ctx
+    Ok(ctx)
 }
 
 /// What the folder names of a lake say about it.

@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! # async fn example() -> flowlake_query::Result<()> {
-//! let ctx = flowlake_query::session();
+//! let ctx = flowlake_query::session()?;
 //! let window = flowlake_query::TimeWindow::default();
 //! flowlake_query::register_lake(&ctx, std::path::Path::new("lake"), &window).await?;
 //! let df = ctx.sql("SELECT srcaddr, count(*) FROM vpc_flow_logs GROUP BY srcaddr").await?;

@@ -55,7 +55,7 @@ fn make_lake(dir: &Path, attacks: bool) -> GroundTruth {
 }
 
 async fn ctx(dir: &Path, ioc: Option<&Path>) -> SessionContext {
-    let ctx = flowlake_query::session();
+    let ctx = flowlake_query::session().unwrap();
     flowlake_query::register_lake(&ctx, &dir.join("lake"), &TimeWindow::default())
         .await
         .unwrap();

@@ -36,7 +36,7 @@ fn make_lake(dir: &Path, by: PartitionBy) -> GroundTruth {
 }
 
 async fn ctx_for(dir: &Path) -> SessionContext {
-    let ctx = flowlake_query::session();
+    let ctx = flowlake_query::session().unwrap();
     flowlake_query::register_lake(
         &ctx,
         &dir.join("lake"),
@@ -189,7 +189,7 @@ async fn hour_lakes_have_an_hour_column() {
         ),
     )
     .await;
-    let windowed = flowlake_query::session();
+    let windowed = flowlake_query::session().unwrap();
     let window = flowlake_query::TimeWindow {
         since: Some(since),
         until: Some(until),
@@ -217,7 +217,7 @@ async fn hour_lakes_have_an_hour_column() {
 #[tokio::test]
 async fn a_folder_that_is_not_a_lake_is_refused_with_advice() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = flowlake_query::session();
+    let ctx = flowlake_query::session().unwrap();
     let err =
         flowlake_query::register_lake(&ctx, dir.path(), &flowlake_query::TimeWindow::default())
             .await

@@ -76,7 +76,7 @@ fn sqllogictest_files() {
                     .enable_all()
                     .build()
                     .unwrap(),
-                ctx: flowlake_query::session(),
+                ctx: flowlake_query::session().unwrap(),
             })
         });
         runner

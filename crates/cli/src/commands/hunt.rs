@@ -103,11 +103,7 @@ fn show(h: &flowlake_query::Hunt) -> String {
                 vec![
                     k.clone(),
                     p.ty.name().to_string(),
-                    h.defaults()
-                        .into_iter()
-                        .find(|(n, _)| n == k)
-                        .and_then(|(_, d)| d)
-                        .unwrap_or_else(|| "(required)".into()),
+                    p.default_text().unwrap_or_else(|| "(required)".into()),
                     p.description.clone(),
                 ]
             })
@@ -155,8 +151,7 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
     });
     // With --all a parameter applies to the hunts that have it; one that none has is a typo.
     for (k, _) in params {
-        let key = k.replace('-', "_");
-        if !hunts.iter().any(|h| h.params.contains_key(&key)) {
+        if !hunts.iter().any(|h| h.param(k).is_some()) {
             bail!("no hunt has a parameter named {k:?} (`flowlake hunt show NAME` lists a hunt's)");
         }
     }
@@ -167,9 +162,7 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
     for h in hunts {
         let given: Vec<(String, String)> = params
             .iter()
-            .filter(|(k, _)| {
-                h.params.contains_key(&k.replace('-', "_")) || h.params.contains_key(k)
-            })
+            .filter(|(k, _)| h.param(k).is_some())
             .cloned()
             .collect();
         let severity = if h.kind == Kind::Report {
@@ -180,7 +173,11 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
         let missing: Vec<&str> = h
             .required_params()
             .into_iter()
-            .filter(|p| !given.iter().any(|(k, _)| k.replace('-', "_") == *p))
+            .filter(|p| {
+                !given
+                    .iter()
+                    .any(|(k, _)| h.param(k).is_some_and(|(n, _)| n == p))
+            })
             .collect();
         if !missing.is_empty() {
             summary.push(vec![

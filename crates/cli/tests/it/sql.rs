@@ -135,6 +135,17 @@ fn sql_errors_exit_1_with_datafusions_message_and_the_line() {
     assert!(stderr(&o).contains("no_such_table"), "{}", stderr(&o));
     assert_eq!(stdout(&o), "one\n1\n", "stops at the failing statement");
 
+    let o = crate::util::flowlake()
+        .args(["sql", "--lake", s(lake), "-e", "SELECT 1"])
+        .env("DATAFUSION_EXECUTION_TARGET_PARTITIONS", "lots")
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        "a DATAFUSION_* environment variable has a value DataFusion cannot use: Error setting \
+         config datafusion.execution.target_partitions: Error parsing 'lots' as usize\n",
+    );
+
     let o = run(&["sql", "--lake", "/nonexistent/lake", "-e", "SELECT 1"]);
     assert_fails(&o, "is not a flowlake lake");
 }
