@@ -1,4 +1,6 @@
 //! Command-line arguments.
+// These doc comments are `--help` text, where URLs and variable names read better bare.
+#![allow(clippy::doc_markdown)]
 
 use std::path::PathBuf;
 
@@ -17,6 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Convert(ConvertArgs),
+    Compact(CompactArgs),
     Sql(SqlArgs),
     #[command(subcommand)]
     Hunt(HuntCommand),
@@ -37,10 +40,21 @@ Examples:
   Per-hour partitions, exactly like AWS's own Parquet delivery:
     flowlake convert AWSLogs/ --out lake/ --partition hour
 
+  From S3 to S3, last week only (only the day folders in range are listed):
+    flowlake convert s3://logs-bucket/AWSLogs/ --out s3://lake-bucket/flowlake/ --since 7d
+
+  A local S3-compatible server (plain http is fine on loopback):
+    flowlake convert s3://raw/ --out lake/ --endpoint-url http://127.0.0.1:9000
+
 Output:
   DIR/AWSLogs/aws-account-id=A/aws-service=vpcflowlogs/aws-region=R/year=YYYY/month=MM/day=DD/[hour=HH/]*.parquet
   Every file has all 54 flow-log columns (AWS's names and types), whatever the input format.
-  Account and region come from the input's AWS path, else the record, else --account/--region.
+  Account and region come from the input's AWS path, else the record, else
+  --default-account/--default-region.
+
+S3: credentials, region and endpoint come from the AWS environment as the AWS CLI finds them
+(AWS_PROFILE, ~/.aws/credentials, AWS_ACCESS_KEY_ID, ...); see docs/s3.md. Files bound for S3
+are written to a local spool folder first and uploaded as they are finished.
 
 Re-running is safe: inputs already converted into DIR are skipped, and a run that was
 killed is completed or rolled back; no row is ever written twice.
@@ -53,13 +67,22 @@ the summary and DIR/_flowlake/rejects/); 1 fatal error (nothing new published)."
 #[command(after_long_help = CONVERT_HELP)]
 pub struct ConvertArgs {
     /// Files or folders (read recursively; names starting with `.` or `_` are skipped),
-    /// or `-` for standard input.
+    /// S3 objects or prefixes (s3://bucket/prefix/), or `-` for standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Output folder (the lake); created if missing.
-    #[arg(short, long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// The lake: a folder (created if missing) or an S3 prefix (s3://bucket/prefix/).
+    #[arg(short, long, value_name = "DIR|S3_URI")]
+    pub out: String,
+
+    /// Only inputs in dated folders of an AWS layout (.../2026/03/01/ or year=2026/...) on
+    /// or after this day or time: 7d, 36h, 2026-03-01. Other folders are not even listed.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only inputs in dated folders before this time (a bare date includes that day).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 
     /// Format of input without a header line: `${version} ${srcaddr} ...` as in AWS, or plain
     /// field names. Files with a header line always use their header. [default: the v2
@@ -73,11 +96,18 @@ pub struct ConvertArgs {
 
     /// Account for records whose path and fields name none.
     #[arg(long, value_name = "ID")]
-    pub account: Option<String>,
+    pub default_account: Option<String>,
 
     /// Region for records whose path and fields name none.
     #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    pub default_region: Option<String>,
+
+    /// Where files bound for S3 are written before upload. [default: the temporary folder]
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub s3: S3Args,
 
     /// Parquet compression.
     #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
@@ -114,6 +144,62 @@ pub struct ConvertArgs {
     /// Print the summary as JSON on standard output, for batch jobs.
     #[arg(long)]
     pub json: bool,
+}
+
+const COMPACT_HELP: &str = "\
+Examples:
+  flowlake compact --lake lake/ --dry-run
+  flowlake compact --lake s3://lake-bucket/flowlake/ --target-file-size 256MiB
+
+Each partition (day or hour folder) with two or more files under half the target size has
+them rewritten into files of the target size, rows sorted by start time. Files are read
+whatever wrote them (flowlake, or AWS's own Parquet delivery) and rewritten with all 54
+columns.
+
+The new files are published before the old ones are deleted, and the old ones only after
+--grace, so no reader misses a row. flowlake's own queries never count a row twice; a plain
+folder reader (Athena, DuckDB) can see both copies between the publish and the delete. A
+compaction that is killed is finished or rolled back by the next compact or convert.
+
+Exit status: 0 done (or nothing to do); 1 error (nothing half-done is visible).";
+
+/// Rewrite each partition's small Parquet files into fewer, larger, sorted ones.
+#[derive(Debug, Args)]
+#[command(after_long_help = COMPACT_HELP)]
+pub struct CompactArgs {
+    /// The lake: a folder or an S3 prefix.
+    #[arg(
+        short,
+        long,
+        value_name = "DIR|S3_URI",
+        default_value = "lake",
+        env = "FLOWLAKE_LAKE"
+    )]
+    pub lake: String,
+
+    /// Size of the files written; files under half of it are compacted.
+    #[arg(long, value_name = "SIZE", default_value = "128MiB")]
+    pub target_file_size: ByteSize,
+
+    /// Show what would be rewritten, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Seconds the replaced files stay after the new ones are published, for queries
+    /// already reading them.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub grace: f64,
+
+    /// Where files bound for S3 are written before upload. [default: the temporary folder]
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -172,18 +258,45 @@ pub struct GenArgs {
     pub v2_only: bool,
 }
 
+/// S3 settings; each defaults to the AWS environment (see docs/s3.md).
+#[derive(Debug, Clone, Default, Args)]
+pub struct S3Args {
+    /// The S3 bucket's region. [default: AWS_REGION, the profile's, else asked of S3]
+    #[arg(long, value_name = "REGION", help_heading = "S3")]
+    pub region: Option<String>,
+
+    /// An S3-compatible server, e.g. http://127.0.0.1:9000 (plain http only to loopback
+    /// unless AWS_ALLOW_HTTP=true). [default: AWS_ENDPOINT_URL]
+    #[arg(long, value_name = "URL", help_heading = "S3")]
+    pub endpoint_url: Option<String>,
+
+    /// A profile of ~/.aws/config and ~/.aws/credentials. [default: AWS_PROFILE]
+    #[arg(long, value_name = "NAME", help_heading = "S3")]
+    pub profile: Option<String>,
+}
+
+impl S3Args {
+    pub fn options(&self) -> flowlake_query::S3Options {
+        flowlake_query::S3Options {
+            region: self.region.clone(),
+            endpoint: self.endpoint_url.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
 /// The lake a query reads, and what limits or extends it.
 #[derive(Debug, Clone, Args)]
 pub struct LakeArgs {
-    /// The lake: the folder `flowlake convert --out` wrote (holding `AWSLogs/`).
+    /// The lake: the folder or S3 prefix `flowlake convert --out` wrote (holding `AWSLogs/`).
     #[arg(
         short,
         long,
-        value_name = "DIR",
+        value_name = "DIR|S3_URI",
         default_value = "lake",
         env = "FLOWLAKE_LAKE"
     )]
-    pub lake: PathBuf,
+    pub lake: String,
 
     /// Only flows that start at or after this time: 7d, 36h, 2026-03-01, 2026-03-01T12:00:00Z.
     #[arg(long, value_name = "TIME")]
@@ -201,6 +314,9 @@ pub struct LakeArgs {
     /// A folder of your own hunts (*.sql) to add to the built-in ones; repeatable.
     #[arg(long = "queries", value_name = "DIR")]
     pub queries: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 /// Where results go.
@@ -375,9 +491,10 @@ pub struct DdlAthenaArgs {
     #[arg(long, value_name = "S3_URI")]
     pub location: String,
 
-    /// Read accounts, regions and the partitioning from this local copy of the lake.
-    #[arg(short, long, value_name = "DIR")]
-    pub lake: Option<PathBuf>,
+    /// Read accounts, regions and the partitioning from the lake (a folder, or s3:// with
+    /// the S3 settings of the AWS environment).
+    #[arg(short, long, value_name = "DIR|S3_URI")]
+    pub lake: Option<String>,
 
     /// Accounts to project (added to those of --lake); repeatable or comma-separated.
     #[arg(long = "account", value_name = "ID", value_delimiter = ',')]

@@ -30,7 +30,7 @@ pub struct Engine {
     pub ctx: SessionContext,
     pub library: Library,
     pub window: TimeWindow,
-    pub lake: PathBuf,
+    pub lake: flowlake_query::Location,
     /// Where results go (`--output`, `\o`) and in which format.
     pub dest: Destination,
     pub expanded: bool,
@@ -63,7 +63,13 @@ impl Engine {
             chrono::Utc::now(),
         )?;
         let ctx = flowlake_query::session()?;
-        rt.block_on(flowlake_query::register_lake(&ctx, &lake.lake, &window))?;
+        let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
+        rt.block_on(flowlake_query::register_lake_with(
+            &ctx,
+            &location,
+            &lake.s3.options(),
+            &window,
+        ))?;
         let indicators = flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
         let library = Library::load(&lake.queries)?;
         if let Some(path) = &dest.file
@@ -77,7 +83,7 @@ impl Engine {
             ctx,
             library,
             window,
-            lake: lake.lake.clone(),
+            lake: location,
             dest,
             expanded: false,
             timing: false,
@@ -447,7 +453,7 @@ impl Engine {
             writeln!(
                 out,
                 "lake {}; time window: {}",
-                self.lake.display(),
+                self.lake,
                 if self.window.is_unbounded() {
                     "all".to_string()
                 } else {

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Convert(args) => commands::convert::run(args),
+        Command::Compact(args) => commands::compact::run(&args),
         Command::Sql(args) => commands::sql::run(&args),
         Command::Hunt(cmd) => commands::hunt::run(cmd),
         Command::Ddl(cmd) => commands::ddl::run(cmd),

@@ -243,7 +243,7 @@ pub fn run(engine: &mut Engine) -> Result<()> {
         "flowlake {}: table {} over {} ({}). \\? for help, \\q to quit.",
         env!("CARGO_PKG_VERSION"),
         flowlake_query::TABLE,
-        engine.lake.display(),
+        engine.lake,
         if engine.window.is_unbounded() {
             "all of it".to_string()
         } else {

@@ -4,19 +4,27 @@
 //! `<out>/_flowlake/` (hidden from Athena, DuckDB, Spark and DataFusion by the `_`):
 //!
 //! 1. Data files are written complete under `_flowlake/staging/<commit>/`.
-//! 2. `_flowlake/commits/<commit>.pending` is written, naming the inputs the commit covers
-//!    and every staged file with its final path.
-//! 3. Each staged file is moved to its final path (a rename on disk). A move is idempotent:
-//!    a file whose staged copy is gone and whose final copy exists is done.
-//! 4. `<commit>.json` is written and the `.pending` removed; the staging folder is removed.
+//! 2. `_flowlake/pending/<commit>.json` is written, naming the inputs the commit covers
+//!    and every staged file with its final path (and, for a compaction, the files it
+//!    replaces).
+//! 3. Each staged file is moved to its final path: a rename on disk, a server-side copy
+//!    and delete on S3 (which has no rename). A move is idempotent: a file whose staged
+//!    copy is gone and whose final copy exists is done.
+//! 4. A compaction writes `_flowlake/retiring/<commit>.json` naming the replaced files.
+//! 5. `_flowlake/commits/<commit>.json` is written and the pending record removed; the
+//!    staging folder is removed.
+//! 6. A compaction waits its grace period, deletes the replaced files, then the retiring
+//!    record.
 //!
-//! On start, a `.pending` commit is rolled forward (its files are complete, so publishing
-//! can finish) and every staging folder left is deleted (it belongs to no commit). Inputs
-//! named by complete commits are skipped. So a run killed at any instant and run again
-//! ends with every input row published exactly once, and readers only ever see whole
-//! files.
+//! On start, a pending commit is rolled forward (its files are complete, so publishing
+//! can finish), retiring files are deleted, and every staging folder left is deleted (it
+//! belongs to no commit). Inputs named by complete commits are skipped. So a run killed
+//! at any instant and run again ends with every input row published exactly once, and
+//! readers only ever see whole files. flowlake's own reader also leaves out the files of
+//! pending commits and retiring files (see `flowlake_store::LakeView`), so it sees
+//! commits whole and never counts a compacted row twice.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -32,7 +40,12 @@ use crate::writer::StagedFile;
 /// The hidden folder holding the commit log, staging area and rejects.
 pub const META_DIR: &str = "_flowlake";
 const COMMITS: &str = "_flowlake/commits";
+const PENDING: &str = flowlake_store::PENDING_DIR;
+const RETIRING: &str = flowlake_store::RETIRING_DIR;
 const STAGING: &str = "_flowlake/staging";
+/// How long replaced files stay after a compaction is published, so that a query that
+/// listed them just before can still read them.
+pub const RETIRE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Version of the commit record layout.
 const RECORD_FORMAT: u32 = 1;
 
@@ -71,6 +84,9 @@ pub struct CommitRecord {
     /// The rejected lines of this commit, if any: (staged, final) paths.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rejects: Option<(String, String)>,
+    /// Files this commit replaces (a compaction), relative to the lake root.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub replaces: Vec<String>,
 }
 
 impl CommitRecord {
@@ -82,8 +98,15 @@ impl CommitRecord {
             inputs,
             files,
             rejects: None,
+            replaces: Vec::new(),
         }
     }
+}
+
+/// Files replaced by a compaction, being deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Retiring {
+    files: Vec<String>,
 }
 
 /// What start-up recovery did.
@@ -93,6 +116,8 @@ pub struct Recovery {
     pub rolled_forward: usize,
     /// Staging folders of interrupted runs that were deleted.
     pub discarded: usize,
+    /// Compactions whose replaced files were deleted.
+    pub retired: usize,
 }
 
 /// The commit log of one output.
@@ -128,20 +153,30 @@ impl CommitLog {
         ConvertError::store(format!("{}/{path}", self.display), e)
     }
 
-    /// Finish or discard whatever an interrupted run left.
-    pub async fn recover(&self) -> Result<Recovery> {
+    /// Finish or discard whatever an interrupted run left. Files retired by a compaction
+    /// are deleted once `grace` has passed since they were retired.
+    pub async fn recover(&self, grace: std::time::Duration) -> Result<Recovery> {
         let mut recovery = Recovery::default();
-        let (pending, complete) = self.list_commits().await?;
-        for id in pending {
-            let pending_path = format!("{COMMITS}/{id}.pending");
-            if complete.contains(&id) {
+        let complete = self.list_ids(COMMITS).await?;
+        for (id, _) in self.list_ids(PENDING).await? {
+            let pending_path = format!("{PENDING}/{id}.json");
+            if complete.iter().any(|(c, _)| *c == id) {
                 self.delete(&pending_path).await?;
                 continue;
             }
             let record = self.read(&pending_path).await?;
             self.publish(&record).await?;
+            self.mark_retiring(&record).await?;
             self.complete(&record).await?;
             recovery.rolled_forward += 1;
+        }
+        for (id, modified) in self.list_ids(RETIRING).await? {
+            let age = (Utc::now() - modified).to_std().unwrap_or_default();
+            if let Some(wait) = grace.checked_sub(age) {
+                tokio::time::sleep(wait).await;
+            }
+            self.retire(&id).await?;
+            recovery.retired += 1;
         }
         let staging = self
             .store
@@ -157,11 +192,8 @@ impl CommitLog {
 
     /// Every input of every complete commit, by location.
     pub async fn committed_inputs(&self) -> Result<HashMap<String, InputRecord>> {
-        let (_, complete) = self.list_commits().await?;
         let mut inputs = HashMap::new();
-        let mut ids: Vec<_> = complete.into_iter().collect();
-        ids.sort();
-        for id in ids {
+        for (id, _) in self.list_ids(COMMITS).await? {
             let record = self.read(&format!("{COMMITS}/{id}.json")).await?;
             for input in record.inputs {
                 inputs.insert(input.location.clone(), input);
@@ -170,15 +202,59 @@ impl CommitLog {
         Ok(inputs)
     }
 
-    /// Commit: record, publish, complete, clean up.
-    pub async fn commit(&self, record: &CommitRecord) -> Result<()> {
+    /// Commit: record, publish, complete, clean up. A compaction's replaced files are
+    /// retired (deleted) after `grace`, so a reader that listed them just before the
+    /// swap can still read them.
+    pub async fn commit(&self, record: &CommitRecord, grace: std::time::Duration) -> Result<()> {
         fault("before-pending");
-        let pending_path = format!("{COMMITS}/{}.pending", record.id);
+        let pending_path = format!("{PENDING}/{}.json", record.id);
         self.write(&pending_path, record).await?;
         fault("after-pending");
         self.publish(record).await?;
         fault("after-publish");
-        self.complete(record).await
+        self.mark_retiring(record).await?;
+        self.complete(record).await?;
+        if !record.replaces.is_empty() {
+            fault("before-retire");
+            tokio::time::sleep(grace).await;
+            self.retire(&record.id).await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_retiring(&self, record: &CommitRecord) -> Result<()> {
+        if record.replaces.is_empty() {
+            return Ok(());
+        }
+        let path = format!("{RETIRING}/{}.json", record.id);
+        let json = serde_json::to_vec_pretty(&Retiring {
+            files: record.replaces.clone(),
+        })
+        .expect("records serialize");
+        self.store
+            .put(&Path::from(path.as_str()), PutPayload::from(json))
+            .await
+            .map_err(|e| self.store_err(&path, e))?;
+        Ok(())
+    }
+
+    /// Delete the files a compaction replaced, then its retiring record.
+    async fn retire(&self, id: &str) -> Result<()> {
+        let path = format!("{RETIRING}/{id}.json");
+        let bytes = match self.store.get(&Path::from(path.as_str())).await {
+            Ok(r) => r.bytes().await.map_err(|e| self.store_err(&path, e))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(()),
+            Err(e) => return Err(self.store_err(&path, e)),
+        };
+        let retiring: Retiring = serde_json::from_slice(&bytes)
+            .map_err(|e| self.err(&path, format!("unreadable retiring record: {e}")))?;
+        for (i, file) in retiring.files.iter().enumerate() {
+            if i == 1 {
+                fault("mid-retire");
+            }
+            self.delete(file).await?;
+        }
+        self.delete(&path).await
     }
 
     async fn publish(&self, record: &CommitRecord) -> Result<()> {
@@ -213,32 +289,28 @@ impl CommitLog {
     async fn complete(&self, record: &CommitRecord) -> Result<()> {
         self.write(&format!("{COMMITS}/{}.json", record.id), record)
             .await?;
-        self.delete(&format!("{COMMITS}/{}.pending", record.id))
+        self.delete(&format!("{PENDING}/{}.json", record.id))
             .await?;
         self.delete_tree(&Self::staging_dir(&record.id)).await
     }
 
-    async fn list_commits(&self) -> Result<(Vec<String>, HashSet<String>)> {
+    /// The records in one of the log's folders: ids, sorted, with their times.
+    async fn list_ids(&self, dir: &str) -> Result<Vec<(String, DateTime<Utc>)>> {
         let listing: Vec<_> = self
             .store
-            .list(Some(&Path::from(COMMITS)))
+            .list(Some(&Path::from(dir)))
             .try_collect()
             .await
-            .map_err(|e| self.store_err(COMMITS, e))?;
-        let mut pending = Vec::new();
-        let mut complete = HashSet::new();
-        for meta in listing {
-            let Some(name) = meta.location.filename() else {
-                continue;
-            };
-            if let Some(id) = name.strip_suffix(".pending") {
-                pending.push(id.to_string());
-            } else if let Some(id) = name.strip_suffix(".json") {
-                complete.insert(id.to_string());
-            }
-        }
-        pending.sort();
-        Ok((pending, complete))
+            .map_err(|e| self.store_err(dir, e))?;
+        let mut ids: Vec<(String, DateTime<Utc>)> = listing
+            .into_iter()
+            .filter_map(|meta| {
+                let id = meta.location.filename()?.strip_suffix(".json")?.to_string();
+                Some((id, meta.last_modified))
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 
     async fn read(&self, path: &str) -> Result<CommitRecord> {

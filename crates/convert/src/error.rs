@@ -20,12 +20,12 @@ pub enum ConvertError {
         #[source]
         source: parquet::errors::ParquetError,
     },
-    #[error("{location}")]
-    Store {
-        location: String,
-        #[source]
-        source: object_store::Error,
-    },
+    /// A storage request failed; the message names the location and, for the known S3
+    /// errors (no bucket, access denied, bad keys), what to do.
+    #[error("{message}")]
+    Store { message: String },
+    #[error(transparent)]
+    Config(#[from] flowlake_store::StoreError),
     #[error("input {0} does not exist")]
     InputNotFound(String),
     #[error("{path}: {message}")]
@@ -35,16 +35,18 @@ pub enum ConvertError {
     )]
     Locked(PathBuf),
     #[error("{0}")]
+    LockedRemote(String),
+    #[error("{0}")]
     Invalid(String),
 }
 
 pub type Result<T, E = ConvertError> = std::result::Result<T, E>;
 
 impl ConvertError {
-    pub(crate) fn store(location: impl Into<String>, source: object_store::Error) -> Self {
+    #[allow(clippy::needless_pass_by_value)] // called as `map_err(|e| store(.., e))`
+    pub(crate) fn store(location: impl AsRef<str>, source: object_store::Error) -> Self {
         ConvertError::Store {
-            location: location.into(),
-            source,
+            message: flowlake_store::explain(&source, location.as_ref()),
         }
     }
 

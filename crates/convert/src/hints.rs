@@ -48,6 +48,82 @@ impl PathHints {
     }
 }
 
+/// The time span a folder of an AWS layout covers, from the date parts its path has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FolderSpan {
+    /// Not (yet) inside the date part of an AWS layout: anything may be below.
+    Undated,
+    /// A year or a month: `[start, end)` in Unix seconds; days are further down.
+    Partial { start: i64, end: i64 },
+    /// A day (or an hour): every file below it belongs to `[start, end)`.
+    Dated { start: i64, end: i64 },
+}
+
+impl FolderSpan {
+    /// Whether the folder may hold records of `[since, until)`.
+    pub fn overlaps(self, since: Option<i64>, until: Option<i64>) -> bool {
+        match self {
+            Self::Undated => true,
+            Self::Partial { start, end } | Self::Dated { start, end } => {
+                since.is_none_or(|s| end > s) && until.is_none_or(|u| start < u)
+            }
+        }
+    }
+
+    /// The span of a folder (a `/`-separated path, with or without a trailing `/`).
+    pub fn of(path: &str) -> Self {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let Some(pos) = segments.iter().rposition(|s| *s == "AWSLogs") else {
+            return Self::Undated;
+        };
+        let rest = &segments[pos + 1..];
+        let names = ["year=", "month=", "day=", "hour="];
+        let parts: Vec<u32> = if rest.len() > 3 && rest[1] == "vpcflowlogs" {
+            rest[3..]
+                .iter()
+                .map_while(|s| s.parse().ok())
+                .take(4)
+                .collect()
+        } else if rest.len() > 3 && rest[1] == "aws-service=vpcflowlogs" {
+            rest[3..]
+                .iter()
+                .zip(names)
+                .map_while(|(s, n)| s.strip_prefix(n)?.parse().ok())
+                .collect()
+        } else {
+            return Self::Undated;
+        };
+        let date = |y: u32, m: u32, d: u32| {
+            NaiveDate::from_ymd_opt(y as i32, m, d)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp())
+        };
+        let span = match *parts.as_slice() {
+            [] => return Self::Undated,
+            [y] => date(y, 1, 1)
+                .zip(date(y + 1, 1, 1))
+                .map(|(s, e)| (s, e, false)),
+            [y, m] => {
+                let (ny, nm) = if m >= 12 { (y + 1, 1) } else { (y, m + 1) };
+                date(y, m, 1)
+                    .zip(date(ny, nm, 1))
+                    .map(|(s, e)| (s, e, false))
+            }
+            [y, m, d] => date(y, m, d).map(|s| (s, s + 86_400, true)),
+            [y, m, d, hour, ..] => date(y, m, d).map(|day| {
+                let start = day + i64::from(hour.min(23)) * 3600;
+                (start, start + 3600, true)
+            }),
+        };
+        match span {
+            Some((start, end, true)) => Self::Dated { start, end },
+            Some((start, end, false)) => Self::Partial { start, end },
+            // Not a date after all (a folder named 2026 under a region, say).
+            None => Self::Undated,
+        }
+    }
+}
+
 /// `yyyy/mm/dd[/hh]` (with the value read out of each segment by `value`).
 fn folder_time<'a>(
     segments: &[&'a str],
@@ -113,6 +189,48 @@ mod tests {
     fn folder_date_without_aws_object_name() {
         let h = PathHints::from_path("AWSLogs/1/vpcflowlogs/ap-south-1/2025/12/31/flows.txt");
         assert_eq!(h.time, Some(ts("2025-12-31 00:00")));
+    }
+
+    #[test]
+    fn folder_spans_prune_by_date() {
+        let base = "logs/AWSLogs/123456789012/vpcflowlogs/us-east-1";
+        assert_eq!(FolderSpan::of(base), FolderSpan::Undated);
+        assert_eq!(
+            FolderSpan::of(&format!("{base}/2026/")),
+            FolderSpan::Partial {
+                start: ts("2026-01-01 00:00"),
+                end: ts("2027-01-01 00:00")
+            }
+        );
+        assert_eq!(
+            FolderSpan::of(&format!("{base}/2026/12")),
+            FolderSpan::Partial {
+                start: ts("2026-12-01 00:00"),
+                end: ts("2027-01-01 00:00")
+            }
+        );
+        let day = FolderSpan::of(&format!("{base}/2026/03/01/"));
+        assert_eq!(
+            day,
+            FolderSpan::Dated {
+                start: ts("2026-03-01 00:00"),
+                end: ts("2026-03-02 00:00")
+            }
+        );
+        assert!(day.overlaps(Some(ts("2026-03-01 23:00")), None));
+        assert!(!day.overlaps(Some(ts("2026-03-02 00:00")), None));
+        assert!(!day.overlaps(None, Some(ts("2026-03-01 00:00"))));
+        assert!(day.overlaps(None, Some(ts("2026-03-01 00:01"))));
+        let hive = "AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=r/year=2026/month=02/day=28/hour=23";
+        assert_eq!(
+            FolderSpan::of(hive),
+            FolderSpan::Dated {
+                start: ts("2026-02-28 23:00"),
+                end: ts("2026-03-01 00:00")
+            }
+        );
+        assert_eq!(FolderSpan::of("/tmp/a/b"), FolderSpan::Undated);
+        assert!(FolderSpan::Undated.overlaps(Some(0), Some(1)));
     }
 
     #[test]

@@ -6,25 +6,29 @@
 //! use std::sync::Arc;
 //! use flowlake_convert::{ConvertOptions, Progress, convert};
 //!
-//! let options = ConvertOptions::new(vec!["logs/".into()], "lake".into());
+//! let options = ConvertOptions::new(vec!["logs/".into()], std::path::PathBuf::from("lake"));
 //! let summary = convert(&options, &Arc::new(Progress::default())).unwrap();
 //! println!("{} records in {} files", summary.records_written, summary.files_written);
 //! ```
 //!
 //! Inputs are read through `object_store` and the commit log is kept through it, so the
-//! same code serves local disk and object storage.
+//! same code serves local disk and S3: `ConvertOptions::output` may be an `s3://` location.
 
 mod commit;
+mod compact;
 mod error;
 mod hints;
 mod partition;
 mod pipeline;
 mod progress;
 mod source;
+mod target;
 mod writer;
 
 pub use commit::{CommitRecord, InputRecord, InputStatus, META_DIR};
+pub use compact::{CompactOptions, CompactSummary, PartitionPlan, compact};
 pub use error::{ConvertError, Result};
+pub use flowlake_store::{Location, S3Options};
 pub use hints::PathHints;
 pub use partition::{HIVE_DEFAULT_PARTITION, PartitionBy, PartitionKey};
 pub use pipeline::{ConvertOptions, DEFAULT_COMMIT_EVERY, Failure, RejectSample, Summary, convert};

@@ -107,7 +107,7 @@ fn escape_into(out: &mut String, value: &str) {
 #[derive(Debug, Clone)]
 pub struct RouteDefaults {
     pub by: PartitionBy,
-    /// `--account` / `--region`: used when neither the path nor the record has one.
+    /// `--default-account` / `--default-region`: used when neither the path nor the record has one.
     pub account: Option<Arc<str>>,
     pub region: Option<Arc<str>>,
 }

@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
+use flowlake_store::{Location, S3Options};
 use flowlog::{Decoder, Format, Notice, Reject};
-use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
 use serde::Serialize;
 use tokio::runtime::Handle;
 
@@ -20,7 +19,8 @@ use crate::commit::{CommitLog, CommitRecord, InputRecord, InputStatus, META_DIR,
 use crate::error::{ConvertError, Result};
 use crate::partition::{RouteDefaults, Router};
 use crate::progress::Progress;
-use crate::source::{Content, Input, decompress, list_inputs};
+use crate::source::{Content, Input, ListOptions, decompress, list_inputs};
+use crate::target::Target;
 use crate::writer::{PartitionSet, WriteOptions};
 
 /// Input bytes (as stored) converted between two commits unless configured otherwise.
@@ -31,10 +31,19 @@ const REJECT_SAMPLES: usize = 10;
 /// Everything a conversion needs.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
-    /// Files, folders (recursive) or `-` for standard input.
+    /// Files, folders (recursive), S3 objects or prefixes, or `-` for standard input.
     pub inputs: Vec<String>,
-    /// The output folder (the lake root).
-    pub output: PathBuf,
+    /// The lake: a folder or an S3 prefix.
+    pub output: Location,
+    /// S3 settings for inputs and output on S3.
+    pub s3: S3Options,
+    /// Unix seconds: only inputs in folders of an AWS layout dated within `[since, until)`
+    /// are listed and converted (files in undated folders always are).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Where files bound for S3 are written before upload (default: the system's
+    /// temporary folder).
+    pub spool: Option<PathBuf>,
     /// Format of files without a header line (default: the v2 default format).
     pub format: Option<Format>,
     /// Account and region for records whose path and fields name none.
@@ -51,10 +60,14 @@ pub struct ConvertOptions {
 }
 
 impl ConvertOptions {
-    pub fn new(inputs: Vec<String>, output: PathBuf) -> Self {
+    pub fn new(inputs: Vec<String>, output: impl Into<Location>) -> Self {
         Self {
             inputs,
-            output,
+            output: output.into(),
+            s3: S3Options::default(),
+            since: None,
+            until: None,
+            spool: None,
             format: None,
             account: None,
             region: None,
@@ -133,29 +146,34 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         .enable_all()
         .build()
         .map_err(|source| ConvertError::Io {
-            path: options.output.clone(),
+            path: std::env::temp_dir(),
             source,
         })?;
-    let out = &options.output;
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ConvertError::Io { path, source }
-    };
-    std::fs::create_dir_all(out.join(META_DIR)).map_err(io(&out.join(META_DIR)))?;
-    let out = std::fs::canonicalize(out).map_err(io(out))?;
-    let _lock = lock(&out)?;
-
-    let store: Arc<dyn ObjectStore> = Arc::new(
-        LocalFileSystem::new_with_prefix(&out)
-            .map_err(|e| ConvertError::store(out.display().to_string(), e))?,
+    // Declared after the runtime, so dropped before it: releasing an S3 lock needs it.
+    let target = rt.block_on(Target::open(
+        &options.output,
+        &options.s3,
+        options.spool.as_deref(),
+    ))?;
+    let display = target.location.to_string();
+    let log = CommitLog::new(
+        Arc::clone(&target.store),
+        target.disk_root.clone(),
+        display.trim_end_matches('/').to_string(),
     );
-    let log = CommitLog::new(store, Some(out.clone()), out.display().to_string());
-    let recovery = rt.block_on(log.recover())?;
+    let recovery = rt.block_on(log.recover(crate::commit::RETIRE_GRACE))?;
     let committed = rt.block_on(log.committed_inputs())?;
-    let listed = rt.block_on(list_inputs(&options.inputs))?;
+    let listed = rt.block_on(list_inputs(
+        &options.inputs,
+        &ListOptions {
+            s3: options.s3.clone(),
+            since: options.since,
+            until: options.until,
+        },
+    ))?;
 
     let mut summary = Summary {
-        output: out.display().to_string(),
+        output: display.clone(),
         inputs: listed.len() as u64,
         recovered_commits: recovery.rolled_forward,
         discarded_staging: recovery.discarded,
@@ -198,7 +216,7 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let mut notices = NoticeLog::default();
     for (seq, chunk) in chunks(&todo, options.commit_every).into_iter().enumerate() {
         let id = format!("{run_id}-{seq:04}");
-        let outcome = convert_chunk(options, &out, &id, chunk, rt.handle(), progress)?;
+        let outcome = convert_chunk(options, &target, &id, chunk, rt.handle(), progress)?;
         summary.records_read += outcome.inputs.iter().map(|i| i.records).sum::<u64>();
         summary.inputs_converted += outcome.inputs.len() as u64;
         summary.inputs_failed += outcome.failures.len() as u64;
@@ -220,12 +238,12 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         if let Some((staged, final_path)) = outcome.rejects {
             // One file per commit; past the first, point at their folder.
             summary.rejects_file = Some(match summary.rejects_file {
-                None => out.join(&final_path).display().to_string(),
-                Some(_) => out.join(META_DIR).join("rejects").display().to_string(),
+                None => target.location.join(&final_path),
+                Some(_) => target.location.join(&format!("{META_DIR}/rejects")),
             });
             record.rejects = Some((staged, final_path));
         }
-        rt.block_on(log.commit(&record))?;
+        rt.block_on(log.commit(&record, crate::commit::RETIRE_GRACE))?;
         summary.commits += 1;
     }
     if let Some(path) = options
@@ -255,26 +273,6 @@ fn note_recovery(summary: &mut Summary, recovery: Recovery) {
             "discarded the uncommitted output of {} interrupted run(s); their inputs are converted again",
             recovery.discarded
         ));
-    }
-}
-
-/// One writer at a time per output: a second run would delete the first one's staging
-/// folder as debris. The OS releases the lock when the process dies, even by `kill -9`.
-fn lock(out: &Path) -> Result<File> {
-    let path = out.join(META_DIR).join("lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| ConvertError::Io {
-            path: path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(ConvertError::Locked(out.to_path_buf())),
-        Err(std::fs::TryLockError::Error(source)) => Err(ConvertError::Io { path, source }),
     }
 }
 
@@ -309,20 +307,27 @@ struct ChunkOutcome {
 
 fn convert_chunk(
     options: &ConvertOptions,
-    out: &Path,
+    target: &Target,
     id: &str,
     chunk: &[Input],
     rt: &Handle,
     progress: &Arc<Progress>,
 ) -> Result<ChunkOutcome> {
     let staging = CommitLog::staging_dir(id);
-    let set = PartitionSet::new(options.write.clone(), out, staging.clone(), id.to_string());
+    let uploader = target.uploader(rt);
+    let set = PartitionSet::new(
+        options.write.clone(),
+        &target.work,
+        staging.clone(),
+        id.to_string(),
+        uploader.clone(),
+    );
     let (rejects_path, published_rejects) = match &options.rejects {
         Some(path) => (path.clone(), None),
         None => {
             let staged = format!("{staging}/rejects.ndjson");
             let final_path = format!("{META_DIR}/rejects/{id}.ndjson");
-            (out.join(&staged), Some((staged, final_path)))
+            (target.work.join(&staged), Some((staged, final_path)))
         }
     };
     let sink = RejectSink::new(rejects_path, options.rejects.is_some());
@@ -372,6 +377,11 @@ fn convert_chunk(
     }
     let files = set.finish()?;
     let (rejected, samples) = sink.finish()?;
+    if let (Some(uploader), Some((staged, _))) = (&uploader, &published_rejects)
+        && rejected > 0
+    {
+        uploader.upload(staged)?;
+    }
 
     let mut results = results.into_inner().expect("lock");
     results.sort_by_key(|(i, _)| *i);
@@ -429,6 +439,11 @@ impl Job<'_> {
             .and_then(|raw| decompress(raw, Arc::clone(self.progress)));
         let (content, mut reader) = match opened {
             Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
+                return Err(ConvertError::Store {
+                    message: e.to_string(),
+                });
+            }
             Err(e) => return Ok((Err(failure(e.to_string(), 0)), notices)),
         };
         if content == Content::Parquet {
@@ -458,6 +473,11 @@ impl Job<'_> {
                     self.drain(input, &mut decoder, &router, &mut notices)?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
+                    return Err(ConvertError::Store {
+                        message: e.to_string(),
+                    });
+                }
                 Err(e) => {
                     broken = Some(e);
                     break;
@@ -504,7 +524,7 @@ impl Job<'_> {
                 .records
                 .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
             for (key, part) in router.route(&batch) {
-                self.set.push(key, part)?;
+                self.set.push(&key, part)?;
             }
         }
         let rejects = decoder.take_rejects();

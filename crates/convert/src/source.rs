@@ -1,22 +1,23 @@
 //! Inputs: listing files and directories through `object_store`, and opening them as a
 //! byte stream (gzip or plain) for the decoder.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path as FsPath;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use flowlake_store::{Location, S3Options, s3_store};
 use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt};
+use object_store::{GetResultPayload, ObjectMeta, ObjectStore, ObjectStoreExt};
 use tokio::runtime::Handle;
 
 use crate::error::{ConvertError, Result};
-use crate::hints::PathHints;
+use crate::hints::{FolderSpan, PathHints};
 use crate::progress::Progress;
 
 /// Read buffer per input.
@@ -59,7 +60,7 @@ impl Input {
         };
         let result = rt
             .block_on(store.get(path))
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+            .map_err(|e| read_error(&e, &self.location))?;
         Ok(match result.payload {
             GetResultPayload::File(file, _) => Box::new(file),
             GetResultPayload::Stream(stream) => Box::new(StreamRead {
@@ -68,6 +69,17 @@ impl Input {
                 chunk: Bytes::new(),
             }),
         })
+    }
+}
+
+/// A read error as I/O error. Storage that cannot be reached at all (after retries) is
+/// `NotConnected`, which stops the run: every other input would fail the same way.
+fn read_error(e: &object_store::Error, location: &str) -> std::io::Error {
+    let message = flowlake_store::explain(e, location);
+    if flowlake_store::is_unreachable(e) {
+        std::io::Error::new(std::io::ErrorKind::NotConnected, message)
+    } else {
+        std::io::Error::other(message)
     }
 }
 
@@ -136,7 +148,7 @@ impl Read for StreamRead {
         while self.chunk.is_empty() {
             match self.rt.block_on(self.stream.next()) {
                 Some(Ok(chunk)) => self.chunk = chunk,
-                Some(Err(e)) => return Err(std::io::Error::other(e.to_string())),
+                Some(Err(e)) => return Err(read_error(&e, "download")),
                 None => return Ok(0),
             }
         }
@@ -146,10 +158,25 @@ impl Read for StreamRead {
     }
 }
 
-/// List the inputs named on the command line: files, directories (recursively; names
-/// starting with `.` or `_` are skipped, as Hive and Athena do), or `-` for standard input.
-pub async fn list_inputs(specs: &[String]) -> Result<Vec<Input>> {
+/// What to list: where S3 is, and the time window that prunes dated folders.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    pub s3: S3Options,
+    /// Unix seconds: only folders (of an AWS layout) that may hold records of
+    /// `[since, until)` are listed.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// Prefixes listed at once on S3.
+const LIST_CONCURRENCY: usize = 16;
+
+/// List the inputs named on the command line: files, directories and S3 prefixes
+/// (recursively; names starting with `.` or `_` are skipped, as Hive and Athena do), S3
+/// objects, or `-` for standard input.
+pub async fn list_inputs(specs: &[String], options: &ListOptions) -> Result<Vec<Input>> {
     let local: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new());
+    let mut buckets: HashMap<String, Arc<dyn ObjectStore>> = HashMap::new();
     let mut inputs = Vec::new();
     let mut stdin = false;
     for spec in specs {
@@ -160,38 +187,67 @@ pub async fn list_inputs(specs: &[String]) -> Result<Vec<Input>> {
             }
             continue;
         }
-        let fs_path = FsPath::new(spec);
-        let canonical = std::fs::canonicalize(fs_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ConvertError::InputNotFound(spec.clone()),
-            _ => ConvertError::Io {
-                path: fs_path.to_path_buf(),
-                source: e,
-            },
-        })?;
-        let root = Path::from_filesystem_path(&canonical)
-            .map_err(|e| ConvertError::store(spec.clone(), e.into()))?;
-        if canonical.is_dir() {
-            let mut listing = local.list(Some(&root));
-            let mut found = Vec::new();
-            while let Some(meta) = listing.next().await {
-                let meta = meta.map_err(|e| ConvertError::store(spec.clone(), e))?;
+        let (store, root, base) = match Location::parse(spec)? {
+            Location::S3 { bucket, prefix } => {
+                let store = match buckets.get(&bucket) {
+                    Some(s) => Arc::clone(s),
+                    None => {
+                        let s = s3_store(&bucket, &options.s3).await?;
+                        buckets.insert(bucket.clone(), Arc::clone(&s));
+                        s
+                    }
+                };
+                (store, prefix, format!("s3://{bucket}/"))
+            }
+            Location::Local(path) => {
+                let canonical = std::fs::canonicalize(&path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => ConvertError::InputNotFound(spec.clone()),
+                    _ => ConvertError::Io { path, source: e },
+                })?;
+                let root = Path::from_filesystem_path(&canonical)
+                    .map_err(|e| ConvertError::store(spec, e.into()))?;
+                if !canonical.is_dir() {
+                    let meta = local
+                        .head(&root)
+                        .await
+                        .map_err(|e| ConvertError::store(spec, e))?;
+                    inputs.push(input(&local, "/", meta));
+                    continue;
+                }
+                (Arc::clone(&local), root, "/".to_string())
+            }
+        };
+        let mut found = list_tree(&store, &root, options)
+            .await
+            .map_err(|e| ConvertError::store(spec, e))?;
+        if found.is_empty() && !root.as_ref().is_empty() {
+            // Not a prefix: a single object?
+            match store.head(&root).await {
+                Ok(meta) => found.push(meta),
+                Err(e) if flowlake_store::is_not_found(&e) => {
+                    return Err(ConvertError::InputNotFound(spec.clone()));
+                }
+                Err(e) => return Err(ConvertError::store(spec, e)),
+            }
+        }
+        let mut found: Vec<Input> = found
+            .into_iter()
+            .filter(|meta| {
                 let hidden = meta
                     .location
                     .prefix_match(&root)
                     .is_some_and(|mut parts| parts.any(|p| p.as_ref().starts_with(['.', '_'])));
-                if !hidden {
-                    found.push(local_input(&local, meta));
-                }
-            }
-            found.sort_by(|a, b| a.location.cmp(&b.location));
-            inputs.extend(found);
-        } else {
-            let meta = local
-                .head(&root)
-                .await
-                .map_err(|e| ConvertError::store(spec.clone(), e))?;
-            inputs.push(local_input(&local, meta));
-        }
+                let dir = meta
+                    .location
+                    .as_ref()
+                    .rsplit_once('/')
+                    .map_or("", |(d, _)| d);
+                !hidden && FolderSpan::of(dir).overlaps(options.since, options.until)
+            })
+            .map(|meta| input(&store, &base, meta))
+            .collect();
+        found.sort_by(|a, b| a.location.cmp(&b.location));
+        inputs.extend(found);
     }
     // The same file named twice (a file and its folder) is converted once.
     let mut seen = std::collections::HashSet::new();
@@ -199,10 +255,47 @@ pub async fn list_inputs(specs: &[String]) -> Result<Vec<Input>> {
     Ok(inputs)
 }
 
-fn local_input(store: &Arc<dyn ObjectStore>, meta: object_store::ObjectMeta) -> Input {
-    let location = format!("/{}", meta.location);
+/// Every object under `root`, listing folders in parallel and skipping the dated folders
+/// of an AWS layout that fall outside the window. Inside a day (or hour) folder, one flat
+/// listing replaces a request per sub-folder.
+async fn list_tree(
+    store: &Arc<dyn ObjectStore>,
+    root: &Path,
+    options: &ListOptions,
+) -> object_store::Result<Vec<ObjectMeta>> {
+    let mut objects = Vec::new();
+    let mut frontier = vec![root.clone()];
+    while !frontier.is_empty() {
+        let level: Vec<(Vec<ObjectMeta>, Vec<Path>)> =
+            futures::stream::iter(std::mem::take(&mut frontier))
+                .map(|dir| async move {
+                    let prefix = (!dir.as_ref().is_empty()).then_some(&dir);
+                    if matches!(FolderSpan::of(dir.as_ref()), FolderSpan::Dated { .. }) {
+                        let all: Vec<ObjectMeta> = store.list(prefix).try_collect().await?;
+                        Ok::<_, object_store::Error>((all, Vec::new()))
+                    } else {
+                        let listing = store.list_with_delimiter(prefix).await?;
+                        Ok((listing.objects, listing.common_prefixes))
+                    }
+                })
+                .buffer_unordered(LIST_CONCURRENCY)
+                .try_collect()
+                .await?;
+        for (found, dirs) in level {
+            objects.extend(found);
+            frontier.extend(dirs.into_iter().filter(|d| {
+                !d.filename().is_some_and(|n| n.starts_with(['.', '_']))
+                    && FolderSpan::of(d.as_ref()).overlaps(options.since, options.until)
+            }));
+        }
+    }
+    Ok(objects)
+}
+
+fn input(store: &Arc<dyn ObjectStore>, base: &str, meta: ObjectMeta) -> Input {
+    let location = format!("{base}{}", meta.location);
     Input {
-        hints: PathHints::from_path(&location),
+        hints: PathHints::from_path(meta.location.as_ref()),
         location,
         size: Some(meta.size),
         modified: Some(meta.last_modified),
@@ -267,7 +360,10 @@ mod tests {
             .unwrap();
         let root = dir.path().to_str().unwrap().to_string();
         let inputs = rt
-            .block_on(list_inputs(&[root.clone(), format!("{root}/a/1.log")]))
+            .block_on(list_inputs(
+                &[root.clone(), format!("{root}/a/1.log")],
+                &ListOptions::default(),
+            ))
             .unwrap();
         let canonical = std::fs::canonicalize(dir.path()).unwrap();
         let names: Vec<String> = inputs
@@ -281,7 +377,10 @@ mod tests {
             .collect();
         assert_eq!(names, ["/a/1.log", "/b.log.gz"]);
         let missing = rt
-            .block_on(list_inputs(&[format!("{root}/nope")]))
+            .block_on(list_inputs(
+                &[format!("{root}/nope")],
+                &ListOptions::default(),
+            ))
             .unwrap_err();
         assert_eq!(
             missing.to_string(),

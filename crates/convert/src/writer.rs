@@ -20,6 +20,7 @@ use parquet::schema::types::ColumnPath;
 
 use crate::error::{ConvertError, Result};
 use crate::partition::{PartitionBy, PartitionKey};
+use crate::target::Uploader;
 
 /// Default size at which an output file is closed and a new one started.
 pub const DEFAULT_TARGET_FILE_SIZE: u64 = 128 * 1024 * 1024;
@@ -148,18 +149,28 @@ pub(crate) struct PartitionSet {
     root: PathBuf,
     staging: String,
     file_prefix: String,
-    partitions: Mutex<HashMap<PartitionKey, Arc<Partition>>>,
+    /// By folder, relative to the output root.
+    partitions: Mutex<HashMap<String, Arc<Partition>>>,
     buffered: AtomicUsize,
     open_files: AtomicUsize,
     next_file: AtomicUsize,
     tick: AtomicU64,
     finished: Mutex<Vec<StagedFile>>,
+    /// For an S3 lake: uploads each file to the staging prefix once it is closed.
+    uploader: Option<Uploader>,
 }
 
 impl PartitionSet {
     /// `root` is the local output directory; files go to `root/staging/...`, named
-    /// `<file_prefix>-<n>.parquet`.
-    pub fn new(options: WriteOptions, root: &Path, staging: String, file_prefix: String) -> Self {
+    /// `<file_prefix>-<n>.parquet`. With an uploader, each closed file is uploaded to the
+    /// same relative key of the lake and removed locally.
+    pub fn new(
+        options: WriteOptions,
+        root: &Path,
+        staging: String,
+        file_prefix: String,
+        uploader: Option<Uploader>,
+    ) -> Self {
         Self {
             properties: options.properties(),
             options,
@@ -172,15 +183,15 @@ impl PartitionSet {
             next_file: AtomicUsize::new(0),
             tick: AtomicU64::new(0),
             finished: Mutex::new(Vec::new()),
+            uploader,
         }
     }
 
-    fn partition(&self, key: PartitionKey) -> Arc<Partition> {
+    fn partition(&self, dir: String) -> Arc<Partition> {
         let mut map = self.partitions.lock().expect("lock");
-        let by = self.options.partition_by;
-        let p = map.entry(key).or_insert_with_key(|k| {
+        let p = map.entry(dir).or_insert_with_key(|dir| {
             Arc::new(Partition {
-                dir: k.path(by),
+                dir: dir.clone(),
                 buffer: Mutex::new(Buffer {
                     batches: Vec::new(),
                     rows: 0,
@@ -196,9 +207,14 @@ impl PartitionSet {
     }
 
     /// Add a batch of one partition's rows.
-    pub fn push(&self, key: PartitionKey, batch: RecordBatch) -> Result<()> {
+    pub fn push(&self, key: &PartitionKey, batch: RecordBatch) -> Result<()> {
+        self.push_to(key.path(self.options.partition_by), batch)
+    }
+
+    /// Add a batch of rows of the partition folder `dir` (relative to the output root).
+    pub fn push_to(&self, dir: String, batch: RecordBatch) -> Result<()> {
         let bytes = memory_size(&batch);
-        let part = self.partition(key);
+        let part = self.partition(dir);
         let full = {
             let mut buf = part.buffer.lock().expect("lock");
             buf.rows += batch.num_rows();
@@ -315,7 +331,11 @@ impl PartitionSet {
             source,
         };
         file.sync_all().map_err(io)?;
-        let bytes = file.metadata().map_err(io)?.len();
+        let mut bytes = file.metadata().map_err(io)?.len();
+        drop(file);
+        if let Some(uploader) = &self.uploader {
+            bytes = uploader.upload(&open.staged)?;
+        }
         self.open_files.fetch_sub(1, Ordering::Relaxed);
         self.finished.lock().expect("lock").push(StagedFile {
             staged: open.staged,

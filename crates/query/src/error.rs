@@ -8,7 +8,10 @@ pub enum QueryError {
     #[error(
         "{0} is not a flowlake lake (no AWSLogs/ folder in it); convert flow logs into it with `flowlake convert INPUT --out {0}`"
     )]
-    NotALake(PathBuf),
+    NotALake(String),
+    /// A storage problem, explained (no bucket, access denied, ...).
+    #[error("{0}")]
+    Store(String),
     #[error("{path}")]
     Io {
         path: PathBuf,

@@ -1,6 +1,5 @@
 //! The `vpc_flow_logs` table over a lake in AWS's Hive-compatible layout.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
@@ -9,7 +8,11 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use flowlake_store::object_store::ObjectStore;
+use flowlake_store::object_store::path::Path;
+use flowlake_store::{LakeView, Location, Opened, S3Options, StoreError};
 
 use crate::error::{QueryError, Result};
 use crate::window::TimeWindow;
@@ -68,47 +71,87 @@ pub struct LakeInfo {
     pub regions: Vec<String>,
 }
 
-fn subdirs(dir: &Path, key: &str) -> Vec<(String, std::path::PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+fn store_error(e: impl std::fmt::Display) -> QueryError {
+    QueryError::Store(e.to_string())
+}
+
+/// The sub-folders `key=value` of `dir`: values and paths, sorted.
+async fn subdirs(
+    (store, base): (&dyn ObjectStore, &str),
+    dir: &Path,
+    key: &str,
+) -> Result<Vec<(String, Path)>> {
+    let listing = match store.list_with_delimiter(Some(dir)).await {
+        Ok(l) => l,
+        Err(e) if flowlake_store::is_not_found(&e) => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(store_error(flowlake_store::explain(
+                &e,
+                &format!("{base}{dir}"),
+            )));
+        }
     };
     let prefix = format!("{key}=");
-    let mut out: Vec<(String, std::path::PathBuf)> = entries
-        .filter_map(std::result::Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
+    let mut out: Vec<(String, Path)> = listing
+        .common_prefixes
+        .into_iter()
         .filter_map(|p| {
-            let value = p.file_name()?.to_str()?.strip_prefix(&prefix)?.to_string();
+            let value = p.filename()?.strip_prefix(&prefix)?.to_string();
             Some((value, p))
         })
         .collect();
     out.sort();
-    out
+    Ok(out)
 }
 
 /// Read the lake's partition folders: accounts, regions, and whether it has `hour=`.
-pub fn inspect(root: &Path) -> Result<LakeInfo> {
-    let logs = root.join("AWSLogs");
-    if !logs.is_dir() {
-        return Err(QueryError::NotALake(root.to_path_buf()));
+pub async fn inspect(lake: &Location, s3: &S3Options) -> Result<LakeInfo> {
+    let opened = open(lake, s3).await?;
+    inspect_opened(&opened).await
+}
+
+async fn open(lake: &Location, s3: &S3Options) -> Result<Opened> {
+    match Opened::open(lake, s3).await {
+        Ok(o) => Ok(o),
+        Err(StoreError::Request { .. }) if !lake.is_s3() => {
+            Err(QueryError::NotALake(lake.to_string()))
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+async fn inspect_opened(opened: &Opened) -> Result<LakeInfo> {
+    // Where store paths are, for messages: the bucket, or the file system's root.
+    let base = match &opened.location {
+        Location::S3 { bucket, .. } => format!("s3://{bucket}/"),
+        Location::Local(_) => "/".to_string(),
+    };
+    let store = (opened.store.as_ref(), base.as_str());
+    let logs = opened.prefix.clone().join("AWSLogs");
+    let accounts = subdirs(store, &logs, "aws-account-id").await?;
+    if accounts.is_empty() {
+        return Err(QueryError::NotALake(opened.location.to_string()));
     }
     let mut info = LakeInfo::default();
-    for (account, a) in subdirs(&logs, "aws-account-id") {
+    for (account, a) in accounts {
         info.accounts.push(account);
-        for (_, s) in subdirs(&a, "aws-service") {
-            for (region, r) in subdirs(&s, "aws-region") {
+        for (_, s) in subdirs(store, &a, "aws-service").await? {
+            for (region, r) in subdirs(store, &s, "aws-region").await? {
                 if !info.regions.contains(&region) {
                     info.regions.push(region);
                 }
                 if !info.hour {
                     // One day folder tells: a lake is partitioned one way throughout.
-                    let day = subdirs(&r, "year")
-                        .into_iter()
-                        .flat_map(|(_, y)| subdirs(&y, "month"))
-                        .flat_map(|(_, m)| subdirs(&m, "day"))
-                        .next();
-                    if let Some((_, d)) = day {
-                        info.hour = !subdirs(&d, "hour").is_empty();
+                    let mut dir = r;
+                    for level in ["year", "month", "day"] {
+                        match subdirs(store, &dir, level).await?.into_iter().next() {
+                            Some((_, d)) => dir = d,
+                            None => break,
+                        }
+                    }
+                    if dir.filename().is_some_and(|n| n.starts_with("day=")) {
+                        let d = dir;
+                        info.hour = !subdirs(store, &d, "hour").await?.is_empty();
                     }
                 }
             }
@@ -118,29 +161,57 @@ pub fn inspect(root: &Path) -> Result<LakeInfo> {
     Ok(info)
 }
 
-/// Register `vpc_flow_logs` over the lake at `root` (the folder `flowlake convert --out`
-/// wrote, holding `AWSLogs/`), limited to `window`.
+/// Register `vpc_flow_logs` over the lake at `lake` (the folder or S3 prefix
+/// `flowlake convert --out` wrote, holding `AWSLogs/`), limited to `window`, with S3
+/// settings from the environment.
+pub async fn register_lake(
+    ctx: &SessionContext,
+    lake: impl Into<Location>,
+    window: &TimeWindow,
+) -> Result<LakeInfo> {
+    register_lake_with(ctx, &lake.into(), &S3Options::default(), window).await
+}
+
+/// [`register_lake`] with S3 settings.
 ///
 /// The table is declared with the canonical 54-column schema, so files that hold fewer
 /// columns (AWS-delivered Parquet has only its format's fields) read the others as NULL,
 /// and the partition columns of AWS's layout, so filters on them skip folders before any
 /// file is opened. The window is such a filter, applied to every query.
-pub async fn register_lake(
+///
+/// The lake is listed through a [`LakeView`]: files of a commit or compaction still in
+/// flight are left out, so a query sees commits whole and never counts a row twice.
+pub async fn register_lake_with(
     ctx: &SessionContext,
-    root: &Path,
+    lake: &Location,
+    s3: &S3Options,
     window: &TimeWindow,
 ) -> Result<LakeInfo> {
-    let info = inspect(root)?;
+    let opened = open(lake, s3).await?;
+    let info = inspect_opened(&opened).await?;
     let partitions: Vec<(String, DataType)> = PARTITION_COLUMNS
         .iter()
         .filter(|c| info.hour || **c != "hour")
         .map(|c| ((*c).to_string(), DataType::Utf8))
         .collect();
-    let root = std::fs::canonicalize(root).map_err(|source| QueryError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    let url = ListingTableUrl::parse(format!("{}/AWSLogs/", root.display()))?;
+    let view: Arc<dyn ObjectStore> = Arc::new(LakeView::new(
+        Arc::clone(&opened.store),
+        opened.prefix.clone(),
+    ));
+    let (store_url, table_url) = match &opened.location {
+        Location::S3 { bucket, .. } => (
+            format!("s3://{bucket}"),
+            format!("s3://{bucket}/{}/", opened.prefix.clone().join("AWSLogs")),
+        ),
+        Location::Local(_) => (
+            "file://".to_string(),
+            format!("/{}/", opened.prefix.clone().join("AWSLogs")),
+        ),
+    };
+    let store_url = ObjectStoreUrl::parse(store_url)?;
+    ctx.runtime_env()
+        .register_object_store(store_url.as_ref(), view);
+    let url = ListingTableUrl::parse(table_url)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
         .with_table_partition_cols(partitions);

@@ -22,6 +22,9 @@ pub mod udf;
 mod window;
 
 pub use error::{QueryError, Result};
+pub use flowlake_store::{Location, S3Options};
 pub use hunt::{Hunt, Library, Severity};
-pub use lake::{LakeInfo, PARTITION_COLUMNS, TABLE, inspect, register_lake, session};
+pub use lake::{
+    LakeInfo, PARTITION_COLUMNS, TABLE, inspect, register_lake, register_lake_with, session,
+};
 pub use window::{Bound, TimeWindow, parse_bound};

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use flowlake_convert::{Codec, ConvertOptions, PartitionBy, Progress, WriteOptions, convert};
+use flowlake_convert::{
+    Codec, ConvertOptions, Location, PartitionBy, Progress, WriteOptions, convert,
+};
 use flowlog::Format;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -24,10 +26,18 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
     if args.row_group_rows == 0 {
         anyhow::bail!("--row-group-rows must be at least 1");
     }
+    let now = chrono::Utc::now();
+    let window =
+        flowlake_query::TimeWindow::parse(args.since.as_deref(), args.until.as_deref(), now)?;
+    let output = Location::parse(&args.out).context("--out")?;
     let options = ConvertOptions {
         format,
-        account: args.account,
-        region: args.region,
+        account: args.default_account,
+        region: args.default_region,
+        s3: args.s3.options(),
+        since: window.since,
+        until: window.until,
+        spool: args.spool_dir,
         write: WriteOptions {
             partition_by: match args.partition {
                 Partition::Day => PartitionBy::Day,
@@ -50,7 +60,7 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
             .max(1),
         commit_every: args.commit_every.0,
         rejects: args.rejects,
-        ..ConvertOptions::new(args.inputs, args.out)
+        ..ConvertOptions::new(args.inputs, output)
     };
 
     let progress = Arc::new(Progress::default());
@@ -66,8 +76,7 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
     if let Some(t) = ticker {
         let _ = t.join();
     }
-    let summary =
-        result.with_context(|| format!("converting into {}", options.output.display()))?;
+    let summary = result.with_context(|| format!("converting into {}", options.output))?;
 
     if args.json {
         let json = serde_json::to_string_pretty(&summary)?;

@@ -20,7 +20,16 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
         );
     }
     let info = match &a.lake {
-        Some(dir) => flowlake_query::inspect(dir)?,
+        Some(lake) => {
+            let lake = flowlake_query::Location::parse(lake)?;
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(flowlake_query::inspect(
+                    &lake,
+                    &flowlake_query::S3Options::default(),
+                ))?
+        }
         None => flowlake_query::LakeInfo::default(),
     };
     let merge = |mut from_lake: Vec<String>, flags: &[String]| {
@@ -35,7 +44,7 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
     let regions = merge(info.regions, &a.regions);
     if accounts.is_empty() || regions.is_empty() {
         bail!(
-            "the table needs the accounts and regions to project: give --lake DIR (a local copy of the lake) or --account ID and --region REGION"
+            "the table needs the accounts and regions to project: give --lake (the lake, a folder or s3://) or --account ID and --region REGION"
         );
     }
     let hour = match a.partition {

@@ -1,3 +1,4 @@
+pub mod compact;
 pub mod convert;
 pub mod ddl;
 pub mod generate;
