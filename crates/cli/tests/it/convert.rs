@@ -354,9 +354,9 @@ fn stdin_with_a_custom_format_and_flag_account() {
             "--json",
             "--log-format",
             "${srcaddr} ${dstaddr} ${bytes} ${start}",
-            "--account",
+            "--default-account",
             "999988887777",
-            "--region",
+            "--default-region",
             "ap-south-1",
         ])
         .stdin(Stdio::piped())

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `flowlake` binary: one test binary, modules per command.
 
+mod compact;
 mod convert;
 mod crash;
 mod hunt;
