@@ -150,6 +150,9 @@ def s3(tmp_path_factory):
     env["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"
     # Small listing pages, so every listing is paginated as on a big bucket.
     env["MOTO_S3_DEFAULT_MAX_KEYS"] = "7"
+    # Multipart parts of 256 KiB (AWS's minimum is 5 MiB), so test-sized files are
+    # uploaded in several parts.
+    env["S3_UPLOAD_PART_MIN_SIZE"] = "262144"
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
         stdout=log.open("w"),

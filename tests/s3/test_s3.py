@@ -175,6 +175,45 @@ def test_endpoint_going_away_mid_run(s3, raw, relay):
     assert count(lake, s3.env()) == total
 
 
+def test_endpoint_back_within_the_retry_window(s3, raw, relay):
+    """An outage shorter than the retry window: the run rides it out and succeeds."""
+    src, total, _ = raw
+    dst = bucket(s3)
+    lake = f"s3://{dst}/b/"
+    env = s3.env(relay) | {"FLOWLAKE_S3_RETRY_TIMEOUT": "60"}
+    proc = subprocess.Popen([BIN, "convert", f"s3://{src}/raw/", "--out", lake, "-q",
+                             "--commit-every", "100KiB"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    c = s3.client()
+    while proc.poll() is None:
+        if c.list_objects_v2(Bucket=dst, Prefix="b/_flowlake/commits/").get("KeyCount", 0):
+            break
+        time.sleep(0.05)
+    relay.stop()
+    # The outage: a second of refused connections.
+    time.sleep(1)
+    still_running = proc.poll() is None
+    relay.start()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert still_running, "the run ended before the outage; it proved nothing"
+    assert count(lake, s3.env()) == total
+
+
+def test_large_files_upload_in_parts(s3, logs, relay):
+    root, _ = logs
+    dst = bucket(s3)
+    lake = f"s3://{dst}/m/"
+    env = s3.env(relay) | {"FLOWLAKE_S3_PART_SIZE": "262144"}
+    relay.requests.clear()
+    out = json.loads(run(["convert", str(root), "--out", lake, "--compression", "none",
+                          "--json"], env).stdout)
+    big = [r for r in relay.requests if r.startswith("POST ") and "uploads" in r]
+    parts = [r for r in relay.requests if r.startswith("PUT ") and "partNumber=" in r]
+    assert big and len(parts) > len(big), relay.requests[:20]
+    assert count(lake, s3.env()) == out["records_written"]
+
+
 def test_credentials_and_bucket_errors(s3, raw, tmp_path):
     src, total, _ = raw
     cases = [
@@ -198,6 +237,19 @@ def test_credentials_and_bucket_errors(s3, raw, tmp_path):
     env |= {"AWS_SHARED_CREDENTIALS_FILE": str(creds), "AWS_CONFIG_FILE": str(tmp_path / "none")}
     out = run(["convert", f"s3://{src}/raw/", "--out", str(tmp_path / "p"), "--profile", "lab", "--json"], env)
     assert records_in(out.stdout) == total
+    # AWS_PROFILE, with the keys in the credentials file and the endpoint in the config.
+    config = tmp_path / "config"
+    config.write_text(f"[profile lab]\nregion = us-east-1\nendpoint_url = {s3.endpoint}\n")
+    env2 = {k: v for k, v in env.items() if k != "AWS_ENDPOINT_URL"}
+    env2 |= {"AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "lab"}
+    lake = f"s3://{bucket(s3)}/"
+    run(["convert", f"s3://{src}/raw/", "--out", lake], env2)
+    assert count(lake, env2) == total
+    # --endpoint-url alone (no AWS_ENDPOINT_URL), plain http to loopback.
+    env3 = {k: v for k, v in s3.env().items() if k != "AWS_ENDPOINT_URL"}
+    out = run(["sql", "--lake", lake, "--endpoint-url", s3.endpoint, "--format", "csv",
+               "-e", "SELECT count(*) FROM vpc_flow_logs"], env3).stdout
+    assert int(out.splitlines()[1]) == total
     p = run(["sql", "--profile", "nope", "--lake", f"s3://{src}/x/", "-e", "SELECT 1"],
             env, check=False)
     assert p.returncode == 1 and 'AWS profile "nope"' in p.stderr, p.stderr

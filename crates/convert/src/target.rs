@@ -31,9 +31,28 @@ const REMOTE_LOCK: &str = "_flowlake/lock";
 const LOCK_REFRESH: Duration = Duration::from_secs(30);
 /// After how long without a refresh an S3 lock is taken to belong to a dead run.
 const LOCK_EXPIRY: Duration = Duration::from_secs(120);
-/// Uploads: part size, and parts in flight per file.
+/// Uploads: part size (unless `FLOWLAKE_S3_PART_SIZE` says otherwise), and parts in
+/// flight per file. S3 takes parts of 5 MiB to 5 GiB, and at most 10,000 of them.
 const PART_SIZE: usize = 16 * 1024 * 1024;
 const PARTS_IN_FLIGHT: usize = 4;
+
+/// The multipart part size: `FLOWLAKE_S3_PART_SIZE` (bytes) or 16 MiB. Files up to one
+/// part are uploaded in a single request.
+fn part_size() -> Result<usize> {
+    match std::env::var("FLOWLAKE_S3_PART_SIZE") {
+        Err(_) => Ok(PART_SIZE),
+        Ok(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 64 * 1024)
+            .ok_or_else(|| {
+                ConvertError::Invalid(format!(
+                    "FLOWLAKE_S3_PART_SIZE={v:?}: expected a number of bytes, at least 65536 (S3 itself needs 5 MiB)"
+                ))
+            }),
+    }
+}
 
 /// An opened output.
 pub(crate) struct Target {
@@ -156,7 +175,8 @@ pub(crate) async fn upload(
     let mut file = tokio::fs::File::open(local).await.map_err(io)?;
     let size = file.metadata().await.map_err(io)?.len();
     let remote = || key.to_string();
-    if size <= PART_SIZE as u64 {
+    let part = part_size()?;
+    if size <= part as u64 {
         let mut buf = Vec::with_capacity(size as usize);
         file.read_to_end(&mut buf).await.map_err(io)?;
         store
@@ -169,8 +189,8 @@ pub(crate) async fn upload(
         .put_multipart(key)
         .await
         .map_err(|e| ConvertError::store(remote(), e))?;
-    let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-    let mut buf = vec![0u8; PART_SIZE];
+    let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, part);
+    let mut buf = vec![0u8; part];
     loop {
         let n = match read_full(&mut file, &mut buf).await {
             Ok(n) => n,
