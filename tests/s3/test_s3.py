@@ -147,29 +147,35 @@ def test_killed_run_resumes_exactly_once(s3, raw):
     assert int(distinct.splitlines()[1]) == total
 
 
-def test_endpoint_going_away_mid_run(s3, raw, relay):
-    src, total, _ = raw
-    dst = bucket(s3)
-    lake = f"s3://{dst}/r/"
-    env = s3.env(relay) | {"FLOWLAKE_S3_RETRY_TIMEOUT": "4"}
-    proc = subprocess.Popen([BIN, "convert", f"s3://{src}/raw/", "--out", lake, "-q",
-                             "--commit-every", "100KiB"], env=env,
+def convert_then_cut(s3, relay, src, dst, prefix, retry_timeout):
+    """Start converting into s3://dst/prefix/ through the relay, and stop the relay once
+    the first commit is published. Returns the process and whether it was still running."""
+    env = s3.env(relay) | {"FLOWLAKE_S3_RETRY_TIMEOUT": str(retry_timeout)}
+    proc = subprocess.Popen([BIN, "convert", f"s3://{src}/raw/", "--out", f"s3://{dst}/{prefix}/",
+                             "-q", "--commit-every", "100KiB"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Stop the endpoint once the first commit is published, then bring it back after the
-    # run has given up (or finished).
     c = s3.client()
     while proc.poll() is None:
-        if c.list_objects_v2(Bucket=dst, Prefix="r/_flowlake/commits/").get("KeyCount", 0):
+        if c.list_objects_v2(Bucket=dst, Prefix=f"{prefix}/_flowlake/commits/").get("KeyCount", 0):
             break
         time.sleep(0.05)
     relay.stop()
+    return proc, proc.poll() is None
+
+
+def test_endpoint_going_away_mid_run(s3, raw, relay):
+    """An outage longer than the retry window: the run stops with exit 1 and a clear
+    message, leaves only whole commits, and a re-run completes with every row once."""
+    src, total, _ = raw
+    dst = bucket(s3)
+    lake = f"s3://{dst}/r/"
+    proc, running = convert_then_cut(s3, relay, src, dst, "r", retry_timeout=4)
     _, err = proc.communicate(timeout=120)
     relay.start()
-    # Either it outlasted the outage by retrying, or it stopped with a clear error and
-    # exit 1; both leave only whole commits behind.
-    if proc.returncode != 0:
-        assert proc.returncode == 1 and err.startswith("error: "), err
-        assert "s3://" in err, err
+    assert running, "the run ended before the outage; it proved nothing"
+    assert proc.returncode == 1, err
+    assert err.startswith("error: ") and "cannot reach S3 (after retrying)" in err, err
+    assert 0 < count(lake, s3.env()) < total
     done = json.loads(run(["convert", f"s3://{src}/raw/", "--out", lake, "--json"], s3.env()).stdout)
     assert done["inputs_failed"] == 0
     assert count(lake, s3.env()) == total
@@ -179,25 +185,15 @@ def test_endpoint_back_within_the_retry_window(s3, raw, relay):
     """An outage shorter than the retry window: the run rides it out and succeeds."""
     src, total, _ = raw
     dst = bucket(s3)
-    lake = f"s3://{dst}/b/"
-    env = s3.env(relay) | {"FLOWLAKE_S3_RETRY_TIMEOUT": "60"}
-    proc = subprocess.Popen([BIN, "convert", f"s3://{src}/raw/", "--out", lake, "-q",
-                             "--commit-every", "100KiB"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    c = s3.client()
-    while proc.poll() is None:
-        if c.list_objects_v2(Bucket=dst, Prefix="b/_flowlake/commits/").get("KeyCount", 0):
-            break
-        time.sleep(0.05)
-    relay.stop()
+    proc, running = convert_then_cut(s3, relay, src, dst, "b", retry_timeout=60)
     # The outage: a second of refused connections.
     time.sleep(1)
-    still_running = proc.poll() is None
+    running = running and proc.poll() is None
     relay.start()
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    assert still_running, "the run ended before the outage; it proved nothing"
-    assert count(lake, s3.env()) == total
+    assert running, "the run ended before the outage; it proved nothing"
+    assert count(f"s3://{dst}/b/", s3.env()) == total
 
 
 def test_large_files_upload_in_parts(s3, logs, relay):

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::commit::{CommitLog, CommitRecord};
 use crate::error::{ConvertError, Result};
-use crate::target::Target;
+use crate::target::{Target, Writer};
 use crate::writer::{PartitionSet, WriteOptions};
 
 /// What to compact and how.
@@ -88,14 +88,6 @@ pub struct CompactSummary {
 /// Compact the lake. Blocking, like [`convert`](crate::convert).
 pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     let started = Instant::now();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| ConvertError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
     if let Location::Local(dir) = &options.lake
         && !dir.join("AWSLogs").is_dir()
     {
@@ -104,19 +96,12 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
             dir.display()
         )));
     }
-    let target = rt.block_on(Target::open(
-        &options.lake,
-        &options.s3,
-        options.spool.as_deref(),
-    ))?;
+    // Not destructured: the fields must drop in their declared order (see `Writer`).
+    let writer = Writer::open(&options.lake, &options.s3, options.spool.as_deref())?;
+    let (target, log, rt) = (&writer.target, &writer.log, &writer.rt);
     let display = target.location.to_string();
-    let log = CommitLog::new(
-        Arc::clone(&target.store),
-        target.disk_root.clone(),
-        display.trim_end_matches('/').to_string(),
-    );
     let recovery = rt.block_on(log.recover(options.grace))?;
-    let plan = rt.block_on(plan(&target, options.write.target_file_size / 2))?;
+    let plan = rt.block_on(plan(target, options.write.target_file_size / 2))?;
     let mut summary = CompactSummary {
         lake: display,
         dry_run: options.dry_run,
@@ -157,7 +142,7 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
         let mut rows_in = 0u64;
         for part in group {
             for file in &part.files {
-                rows_in += rewrite(&target, rt.handle(), &set, &part.partition, file)?;
+                rows_in += rewrite(target, rt.handle(), &set, &part.partition, file)?;
             }
         }
         let files = set.finish()?;

@@ -20,7 +20,7 @@ use crate::error::{ConvertError, Result};
 use crate::partition::{RouteDefaults, Router};
 use crate::progress::Progress;
 use crate::source::{Content, Input, ListOptions, decompress, list_inputs};
-use crate::target::Target;
+use crate::target::{Target, Writer};
 use crate::writer::{PartitionSet, WriteOptions};
 
 /// Input bytes (as stored) converted between two commits unless configured otherwise.
@@ -141,26 +141,10 @@ impl Summary {
 /// (a plain thread), not from inside an async task.
 pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Summary> {
     let started = Instant::now();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| ConvertError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
-    // Declared after the runtime, so dropped before it: releasing an S3 lock needs it.
-    let target = rt.block_on(Target::open(
-        &options.output,
-        &options.s3,
-        options.spool.as_deref(),
-    ))?;
+    // Not destructured: the fields must drop in their declared order (see `Writer`).
+    let writer = Writer::open(&options.output, &options.s3, options.spool.as_deref())?;
+    let (target, log, rt) = (&writer.target, &writer.log, &writer.rt);
     let display = target.location.to_string();
-    let log = CommitLog::new(
-        Arc::clone(&target.store),
-        target.disk_root.clone(),
-        display.trim_end_matches('/').to_string(),
-    );
     let recovery = rt.block_on(log.recover(crate::commit::RETIRE_GRACE))?;
     let committed = rt.block_on(log.committed_inputs())?;
     let listed = rt.block_on(list_inputs(
@@ -216,7 +200,7 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let mut notices = NoticeLog::default();
     for (seq, chunk) in chunks(&todo, options.commit_every).into_iter().enumerate() {
         let id = format!("{run_id}-{seq:04}");
-        let outcome = convert_chunk(options, &target, &id, chunk, rt.handle(), progress)?;
+        let outcome = convert_chunk(options, target, &id, chunk, rt.handle(), progress)?;
         summary.records_read += outcome.inputs.iter().map(|i| i.records).sum::<u64>();
         summary.inputs_converted += outcome.inputs.len() as u64;
         summary.inputs_failed += outcome.failures.len() as u64;

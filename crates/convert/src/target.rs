@@ -22,7 +22,7 @@ use tokio::io::AsyncReadExt;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
-use crate::commit::META_DIR;
+use crate::commit::{CommitLog, META_DIR};
 use crate::error::{ConvertError, Result};
 
 /// The lock object of an S3 lake, refreshed while a run lasts.
@@ -51,6 +51,38 @@ fn part_size() -> Result<usize> {
                     "FLOWLAKE_S3_PART_SIZE={v:?}: expected a number of bytes, at least 65536 (S3 itself needs 5 MiB)"
                 ))
             }),
+    }
+}
+
+/// Everything a run that writes to a lake holds: the output (and its lock), the commit
+/// log, and the async runtime their I/O runs on.
+///
+/// Fields drop in order: the target (whose S3 lock is deleted through the runtime) before
+/// the runtime.
+pub(crate) struct Writer {
+    pub target: Target,
+    pub log: CommitLog,
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Writer {
+    pub fn open(lake: &Location, s3: &S3Options, spool: Option<&FsPath>) -> Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|source| ConvertError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let target = rt.block_on(Target::open(lake, s3, spool))?;
+        let display = target.location.to_string();
+        let log = CommitLog::new(
+            Arc::clone(&target.store),
+            target.disk_root.clone(),
+            display.trim_end_matches('/').to_string(),
+        );
+        Ok(Self { target, log, rt })
     }
 }
 
