@@ -103,6 +103,13 @@ def test_mixed_local_and_s3(s3, raw, logs, tmp_path):
     dst = bucket(s3)
     run(["convert", str(logs[0]), "--out", f"s3://{dst}/"], s3.env())
     assert count(f"s3://{dst}/", s3.env()) == total
+    # One object by its key, and a prefix that holds nothing.
+    key = next(o["Key"] for o in s3.client().list_objects_v2(Bucket=src, Prefix="raw/AWSLogs/")["Contents"])
+    one = json.loads(run(["convert", f"s3://{src}/{key}", "--out", str(tmp_path / "one"), "--json"],
+                         s3.env()).stdout)
+    assert one["inputs"] == 1 and one["records_written"] > 0
+    p = run(["convert", f"s3://{src}/nothing-here/", "--out", str(tmp_path / "none")], s3.env(), check=False)
+    assert p.returncode == 1 and f"input s3://{src}/nothing-here/ does not exist" in p.stderr, p.stderr
 
 
 def test_since_until_lists_only_days_in_range(s3, raw, relay):
