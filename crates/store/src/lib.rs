@@ -24,7 +24,7 @@ pub use explain::{explain, is_not_found, is_unreachable};
 pub use location::Location;
 pub use object_store;
 pub use s3::{S3Options, s3_store};
-pub use view::{LakeView, PENDING_DIR, RETIRING_DIR, hidden_files};
+pub use view::{LakeView, PENDING_DIR, RETIRING_DIR};
 
 use std::sync::Arc;
 

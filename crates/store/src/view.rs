@@ -11,7 +11,9 @@
 //!   deleted; they are no longer part of the table.
 //!
 //! [`LakeView`] wraps the store a query engine lists the lake through and leaves those
-//! files out of every listing. The records are read before each listing, and a
+//! files out of every listing. The records are read before each listing of data files and
+//! their names checked again after it: if a commit or compaction started or moved on
+//! meanwhile, the listing is made again, so what it hides always matches what it saw. A
 //! compaction waits (its grace period) between recording files as retiring and deleting
 //! them, so a listing never misses a file that is still the only copy of its rows.
 
@@ -32,23 +34,49 @@ pub const PENDING_DIR: &str = "_flowlake/pending";
 /// Files replaced by a compaction, being deleted: `<id>.json`, `{"files": [...]}`.
 pub const RETIRING_DIR: &str = "_flowlake/retiring";
 
-/// The files of the lake at `root` that are not part of the table right now, as paths of
-/// `store`.
-pub async fn hidden_files(store: &dyn ObjectStore, root: &Path) -> Result<HashSet<Path>> {
-    let under = |rel: &str| -> Path {
-        if root.as_ref().is_empty() {
-            Path::from(rel)
-        } else {
-            Path::from(format!("{root}/{rel}"))
-        }
-    };
+/// Listings made again, at most, while the lake's commit log keeps changing under them.
+const ATTEMPTS: usize = 10;
+
+fn under(root: &Path, rel: &str) -> Path {
+    if root.as_ref().is_empty() {
+        Path::from(rel)
+    } else {
+        Path::from(format!("{root}/{rel}"))
+    }
+}
+
+/// The in-flight records of the lake at `root` (pending and retiring), by path, sorted.
+async fn records(store: &dyn ObjectStore, root: &Path) -> Result<Vec<ObjectMeta>> {
+    let mut all = Vec::new();
+    for dir in [RETIRING_DIR, PENDING_DIR] {
+        let found: Vec<ObjectMeta> = store.list(Some(&under(root, dir))).try_collect().await?;
+        all.extend(found);
+    }
+    all.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(all)
+}
+
+fn names(records: &[ObjectMeta]) -> Vec<&Path> {
+    records.iter().map(|m| &m.location).collect()
+}
+
+/// The files the given in-flight records hide: those of pending commits, and those
+/// replaced by retiring compactions, as paths of `store`.
+async fn hidden_from(
+    store: &dyn ObjectStore,
+    root: &Path,
+    records: &[ObjectMeta],
+) -> Result<HashSet<Path>> {
     let mut hidden = HashSet::new();
     // Retiring first: a compaction that has published its files lists them in its
     // pending record until that is removed; once retiring, they are part of the table.
     let mut retiring_ids = HashSet::new();
     for (dir, key) in [(RETIRING_DIR, ""), (PENDING_DIR, "final")] {
-        let records: Vec<ObjectMeta> = store.list(Some(&under(dir))).try_collect().await?;
-        for meta in records {
+        let prefix = under(root, dir);
+        for meta in records
+            .iter()
+            .filter(|m| m.location.prefix_matches(&prefix))
+        {
             let Some(id) = meta
                 .location
                 .filename()
@@ -78,7 +106,7 @@ pub async fn hidden_files(store: &dyn ObjectStore, root: &Path) -> Result<HashSe
                     file.get(key).and_then(|v| v.as_str())
                 };
                 if let Some(p) = path {
-                    hidden.insert(under(p));
+                    hidden.insert(under(root, p));
                 }
             }
         }
@@ -99,25 +127,59 @@ impl LakeView {
         Self { inner, root }
     }
 
-    fn filtered(
+    fn collected(
         &self,
-        list: impl FnOnce(&Arc<dyn ObjectStore>) -> BoxStream<'static, Result<ObjectMeta>>
+        list: impl Fn(&Arc<dyn ObjectStore>) -> BoxStream<'static, Result<ObjectMeta>>
         + Send
+        + Sync
         + 'static,
     ) -> BoxStream<'static, Result<ObjectMeta>> {
         let inner = Arc::clone(&self.inner);
         let root = self.root.clone();
         futures::stream::once(async move {
-            match hidden_files(inner.as_ref(), &root).await {
-                Ok(hidden) => list(&inner)
-                    .try_filter(move |m| std::future::ready(!hidden.contains(&m.location)))
-                    .boxed(),
-                Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-            }
+            let listed = consistent(
+                &inner,
+                &root,
+                || list(&inner).try_collect::<Vec<ObjectMeta>>(),
+                |v| v,
+            )
+            .await?;
+            Ok::<_, object_store::Error>(futures::stream::iter(listed.into_iter().map(Ok)))
         })
-        .flatten()
+        .try_flatten()
         .boxed()
     }
+}
+
+/// List with `list`, leaving out the files the commit log hides. The in-flight records
+/// are read before the listing and their names again after it; if they changed (a commit
+/// or compaction started or moved on), the hidden set may not match what was listed, so
+/// the listing is made again.
+async fn consistent<T, Fut>(
+    inner: &Arc<dyn ObjectStore>,
+    root: &Path,
+    list: impl Fn() -> Fut,
+    objects: fn(&mut T) -> &mut Vec<ObjectMeta>,
+) -> Result<T>
+where
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    for _ in 0..ATTEMPTS {
+        let before = records(inner.as_ref(), root).await?;
+        let hidden = hidden_from(inner.as_ref(), root, &before).await?;
+        let mut listed = list().await?;
+        let after = records(inner.as_ref(), root).await?;
+        if names(&before) == names(&after) {
+            objects(&mut listed).retain(|m| !hidden.contains(&m.location));
+            return Ok(listed);
+        }
+    }
+    Err(object_store::Error::Generic {
+        store: "LakeView",
+        source: Box::new(std::io::Error::other(format!(
+            "the lake's commit log changed during each of {ATTEMPTS} listings; run the query again"
+        ))),
+    })
 }
 
 impl std::fmt::Display for LakeView {
@@ -166,7 +228,7 @@ impl ObjectStore for LakeView {
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
         let prefix = prefix.cloned();
-        self.filtered(move |inner| inner.list(prefix.as_ref()))
+        self.collected(move |inner| inner.list(prefix.as_ref()))
     }
 
     fn list_with_offset(
@@ -176,14 +238,22 @@ impl ObjectStore for LakeView {
     ) -> BoxStream<'static, Result<ObjectMeta>> {
         let prefix = prefix.cloned();
         let offset = offset.clone();
-        self.filtered(move |inner| inner.list_with_offset(prefix.as_ref(), &offset))
+        self.collected(move |inner| inner.list_with_offset(prefix.as_ref(), &offset))
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
-        let hidden = hidden_files(self.inner.as_ref(), &self.root).await?;
-        let mut result = self.inner.list_with_delimiter(prefix).await?;
-        result.objects.retain(|m| !hidden.contains(&m.location));
-        Ok(result)
+        let result = self.inner.list_with_delimiter(prefix).await?;
+        if result.objects.is_empty() {
+            // A level of partition folders: no file to hide, no commit log to read.
+            return Ok(result);
+        }
+        consistent(
+            &self.inner,
+            &self.root,
+            || self.inner.list_with_delimiter(prefix),
+            |r| &mut r.objects,
+        )
+        .await
     }
 
     async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
@@ -255,5 +325,48 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(level.objects.len(), 2);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_commit_starting_during_a_listing_makes_it_list_again() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let data = Path::from("lake/AWSLogs/d");
+        store
+            .put(&data.clone().join("old-1.parquet"), PutPayload::from("x"))
+            .await
+            .unwrap();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let listed = consistent(
+            &store,
+            &Path::from("lake"),
+            || async {
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    // A compaction records and publishes a file after the records were
+                    // read and before the listing.
+                    let record = r#"{"files": [{"final": "AWSLogs/d/new-1.parquet"}]}"#;
+                    store
+                        .put(
+                            &Path::from("lake/_flowlake/pending/c.json"),
+                            PutPayload::from(record),
+                        )
+                        .await
+                        .unwrap();
+                    store
+                        .put(&data.clone().join("new-1.parquet"), PutPayload::from("x"))
+                        .await
+                        .unwrap();
+                }
+                store.list(Some(&data)).try_collect::<Vec<_>>().await
+            },
+            |v| v,
+        )
+        .await
+        .unwrap();
+        let names: Vec<_> = listed
+            .iter()
+            .map(|m| m.location.filename().unwrap())
+            .collect();
+        assert_eq!(names, ["old-1.parquet"]);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }
