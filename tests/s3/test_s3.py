@@ -80,10 +80,10 @@ def test_convert_s3_to_s3_then_query_hunt_and_rerun(s3, raw):
     first = json.loads(out)
     assert first["records_written"] == total and first["inputs_failed"] == 0
     assert count(lake, s3.env()) == total
-    # Nothing half-written is left: no staging, no pending record, no lock.
+    # Nothing half-written is left: no staging, no pending record, no lease of the run.
     keys = [o["Key"] for o in s3.client().list_objects_v2(Bucket=dst, Prefix="lake/_flowlake/")
             .get("Contents", [])]
-    assert not [k for k in keys if "/staging/" in k or "/pending/" in k or k.endswith("/lock")], keys
+    assert not [k for k in keys if "/staging/" in k or "/pending/" in k or "/runs/" in k], keys
     # Hunts over s3:// find the injected scanner.
     scan = next(s for s in truth["scenarios"] if s["name"] == "port-scan")
     rows = run(["hunt", "run", "port-scan", "--lake", lake, "--format", "json"], s3.env()).stdout
@@ -163,7 +163,8 @@ def convert_then_cut(s3, relay, src, dst, prefix, retry_timeout):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     c = s3.client()
     while proc.poll() is None:
-        if c.list_objects_v2(Bucket=dst, Prefix=f"{prefix}/_flowlake/commits/").get("KeyCount", 0):
+        # Version 0 creates the table; version 1 is the first commit of data.
+        if c.list_objects_v2(Bucket=dst, Prefix=f"{prefix}/_delta_log/00000000000000000001.json").get("KeyCount", 0):
             break
         time.sleep(0.05)
     relay.stop()
@@ -307,5 +308,5 @@ def test_killed_compaction_is_recovered(s3, raw, fault):
     assert left["partitions"] == [], left
     keys = [o["Key"] for o in s3.client().list_objects_v2(Bucket=dst, Prefix="kc/_flowlake/")
             .get("Contents", [])]
-    assert not [k for k in keys if "/staging/" in k or "/pending/" in k or "/retiring/" in k], keys
+    assert not [k for k in keys if "/staging/" in k or "/pending/" in k], keys
     assert done["recovered_commits"] + done["retired"] + done["discarded_staging"] >= 1

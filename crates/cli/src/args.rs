@@ -90,9 +90,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
 
-    /// Time partitioning: by day, or by hour as AWS's Parquet delivery does.
-    #[arg(long, value_enum, default_value_t = Partition::Day)]
-    pub partition: Partition,
+    /// Time partitioning of a new lake: by day (the default), or by hour as AWS's Parquet
+    /// delivery does. A lake keeps the scheme it was created with; asking an existing lake
+    /// for the other one is an error.
+    #[arg(long, value_enum)]
+    pub partition: Option<Partition>,
 
     /// Account for records whose path and fields name none.
     #[arg(long, value_name = "ID")]

@@ -1,34 +1,32 @@
-//! Exactly-once publishing on plain storage.
+//! Exactly-once commits: data files staged, published into AWS's layout, then committed
+//! to the lake's table log (Delta Lake, see `flowlake_table`).
 //!
-//! Hive-style folders have no transaction log, so flowlake keeps its own under
-//! `<out>/_flowlake/` (hidden from Athena, DuckDB, Spark and DataFusion by the `_`):
+//! 1. Data files are written complete (footer written, `fsync`ed) under
+//!    `_flowlake/staging/<run>-<seq>/`, mirroring their final paths (on S3: uploaded there).
+//! 2. `_flowlake/pending/<commit>.json` is written: the inputs, every staged file with its
+//!    final path, the files a compaction replaces.
+//! 3. Each staged file is moved to its final path (a rename on disk; a server-side copy
+//!    and delete on S3). Plain Hive readers see whole files only.
+//! 4. The table log gets one commit: the files (`add`; a compaction's `remove`s), a `txn`
+//!    per input and a `txn` of the commit's own id. Delta's conflict checks refuse it if
+//!    another commit took one of its inputs or removed one of the files it replaces; its
+//!    published files are then deleted, and nothing of it was ever in the table.
+//! 5. The pending record and the staging folder are removed. A compaction waits its grace
+//!    period and deletes the files it replaced.
 //!
-//! 1. Data files are written complete under `_flowlake/staging/<commit>/`.
-//! 2. `_flowlake/pending/<commit>.json` is written, naming the inputs the commit covers
-//!    and every staged file with its final path (and, for a compaction, the files it
-//!    replaces).
-//! 3. Each staged file is moved to its final path: a rename on disk, a server-side copy
-//!    and delete on S3 (which has no rename). A move is idempotent: a file whose staged
-//!    copy is gone and whose final copy exists is done.
-//! 4. A compaction writes `_flowlake/retiring/<commit>.json` naming the replaced files.
-//! 5. `_flowlake/commits/<commit>.json` is written and the pending record removed; the
-//!    staging folder is removed.
-//! 6. A compaction waits its grace period, deletes the replaced files, then the retiring
-//!    record.
-//!
-//! On start, a pending commit is rolled forward (its files are complete, so publishing
-//! can finish), retiring files are deleted, and every staging folder left is deleted (it
-//! belongs to no commit). Inputs named by complete commits are skipped. So a run killed
-//! at any instant and run again ends with every input row published exactly once, and
-//! readers only ever see whole files. flowlake's own reader also leaves out the files of
-//! pending commits and retiring files (see `flowlake_store::LakeView`), so it sees
-//! commits whole and never counts a compacted row twice.
+//! A pending record left by a killed or paused run is finished by the next run that
+//! opens the lake: if its commit is in the log, only the clean-up is left; if its inputs
+//! are still free (and a compaction's files still current), it is published and committed
+//! (rolled forward, once: its commit id is a `txn` too); otherwise it is discarded. Two
+//! processes doing this at once end the same way, since the log takes one commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use flowlake_table::{Change, Committed, DataFile, Lake, PartitionBy, partition_of};
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -37,17 +35,15 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ConvertError, Result};
 use crate::writer::StagedFile;
 
-/// The hidden folder holding the commit log, staging area and rejects.
+/// The hidden folder holding commits in flight, the staging area and rejects.
 pub const META_DIR: &str = "_flowlake";
-const COMMITS: &str = "_flowlake/commits";
-const PENDING: &str = flowlake_store::PENDING_DIR;
-const RETIRING: &str = flowlake_store::RETIRING_DIR;
-const STAGING: &str = "_flowlake/staging";
-/// How long replaced files stay after a compaction is published, so that a query that
-/// listed them just before can still read them.
-pub const RETIRE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-/// Version of the commit record layout.
-const RECORD_FORMAT: u32 = 1;
+pub(crate) const PENDING: &str = "_flowlake/pending";
+pub(crate) const STAGING: &str = "_flowlake/staging";
+/// How long files a compaction replaced stay after it is committed, so that a query
+/// reading an older snapshot can still read them.
+pub const RETIRE_GRACE: Duration = Duration::from_secs(10);
+/// Version of the pending record layout.
+const RECORD_FORMAT: u32 = 2;
 
 /// How an input ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,28 +69,53 @@ pub struct InputRecord {
     pub error: Option<String>,
 }
 
-/// A commit: what it covers and what it publishes.
+impl InputRecord {
+    /// Standard input has no identity: it is never recorded as converted.
+    fn is_stdin(&self) -> bool {
+        self.location == "-"
+    }
+}
+
+/// A file a compaction replaces, as the table knew it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplacedFile {
+    pub path: String,
+    pub size: u64,
+    #[serde(default)]
+    pub rows: Option<u64>,
+}
+
+/// A commit in flight: what its pending record says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitRecord {
     pub format: u32,
+    /// A UUID: unique across writers and runs.
     pub id: String,
     pub created: DateTime<Utc>,
+    /// The staging folder of its files, relative to the lake.
+    pub staging: String,
     pub inputs: Vec<InputRecord>,
     pub files: Vec<StagedFile>,
     /// The rejected lines of this commit, if any: (staged, final) paths.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rejects: Option<(String, String)>,
-    /// Files this commit replaces (a compaction), relative to the lake root.
+    /// Files this commit replaces (a compaction).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub replaces: Vec<String>,
+    pub replaces: Vec<ReplacedFile>,
 }
 
 impl CommitRecord {
-    pub fn new(id: String, inputs: Vec<InputRecord>, files: Vec<StagedFile>) -> Self {
+    pub fn new(
+        id: String,
+        staging: String,
+        inputs: Vec<InputRecord>,
+        files: Vec<StagedFile>,
+    ) -> Self {
         Self {
             format: RECORD_FORMAT,
             id,
             created: Utc::now(),
+            staging,
             inputs,
             files,
             rejects: None,
@@ -103,43 +124,55 @@ impl CommitRecord {
     }
 }
 
-/// Files replaced by a compaction, being deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Retiring {
-    files: Vec<String>,
+/// How a commit ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// In the table as this version.
+    Committed(i64),
+    /// Refused by the log (an input or a replaced file was taken by another commit);
+    /// nothing of it is in the table and its files are deleted.
+    Lost(String),
 }
 
 /// What start-up recovery did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovery {
-    /// Interrupted commits whose publishing was finished.
+    /// Interrupted commits that were published and committed.
     pub rolled_forward: usize,
-    /// Staging folders of interrupted runs that were deleted.
+    /// Interrupted commits found committed, whose clean-up was finished.
+    pub finished: usize,
+    /// Interrupted commits discarded (their inputs were taken by other commits, or
+    /// their files were gone); their inputs are converted again if still needed.
     pub discarded: usize,
-    /// Compactions whose replaced files were deleted.
-    pub retired: usize,
+    /// Staging folders of dead runs that were deleted.
+    pub staging_deleted: usize,
+    /// Pending records that could not be read, with the command that removes them.
+    pub unreadable: Vec<String>,
 }
 
-/// The commit log of one output.
+/// The commit protocol of one lake.
 pub struct CommitLog {
+    /// The lake, as a store rooted at the lake.
     store: Arc<dyn ObjectStore>,
-    /// Where the output is on local disk, to remove emptied folders.
+    /// Where the lake is on local disk, to remove emptied folders.
     local_root: Option<PathBuf>,
     display: String,
+    by: PartitionBy,
 }
 
 impl CommitLog {
-    pub fn new(store: Arc<dyn ObjectStore>, local_root: Option<PathBuf>, display: String) -> Self {
+    pub fn new(
+        store: Arc<dyn ObjectStore>,
+        local_root: Option<PathBuf>,
+        display: String,
+        by: PartitionBy,
+    ) -> Self {
         Self {
             store,
             local_root,
             display,
+            by,
         }
-    }
-
-    /// The staging folder of a commit, relative to the output root.
-    pub fn staging_dir(id: &str) -> String {
-        format!("{STAGING}/{id}")
     }
 
     fn err(&self, path: &str, e: impl std::fmt::Display) -> ConvertError {
@@ -153,30 +186,190 @@ impl CommitLog {
         ConvertError::store(format!("{}/{path}", self.display), e)
     }
 
-    /// Finish or discard whatever an interrupted run left. Files retired by a compaction
-    /// are deleted once `grace` has passed since they were retired.
-    pub async fn recover(&self, grace: std::time::Duration) -> Result<Recovery> {
+    /// Publish and commit `record`: pending record, moves, one commit to the table log,
+    /// clean-up. A compaction's replaced files are deleted after `grace`.
+    pub async fn commit(
+        &self,
+        lake: &mut Lake,
+        record: &CommitRecord,
+        grace: Duration,
+    ) -> Result<Outcome> {
+        fault("before-pending");
+        self.write_pending(record).await?;
+        fault("after-pending");
+        match self.publish(record).await {
+            Ok(()) => {}
+            Err(Published::Missing(what)) => {
+                // Staged files deleted under a paused run (its lease expired).
+                self.discard(record).await?;
+                return Err(self.err(
+                    &record.staging,
+                    format!("{what}; this run was paused or stopped long enough for another run to clean up after it. Nothing of it was committed: run it again"),
+                ));
+            }
+            Err(e) => return Err(e.into_error()),
+        }
+        fault("after-publish");
+        let outcome = self.commit_to_log(lake, record).await?;
+        fault("after-commit");
+        match &outcome {
+            Outcome::Committed(_) => {
+                self.finish(record).await?;
+                if !record.replaces.is_empty() {
+                    fault("before-retire");
+                    tokio::time::sleep(grace).await;
+                    self.retire(lake, &record.replaces).await?;
+                }
+            }
+            Outcome::Lost(_) => self.discard(record).await?,
+        }
+        Ok(outcome)
+    }
+
+    /// One commit to the table log. A conflict caused by this very commit having been
+    /// committed meanwhile (by a run recovering it) counts as committed.
+    async fn commit_to_log(&self, lake: &mut Lake, record: &CommitRecord) -> Result<Outcome> {
+        let change = self.change(record)?;
+        match lake.commit(change).await? {
+            Committed::Version(v) => Ok(Outcome::Committed(v)),
+            Committed::Conflict(why) => {
+                if lake.is_committed(&record.id).await? {
+                    Ok(Outcome::Committed(lake.version()))
+                } else {
+                    Ok(Outcome::Lost(why))
+                }
+            }
+        }
+    }
+
+    fn change(&self, record: &CommitRecord) -> Result<Change> {
+        let now = Utc::now().timestamp_millis();
+        let data_file = |path: &str, size: u64, rows: Option<u64>| {
+            let partition = partition_of(path, self.by).ok_or_else(|| {
+                self.err(
+                    path,
+                    format!(
+                        "not a data file path of a lake partitioned by {}",
+                        self.by.name()
+                    ),
+                )
+            })?;
+            Ok::<_, ConvertError>(DataFile {
+                path: path.to_string(),
+                size,
+                modified: now,
+                partition,
+                rows,
+            })
+        };
+        let add = record
+            .files
+            .iter()
+            .map(|f| data_file(&f.final_path, f.bytes, Some(f.rows)))
+            .collect::<Result<Vec<_>>>()?;
+        let remove = record
+            .replaces
+            .iter()
+            .map(|f| data_file(&f.path, f.size, f.rows))
+            .collect::<Result<Vec<_>>>()?;
+        let inputs = record
+            .inputs
+            .iter()
+            .filter(|i| !i.is_stdin())
+            .map(|i| (i.location.clone(), i.size.unwrap_or(0) as i64))
+            .collect();
+        let mut info = HashMap::new();
+        info.insert(
+            "flowlake".to_string(),
+            serde_json::json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "commit": record.id,
+                "inputs": record.inputs,
+                "rejects": record.rejects.as_ref().map(|(_, f)| f),
+            }),
+        );
+        Ok(Change {
+            id: record.id.clone(),
+            add,
+            remove,
+            inputs,
+            info,
+        })
+    }
+
+    /// Finish or discard whatever interrupted runs left: pending records (rolled forward
+    /// when their inputs are still free, else discarded) and the staging folders of runs
+    /// that are gone (`is_dead` tells, by run id).
+    pub async fn recover(
+        &self,
+        lake: &mut Lake,
+        is_dead: impl Fn(&str) -> bool,
+    ) -> Result<Recovery> {
         let mut recovery = Recovery::default();
-        let complete = self.list_ids(COMMITS).await?;
-        for (id, _) in self.list_ids(PENDING).await? {
-            let pending_path = format!("{PENDING}/{id}.json");
-            if complete.iter().any(|(c, _)| *c == id) {
-                self.delete(&pending_path).await?;
+        let pending = self.list(PENDING).await?;
+        let mut referenced = HashSet::new();
+        let mut committed_inputs: Option<HashMap<String, i64>> = None;
+        for meta in pending {
+            let path = meta.location.to_string();
+            let record = match self.read(&path).await {
+                Ok(Some(r)) => r,
+                Ok(None) => continue,
+                Err(e) => {
+                    recovery.unreadable.push(format!(
+                        "{e}. It cannot be rolled forward; if no other flowlake run is using this lake, remove it: {}",
+                        self.remove_command(&path)
+                    ));
+                    continue;
+                }
+            };
+            referenced.insert(record.staging.clone());
+            lake.refresh().await?;
+            if lake.is_committed(&record.id).await? {
+                self.finish(&record).await?;
+                recovery.finished += 1;
                 continue;
             }
-            let record = self.read(&pending_path).await?;
-            self.publish(&record).await?;
-            self.mark_retiring(&record).await?;
-            self.complete(&record).await?;
-            recovery.rolled_forward += 1;
-        }
-        for (id, modified) in self.list_ids(RETIRING).await? {
-            let age = (Utc::now() - modified).to_std().unwrap_or_default();
-            if let Some(wait) = grace.checked_sub(age) {
-                tokio::time::sleep(wait).await;
+            // Still free? Inputs not committed by another commit, replaced files current.
+            let inputs = match &mut committed_inputs {
+                Some(i) => i,
+                None => committed_inputs.insert(lake.inputs().await?),
+            };
+            let taken = record
+                .inputs
+                .iter()
+                .any(|i| !i.is_stdin() && inputs.contains_key(&i.location));
+            let current: HashSet<String> = if record.replaces.is_empty() {
+                HashSet::new()
+            } else {
+                lake.files()?.into_iter().map(|f| f.path).collect()
+            };
+            let stale = record.replaces.iter().any(|f| !current.contains(&f.path));
+            if taken || stale {
+                self.discard(&record).await?;
+                recovery.discarded += 1;
+                continue;
             }
-            self.retire(&id).await?;
-            recovery.retired += 1;
+            match self.publish(&record).await {
+                Ok(()) => {}
+                Err(Published::Missing(_)) => {
+                    self.discard(&record).await?;
+                    recovery.discarded += 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into_error()),
+            }
+            match self.commit_to_log(lake, &record).await? {
+                Outcome::Committed(_) => {
+                    self.finish(&record).await?;
+                    recovery.rolled_forward += 1;
+                    // Newly committed inputs: read again when next needed.
+                    committed_inputs = None;
+                }
+                Outcome::Lost(_) => {
+                    self.discard(&record).await?;
+                    recovery.discarded += 1;
+                }
+            }
         }
         let staging = self
             .store
@@ -184,80 +377,68 @@ impl CommitLog {
             .await
             .map_err(|e| self.store_err(STAGING, e))?;
         for dir in staging.common_prefixes {
-            self.delete_tree(dir.as_ref()).await?;
-            recovery.discarded += 1;
+            let Some(name) = dir.filename() else { continue };
+            let rel = format!("{STAGING}/{name}");
+            let run = name.rsplit_once('-').map_or(name, |(run, _)| run);
+            if !referenced.contains(&rel) && is_dead(run) {
+                self.delete_tree(&rel).await?;
+                recovery.staging_deleted += 1;
+            }
         }
         Ok(recovery)
     }
 
-    /// Every input of every complete commit, by location.
-    pub async fn committed_inputs(&self) -> Result<HashMap<String, InputRecord>> {
-        let mut inputs = HashMap::new();
-        for (id, _) in self.list_ids(COMMITS).await? {
-            let record = self.read(&format!("{COMMITS}/{id}.json")).await?;
-            for input in record.inputs {
-                inputs.insert(input.location.clone(), input);
+    fn remove_command(&self, path: &str) -> String {
+        match &self.local_root {
+            Some(root) => format!("rm {}", root.join(path).display()),
+            None => format!("aws s3 rm {}/{path}", self.display),
+        }
+    }
+
+    /// Delete files the table no longer holds (replaced by compactions) once `grace` has
+    /// passed since their removal. Never a file of the current snapshot.
+    pub async fn retire_removed(&self, lake: &mut Lake, grace: Duration) -> Result<usize> {
+        lake.refresh().await?;
+        let cutoff = Utc::now().timestamp_millis() - grace.as_millis() as i64;
+        let removed: Vec<ReplacedFile> = lake
+            .removed_files()
+            .await?
+            .into_iter()
+            .filter(|(_, when)| when.is_none_or(|t| t <= cutoff))
+            .map(|(path, _)| ReplacedFile {
+                path,
+                size: 0,
+                rows: None,
+            })
+            .collect();
+        let mut gone = 0;
+        let current: HashSet<String> = lake.files()?.into_iter().map(|f| f.path).collect();
+        for file in removed.iter().filter(|f| !current.contains(&f.path)) {
+            if self.exists(&file.path).await? {
+                self.delete(&file.path).await?;
+                gone += 1;
             }
         }
-        Ok(inputs)
+        Ok(gone)
     }
 
-    /// Commit: record, publish, complete, clean up. A compaction's replaced files are
-    /// retired (deleted) after `grace`, so a reader that listed them just before the
-    /// swap can still read them.
-    pub async fn commit(&self, record: &CommitRecord, grace: std::time::Duration) -> Result<()> {
-        fault("before-pending");
-        let pending_path = format!("{PENDING}/{}.json", record.id);
-        self.write(&pending_path, record).await?;
-        fault("after-pending");
-        self.publish(record).await?;
-        fault("after-publish");
-        self.mark_retiring(record).await?;
-        self.complete(record).await?;
-        if !record.replaces.is_empty() {
-            fault("before-retire");
-            tokio::time::sleep(grace).await;
-            self.retire(&record.id).await?;
-        }
-        Ok(())
-    }
-
-    async fn mark_retiring(&self, record: &CommitRecord) -> Result<()> {
-        if record.replaces.is_empty() {
-            return Ok(());
-        }
-        let path = format!("{RETIRING}/{}.json", record.id);
-        let json = serde_json::to_vec_pretty(&Retiring {
-            files: record.replaces.clone(),
-        })
-        .expect("records serialize");
-        self.store
-            .put(&Path::from(path.as_str()), PutPayload::from(json))
-            .await
-            .map_err(|e| self.store_err(&path, e))?;
-        Ok(())
-    }
-
-    /// Delete the files a compaction replaced, then its retiring record.
-    async fn retire(&self, id: &str) -> Result<()> {
-        let path = format!("{RETIRING}/{id}.json");
-        let bytes = match self.store.get(&Path::from(path.as_str())).await {
-            Ok(r) => r.bytes().await.map_err(|e| self.store_err(&path, e))?,
-            Err(object_store::Error::NotFound { .. }) => return Ok(()),
-            Err(e) => return Err(self.store_err(&path, e)),
-        };
-        let retiring: Retiring = serde_json::from_slice(&bytes)
-            .map_err(|e| self.err(&path, format!("unreadable retiring record: {e}")))?;
-        for (i, file) in retiring.files.iter().enumerate() {
+    /// Delete the files a committed compaction replaced, unless (by some other writer's
+    /// doing) they are part of the current snapshot.
+    async fn retire(&self, lake: &mut Lake, files: &[ReplacedFile]) -> Result<()> {
+        lake.refresh().await?;
+        let current: HashSet<String> = lake.files()?.into_iter().map(|f| f.path).collect();
+        for (i, file) in files.iter().enumerate() {
             if i == 1 {
                 fault("mid-retire");
             }
-            self.delete(file).await?;
+            if !current.contains(&file.path) {
+                self.delete(&file.path).await?;
+            }
         }
-        self.delete(&path).await
+        Ok(())
     }
 
-    async fn publish(&self, record: &CommitRecord) -> Result<()> {
+    async fn publish(&self, record: &CommitRecord) -> std::result::Result<(), Published> {
         let moves = record
             .files
             .iter()
@@ -272,68 +453,92 @@ impl CommitLog {
             match self.store.rename(&from, &to).await {
                 Ok(()) => {}
                 Err(object_store::Error::NotFound { .. }) => {
-                    // Moved by an earlier, interrupted attempt?
-                    if let Err(e) = self.store.head(&to).await {
-                        return Err(self.err(
-                            staged,
-                            format!("staged file is gone and {final_path} does not exist ({e})"),
-                        ));
+                    // Moved by an earlier, interrupted attempt (or a run recovering it)?
+                    match self.store.head(&to).await {
+                        Ok(_) => {}
+                        Err(object_store::Error::NotFound { .. }) => {
+                            return Err(Published::Missing(format!(
+                                "staged file {}/{staged} is gone and {final_path} does not exist",
+                                self.display
+                            )));
+                        }
+                        Err(e) => return Err(Published::Failed(self.store_err(final_path, e))),
                     }
                 }
-                Err(e) => return Err(self.store_err(staged, e)),
+                Err(e) => return Err(Published::Failed(self.store_err(staged, e))),
             }
         }
         Ok(())
     }
 
-    async fn complete(&self, record: &CommitRecord) -> Result<()> {
-        self.write(&format!("{COMMITS}/{}.json", record.id), record)
-            .await?;
-        self.delete(&format!("{PENDING}/{}.json", record.id))
-            .await?;
-        self.delete_tree(&Self::staging_dir(&record.id)).await
+    /// After the commit: the pending record, then the staging folder.
+    async fn finish(&self, record: &CommitRecord) -> Result<()> {
+        self.delete(&pending_path(&record.id)).await?;
+        self.delete_tree(&record.staging).await
     }
 
-    /// The records in one of the log's folders: ids, sorted, with their times.
-    async fn list_ids(&self, dir: &str) -> Result<Vec<(String, DateTime<Utc>)>> {
-        let listing: Vec<_> = self
+    /// A commit that is not (and will never be) in the table: its published files,
+    /// its staging folder, then its pending record.
+    async fn discard(&self, record: &CommitRecord) -> Result<()> {
+        for file in &record.files {
+            self.delete(&file.final_path).await?;
+        }
+        if let Some((_, rejects)) = &record.rejects {
+            self.delete(rejects).await?;
+        }
+        self.delete_tree(&record.staging).await?;
+        self.delete(&pending_path(&record.id)).await
+    }
+
+    async fn list(&self, dir: &str) -> Result<Vec<object_store::ObjectMeta>> {
+        let mut listing: Vec<_> = self
             .store
             .list(Some(&Path::from(dir)))
             .try_collect()
             .await
             .map_err(|e| self.store_err(dir, e))?;
-        let mut ids: Vec<(String, DateTime<Utc>)> = listing
-            .into_iter()
-            .filter_map(|meta| {
-                let id = meta.location.filename()?.strip_suffix(".json")?.to_string();
-                Some((id, meta.last_modified))
-            })
-            .collect();
-        ids.sort();
-        Ok(ids)
+        listing.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(listing)
     }
 
-    async fn read(&self, path: &str) -> Result<CommitRecord> {
-        let bytes = self
-            .store
-            .get(&Path::from(path))
-            .await
-            .map_err(|e| self.store_err(path, e))?
-            .bytes()
-            .await
-            .map_err(|e| self.store_err(path, e))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| self.err(path, format!("unreadable commit record: {e}")))
+    /// A pending record; `None` if it is gone (finished by another run meanwhile).
+    async fn read(&self, path: &str) -> Result<Option<CommitRecord>> {
+        let bytes = match self.store.get(&Path::from(path)).await {
+            Ok(r) => r.bytes().await.map_err(|e| self.store_err(path, e))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.store_err(path, e)),
+        };
+        let record: CommitRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| self.err(path, format!("unreadable pending commit record ({e})")))?;
+        if record.format != RECORD_FORMAT {
+            return Err(self.err(
+                path,
+                format!(
+                    "pending commit record of format {}, written by another version of flowlake",
+                    record.format
+                ),
+            ));
+        }
+        Ok(Some(record))
     }
 
-    async fn write(&self, path: &str, record: &CommitRecord) -> Result<()> {
+    async fn write_pending(&self, record: &CommitRecord) -> Result<()> {
+        let path = pending_path(&record.id);
         let json = serde_json::to_vec_pretty(record).expect("records serialize");
-        // A put is atomic on both local disk (temporary file and rename) and S3.
+        // Atomic on both local disk (temporary file, rename, fsync) and S3.
         self.store
-            .put(&Path::from(path), PutPayload::from(json))
+            .put(&Path::from(path.as_str()), PutPayload::from(json))
             .await
-            .map_err(|e| self.store_err(path, e))?;
+            .map_err(|e| self.store_err(&path, e))?;
         Ok(())
+    }
+
+    async fn exists(&self, path: &str) -> Result<bool> {
+        match self.store.head(&Path::from(path)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.store_err(path, e)),
+        }
     }
 
     async fn delete(&self, path: &str) -> Result<()> {
@@ -343,7 +548,7 @@ impl CommitLog {
         }
     }
 
-    async fn delete_tree(&self, prefix: &str) -> Result<()> {
+    pub(crate) async fn delete_tree(&self, prefix: &str) -> Result<()> {
         let objects: Vec<_> = self
             .store
             .list(Some(&Path::from(prefix)))
@@ -356,21 +561,50 @@ impl CommitLog {
         if let Some(root) = &self.local_root {
             // Object stores have no folders; on disk, remove the emptied ones.
             let dir = root.join(prefix);
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)
-                    .map_err(|source| ConvertError::Io { path: dir, source })?;
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(ConvertError::Io { path: dir, source }),
             }
         }
         Ok(())
     }
 }
 
-/// Crash-test hook: `FLOWLAKE_FAULT=<point>` makes the process abort at that point of the
-/// protocol, as a `kill -9` or a power cut would stop it. The test suite uses it to prove
-/// that every interruption is recovered; it has no other use.
-fn fault(point: &str) {
+fn pending_path(id: &str) -> String {
+    format!("{PENDING}/{id}.json")
+}
+
+/// Why publishing stopped.
+enum Published {
+    /// A staged file is gone and was not published: the commit cannot be completed.
+    Missing(String),
+    Failed(ConvertError),
+}
+
+impl Published {
+    fn into_error(self) -> ConvertError {
+        match self {
+            Published::Missing(m) => ConvertError::Invalid(m),
+            Published::Failed(e) => e,
+        }
+    }
+}
+
+/// Crash-test hooks: `FLOWLAKE_FAULT=<point>` makes the process abort at that point of the
+/// protocol, as a `kill -9` or a power cut would stop it; `FLOWLAKE_PAUSE=<point>` stops
+/// it there (`SIGSTOP`, as Ctrl-Z or a paused VM would) until it is sent `SIGCONT`. The
+/// test suite uses them to prove that every interruption is recovered and that a paused
+/// writer cannot commit a duplicate; they have no other use.
+pub(crate) fn fault(point: &str) {
     if std::env::var_os("FLOWLAKE_FAULT").is_some_and(|v| v == point) {
         eprintln!("flowlake: FLOWLAKE_FAULT={point}: aborting");
         std::process::abort();
+    }
+    if std::env::var_os("FLOWLAKE_PAUSE").is_some_and(|v| v == point) {
+        eprintln!("flowlake: FLOWLAKE_PAUSE={point}: stopping");
+        let _ = std::process::Command::new("kill")
+            .args(["-STOP", &std::process::id().to_string()])
+            .status();
     }
 }

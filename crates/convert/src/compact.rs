@@ -1,28 +1,26 @@
 //! Compaction: rewrite each partition's small Parquet files (flowlake's or AWS-delivered)
 //! into files of the target size, rows sorted by `start` within each row group.
 //!
-//! A compaction is a commit of the same log as a conversion, with the files it replaces
-//! listed in its record. Its new files are published before the old ones are deleted,
-//! and the old ones only after a grace period, so no reader misses a row. flowlake's own
-//! reader leaves out the replaced files from the moment the new ones are published, so it
-//! never counts a row twice; a plain directory reader (Athena, DuckDB) can see both until
-//! the old ones are deleted. A killed compaction is rolled forward (if its record was
-//! written) or discarded (if not) by the next run of `compact` or `convert`.
+//! A compaction is one commit of the table log that removes the small files and adds
+//! their rewrite (no data change), so a reader of any snapshot sees the rows once. Its
+//! new files are published before that commit and the old ones deleted only a grace
+//! period after it, so a query still reading the previous snapshot finds them; a
+//! compaction killed during that wait leaves them to the next `compact`. Two compactions
+//! of the same files conflict in the log: the second one's rewrite is deleted.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow_array::{RecordBatch, new_null_array};
-use chrono::Utc;
 use flowlake_store::{Location, S3Options};
-use futures::TryStreamExt;
+use flowlake_table::DataFile;
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use object_store::{ObjectMeta, ObjectStoreExt};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 
-use crate::commit::{CommitLog, CommitRecord};
+use crate::commit::{CommitRecord, Outcome, ReplacedFile};
 use crate::error::{ConvertError, Result};
 use crate::target::{Target, Writer};
 use crate::writer::{PartitionSet, WriteOptions};
@@ -82,12 +80,15 @@ pub struct CompactSummary {
     pub recovered_commits: usize,
     pub retired: usize,
     pub discarded_staging: usize,
+    /// Groups not compacted because another compaction replaced their files first.
+    pub skipped: Vec<String>,
     pub elapsed_seconds: f64,
 }
 
 /// Compact the lake. Blocking, like [`convert`](crate::convert).
 pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     let started = Instant::now();
+    options.write.validate()?;
     if let Location::Local(dir) = &options.lake
         && !dir.join("AWSLogs").is_dir()
     {
@@ -97,52 +98,62 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
         )));
     }
     // Not destructured: the fields must drop in their declared order (see `Writer`).
-    let writer = Writer::open(&options.lake, &options.s3, options.spool.as_deref())?;
-    let (target, log, rt) = (&writer.target, &writer.log, &writer.rt);
-    let display = target.location.to_string();
-    let recovery = rt.block_on(log.recover(options.grace))?;
-    let plan = rt.block_on(plan(target, options.write.target_file_size / 2))?;
+    let mut writer = Writer::open(&options.lake, &options.s3, options.spool.as_deref(), None)?;
+    let recovery = writer.recover()?;
+    let by = writer.lake.partition_by();
+    let display = writer.target.location.to_string();
+    let plan = plan(&writer.lake.files()?, options.write.target_file_size / 2);
     let mut summary = CompactSummary {
         lake: display,
         dry_run: options.dry_run,
-        files_before: plan.iter().map(|p| p.files.len() as u64).sum(),
-        bytes_before: plan.iter().map(|p| p.bytes).sum(),
-        partitions: plan,
-        recovered_commits: recovery.rolled_forward,
-        retired: recovery.retired,
-        discarded_staging: recovery.discarded,
+        files_before: plan.iter().map(|(p, _)| p.files.len() as u64).sum(),
+        bytes_before: plan.iter().map(|(p, _)| p.bytes).sum(),
+        partitions: plan.iter().map(|(p, _)| p.clone()).collect(),
+        recovered_commits: recovery.rolled_forward + recovery.finished,
+        discarded_staging: recovery.staging_deleted,
         ..CompactSummary::default()
     };
     if options.dry_run {
         summary.elapsed_seconds = started.elapsed().as_secs_f64();
         return Ok(summary);
     }
+    // Files a compaction killed during its grace period left behind.
+    summary.retired = writer
+        .rt
+        .block_on(writer.log.retire_removed(&mut writer.lake, options.grace))?;
 
-    let run_id = format!("{}-compact", Utc::now().format("%Y%m%dT%H%M%SZ"));
-    let mut groups: Vec<Vec<&PartitionPlan>> = Vec::new();
+    let mut groups: Vec<Vec<&(PartitionPlan, Vec<ReplacedFile>)>> = Vec::new();
     let mut bytes = 0;
-    for p in &summary.partitions {
+    for p in &plan {
         if groups.is_empty() || bytes >= options.commit_every.max(1) {
             groups.push(Vec::new());
             bytes = 0;
         }
-        bytes += p.bytes;
+        bytes += p.0.bytes;
         groups.last_mut().expect("pushed").push(p);
     }
     let mut after = (0, 0, 0, 0);
     for (seq, group) in groups.iter().enumerate() {
-        let id = format!("{run_id}-{seq:04}");
+        let id = uuid::Uuid::new_v4().to_string();
+        let staging = writer.staging_dir(seq);
         let set = PartitionSet::new(
             options.write.clone(),
-            &target.work,
-            CommitLog::staging_dir(&id),
+            by,
+            &writer.target.work,
+            staging.clone(),
             id.clone(),
-            target.uploader(rt.handle()),
+            writer.target.uploader(writer.rt.handle()),
         );
         let mut rows_in = 0u64;
-        for part in group {
-            for file in &part.files {
-                rows_in += rewrite(target, rt.handle(), &set, &part.partition, file)?;
+        for (part, files) in group {
+            for file in files {
+                rows_in += rewrite(
+                    &writer.target,
+                    writer.rt.handle(),
+                    &set,
+                    &part.partition,
+                    &file.path,
+                )?;
             }
         }
         let files = set.finish()?;
@@ -152,13 +163,27 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
                 "compaction {id} wrote {rows_out} rows for {rows_in} read; nothing was published"
             )));
         }
-        after.0 += files.len() as u64;
-        after.1 += files.iter().map(|f| f.bytes).sum::<u64>();
-        after.2 += rows_out;
-        let mut record = CommitRecord::new(id, Vec::new(), files);
-        record.replaces = group.iter().flat_map(|p| p.files.clone()).collect();
-        rt.block_on(log.commit(&record, options.grace))?;
-        after.3 += 1;
+        let (count, size) = (
+            files.len() as u64,
+            files.iter().map(|f| f.bytes).sum::<u64>(),
+        );
+        let mut record = CommitRecord::new(id, staging, Vec::new(), files);
+        record.replaces = group.iter().flat_map(|(_, f)| f.clone()).collect();
+        match writer
+            .rt
+            .block_on(writer.log.commit(&mut writer.lake, &record, options.grace))?
+        {
+            Outcome::Committed(_) => {
+                after.0 += count;
+                after.1 += size;
+                after.2 += rows_out;
+                after.3 += 1;
+            }
+            // Another compaction replaced some of these files first: theirs stands.
+            Outcome::Lost(why) => summary
+                .skipped
+                .push(format!("{} partition(s) not compacted: {why}", group.len())),
+        }
     }
     summary.files_after = after.0;
     summary.bytes_after = after.1;
@@ -168,39 +193,35 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     Ok(summary)
 }
 
-/// The partitions with two or more files smaller than `small`.
-async fn plan(target: &Target, small: u64) -> Result<Vec<PartitionPlan>> {
-    let logs = Path::from("AWSLogs");
-    let objects: Vec<ObjectMeta> = target
-        .store
-        .list(Some(&logs))
-        .try_collect()
-        .await
-        .map_err(|e| ConvertError::store(target.location.join("AWSLogs"), e))?;
-    let mut by_dir: BTreeMap<String, Vec<ObjectMeta>> = BTreeMap::new();
-    for meta in objects {
-        let key = meta.location.as_ref();
-        let Some((dir, name)) = key.rsplit_once('/') else {
-            continue;
-        };
-        let hidden = key.split('/').any(|s| s.starts_with(['.', '_']));
-        if hidden || !name.ends_with(".parquet") || meta.size >= small {
-            continue;
+/// The partitions with two or more files smaller than `small`, from the table's files.
+fn plan(files: &[DataFile], small: u64) -> Vec<(PartitionPlan, Vec<ReplacedFile>)> {
+    let mut by_dir: BTreeMap<String, Vec<&DataFile>> = BTreeMap::new();
+    for f in files.iter().filter(|f| f.size < small) {
+        if let Some((dir, _)) = f.path.rsplit_once('/') {
+            by_dir.entry(dir.to_string()).or_default().push(f);
         }
-        by_dir.entry(dir.to_string()).or_default().push(meta);
     }
-    Ok(by_dir
+    by_dir
         .into_iter()
         .filter(|(_, files)| files.len() >= 2)
         .map(|(partition, mut files)| {
-            files.sort_by(|a, b| a.location.cmp(&b.location));
-            PartitionPlan {
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+            let plan = PartitionPlan {
                 partition,
                 bytes: files.iter().map(|f| f.size).sum(),
-                files: files.into_iter().map(|f| f.location.to_string()).collect(),
-            }
+                files: files.iter().map(|f| f.path.clone()).collect(),
+            };
+            let replaced = files
+                .iter()
+                .map(|f| ReplacedFile {
+                    path: f.path.clone(),
+                    size: f.size,
+                    rows: f.rows,
+                })
+                .collect();
+            (plan, replaced)
         })
-        .collect())
+        .collect()
 }
 
 /// Read one file into the partition set, in the canonical schema. Returns its rows.

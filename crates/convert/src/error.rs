@@ -30,12 +30,8 @@ pub enum ConvertError {
     InputNotFound(String),
     #[error("{path}: {message}")]
     CommitLog { path: String, message: String },
-    #[error(
-        "another flowlake process is converting into {0} (its lock file is held); wait for it to finish"
-    )]
-    Locked(PathBuf),
-    #[error("{0}")]
-    LockedRemote(String),
+    #[error(transparent)]
+    Table(#[from] flowlake_table::TableError),
     #[error("{0}")]
     Invalid(String),
 }

@@ -11,13 +11,17 @@
 //! println!("{} records in {} files", summary.records_written, summary.files_written);
 //! ```
 //!
-//! Inputs are read through `object_store` and the commit log is kept through it, so the
-//! same code serves local disk and S3: `ConvertOptions::output` may be an `s3://` location.
+//! Inputs are read through `object_store`, and the lake's table log (Delta Lake, see
+//! `flowlake_table`) is kept through it, so the same code serves local disk and S3:
+//! `ConvertOptions::output` may be an `s3://` location. Any number of conversions and
+//! compactions may write to one lake at once.
 
 mod commit;
 mod compact;
 mod error;
 mod hints;
+mod lease;
+mod migrate;
 mod partition;
 mod pipeline;
 mod progress;
@@ -25,15 +29,16 @@ mod source;
 mod target;
 mod writer;
 
-pub use commit::{CommitRecord, InputRecord, InputStatus, META_DIR};
+pub use commit::{CommitRecord, InputRecord, InputStatus, META_DIR, RETIRE_GRACE};
 pub use compact::{CompactOptions, CompactSummary, PartitionPlan, compact};
 pub use error::{ConvertError, Result};
 pub use flowlake_store::{Location, S3Options};
+pub use flowlake_table::{HIVE_DEFAULT_PARTITION, PartitionBy};
 pub use hints::PathHints;
-pub use partition::{HIVE_DEFAULT_PARTITION, PartitionBy, PartitionKey};
+pub use partition::PartitionKey;
 pub use pipeline::{ConvertOptions, DEFAULT_COMMIT_EVERY, Failure, RejectSample, Summary, convert};
 pub use progress::Progress;
 pub use writer::{
     Codec, DEFAULT_MAX_OPEN_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_ROW_GROUP_ROWS,
-    DEFAULT_TARGET_FILE_SIZE, StagedFile, WriteOptions,
+    DEFAULT_TARGET_FILE_SIZE, MAX_TARGET_FILE_SIZE, StagedFile, WriteOptions,
 };

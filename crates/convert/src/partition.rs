@@ -12,27 +12,7 @@ use flowlog::col;
 
 use crate::hints::PathHints;
 
-/// The value Hive, Athena, Spark and DuckDB use for a partition column with no value.
-pub const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
-
-/// How finely the time is partitioned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PartitionBy {
-    /// `year=/month=/day=`
-    #[default]
-    Day,
-    /// `year=/month=/day=/hour=`, as AWS's own Parquet delivery with per-hour partitions.
-    Hour,
-}
-
-impl PartitionBy {
-    fn bucket_seconds(self) -> i64 {
-        match self {
-            PartitionBy::Day => 86_400,
-            PartitionBy::Hour => 3_600,
-        }
-    }
-}
+pub use flowlake_table::{HIVE_DEFAULT_PARTITION, PartitionBy};
 
 /// One output partition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,18 +9,21 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use chrono::Utc;
 use flowlake_store::{Location, S3Options};
+use flowlake_table::PartitionBy;
 use flowlog::{Decoder, Format, Notice, Reject};
 use serde::Serialize;
 use tokio::runtime::Handle;
 
-use crate::commit::{CommitLog, CommitRecord, InputRecord, InputStatus, META_DIR, Recovery};
+use crate::commit::{
+    CommitRecord, InputRecord, InputStatus, META_DIR, Outcome, RETIRE_GRACE, Recovery,
+};
 use crate::error::{ConvertError, Result};
 use crate::partition::{RouteDefaults, Router};
 use crate::progress::Progress;
 use crate::source::{Content, Input, ListOptions, decompress, list_inputs};
 use crate::target::{Target, Writer};
+use crate::writer::StagedFile;
 use crate::writer::{PartitionSet, WriteOptions};
 
 /// Input bytes (as stored) converted between two commits unless configured otherwise.
@@ -119,7 +122,11 @@ pub struct Summary {
     pub commits: u64,
     pub elapsed_seconds: f64,
     pub records_per_second: f64,
+    /// Commits of interrupted runs that this run published and committed.
     pub recovered_commits: usize,
+    /// Commits of interrupted runs discarded (their inputs had been converted by another
+    /// run), and staging folders of dead runs deleted.
+    pub discarded_commits: usize,
     pub discarded_staging: usize,
     pub failures: Vec<Failure>,
     pub reject_samples: Vec<RejectSample>,
@@ -141,13 +148,19 @@ impl Summary {
 /// (a plain thread), not from inside an async task.
 pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Summary> {
     let started = Instant::now();
+    options.write.validate()?;
     // Not destructured: the fields must drop in their declared order (see `Writer`).
-    let writer = Writer::open(&options.output, &options.s3, options.spool.as_deref())?;
-    let (target, log, rt) = (&writer.target, &writer.log, &writer.rt);
-    let display = target.location.to_string();
-    let recovery = rt.block_on(log.recover(crate::commit::RETIRE_GRACE))?;
-    let committed = rt.block_on(log.committed_inputs())?;
-    let listed = rt.block_on(list_inputs(
+    let mut writer = Writer::open(
+        &options.output,
+        &options.s3,
+        options.spool.as_deref(),
+        options.write.partition_by,
+    )?;
+    let recovery = writer.recover()?;
+    let by = writer.lake.partition_by();
+    let display = writer.target.location.to_string();
+    let committed = writer.rt.block_on(writer.lake.inputs())?;
+    let listed = writer.rt.block_on(list_inputs(
         &options.inputs,
         &ListOptions {
             s3: options.s3.clone(),
@@ -159,23 +172,23 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let mut summary = Summary {
         output: display.clone(),
         inputs: listed.len() as u64,
-        recovered_commits: recovery.rolled_forward,
-        discarded_staging: recovery.discarded,
+        recovered_commits: recovery.rolled_forward + recovery.finished,
+        discarded_commits: recovery.discarded,
+        discarded_staging: recovery.staging_deleted,
         ..Summary::default()
     };
-    note_recovery(&mut summary, recovery);
+    note_recovery(&mut summary, &recovery);
 
     let mut todo = Vec::new();
     for input in listed {
         match committed.get(&input.location) {
-            Some(done) if !input.is_stdin() => {
+            Some(&done) if !input.is_stdin() => {
                 summary.inputs_skipped += 1;
-                if done.size != input.size {
+                let now = input.size.unwrap_or(0) as i64;
+                if done != now {
                     summary.notices.push(format!(
-                        "{}: changed size since it was converted ({} -> {} bytes); not converted again, which would duplicate its earlier rows",
+                        "{}: changed size since it was converted ({done} -> {now} bytes); not converted again, which would duplicate its earlier rows",
                         input.location,
-                        done.size.unwrap_or_default(),
-                        input.size.unwrap_or_default()
                     ));
                 }
             }
@@ -191,44 +204,59 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         .bytes_total
         .store(todo.iter().filter_map(|i| i.size).sum(), Ordering::Relaxed);
 
-    let run_id = format!(
-        "{}-{:06x}",
-        Utc::now().format("%Y%m%dT%H%M%SZ"),
-        // Tells apart runs started in the same second.
-        (Utc::now().timestamp_subsec_nanos() ^ std::process::id()) & 0x00ff_ffff
-    );
     let mut notices = NoticeLog::default();
-    for (seq, chunk) in chunks(&todo, options.commit_every).into_iter().enumerate() {
-        let id = format!("{run_id}-{seq:04}");
-        let outcome = convert_chunk(options, target, &id, chunk, rt.handle(), progress)?;
-        summary.records_read += outcome.inputs.iter().map(|i| i.records).sum::<u64>();
-        summary.inputs_converted += outcome.inputs.len() as u64;
-        summary.inputs_failed += outcome.failures.len() as u64;
-        summary.failures.extend(outcome.failures);
-        summary.records_rejected += outcome.rejected;
-        for sample in outcome.samples {
-            if summary.reject_samples.len() < REJECT_SAMPLES {
-                summary.reject_samples.push(sample);
+    let mut seq = 0;
+    for chunk in chunks(&todo, options.commit_every) {
+        let mut chunk = chunk.to_vec();
+        // A commit refused because another run converted some of its inputs meanwhile
+        // is converted again without them.
+        while !chunk.is_empty() {
+            let id = uuid::Uuid::new_v4().to_string();
+            let staging = writer.staging_dir(seq);
+            seq += 1;
+            let outcome = convert_chunk(
+                options,
+                &writer.target,
+                by,
+                (&staging, &id),
+                &chunk,
+                writer.rt.handle(),
+                progress,
+            )?;
+            if outcome.inputs.is_empty() && outcome.files.is_empty() && outcome.rejects.is_none() {
+                account(&mut summary, &mut notices, outcome, None);
+                break;
+            }
+            let mut record =
+                CommitRecord::new(id, staging, outcome.inputs.clone(), outcome.files.clone());
+            record.rejects.clone_from(&outcome.rejects);
+            let committed =
+                writer
+                    .rt
+                    .block_on(writer.log.commit(&mut writer.lake, &record, RETIRE_GRACE))?;
+            match committed {
+                Outcome::Committed(_) => {
+                    account(&mut summary, &mut notices, outcome, Some(&writer.target));
+                    summary.commits += 1;
+                    break;
+                }
+                Outcome::Lost(why) => {
+                    let done = writer.rt.block_on(writer.lake.inputs())?;
+                    let before = chunk.len();
+                    chunk.retain(|i| i.is_stdin() || !done.contains_key(&i.location));
+                    let taken = before - chunk.len();
+                    if taken == 0 || chunk.iter().any(Input::is_stdin) {
+                        return Err(ConvertError::Invalid(format!(
+                            "the table log of {display} refused a commit ({why}); nothing of it was committed: run again"
+                        )));
+                    }
+                    summary.inputs_skipped += taken as u64;
+                    summary.notices.push(format!(
+                        "{taken} input(s) were converted into {display} by another run meanwhile ({why}); they are skipped and the rest of their commit was converted again"
+                    ));
+                }
             }
         }
-        notices.merge(outcome.notices);
-        if outcome.inputs.is_empty() && outcome.files.is_empty() && outcome.rejects.is_none() {
-            continue;
-        }
-        summary.records_written += outcome.files.iter().map(|f| f.rows).sum::<u64>();
-        summary.files_written += outcome.files.len() as u64;
-        summary.bytes_written += outcome.files.iter().map(|f| f.bytes).sum::<u64>();
-        let mut record = CommitRecord::new(id, outcome.inputs, outcome.files);
-        if let Some((staged, final_path)) = outcome.rejects {
-            // One file per commit; past the first, point at their folder.
-            summary.rejects_file = Some(match summary.rejects_file {
-                None => target.location.join(&final_path),
-                Some(_) => target.location.join(&format!("{META_DIR}/rejects")),
-            });
-            record.rejects = Some((staged, final_path));
-        }
-        rt.block_on(log.commit(&record, crate::commit::RETIRE_GRACE))?;
-        summary.commits += 1;
     }
     if let Some(path) = options
         .rejects
@@ -245,19 +273,57 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     Ok(summary)
 }
 
-fn note_recovery(summary: &mut Summary, recovery: Recovery) {
-    if recovery.rolled_forward > 0 {
+/// Add a chunk's outcome to the summary; `target` when its files were committed.
+fn account(
+    summary: &mut Summary,
+    notices: &mut NoticeLog,
+    outcome: ChunkOutcome,
+    target: Option<&Target>,
+) {
+    summary.records_read += outcome.inputs.iter().map(|i| i.records).sum::<u64>();
+    summary.inputs_converted += outcome.inputs.len() as u64;
+    summary.inputs_failed += outcome.failures.len() as u64;
+    summary.failures.extend(outcome.failures);
+    summary.records_rejected += outcome.rejected;
+    for sample in outcome.samples {
+        if summary.reject_samples.len() < REJECT_SAMPLES {
+            summary.reject_samples.push(sample);
+        }
+    }
+    notices.merge(outcome.notices);
+    let Some(target) = target else { return };
+    summary.records_written += outcome.files.iter().map(|f| f.rows).sum::<u64>();
+    summary.files_written += outcome.files.len() as u64;
+    summary.bytes_written += outcome.files.iter().map(|f| f.bytes).sum::<u64>();
+    if let Some((_, final_path)) = outcome.rejects {
+        // One file per commit; past the first, point at their folder.
+        summary.rejects_file = Some(match summary.rejects_file.take() {
+            None => target.location.join(&final_path),
+            Some(_) => target.location.join(&format!("{META_DIR}/rejects")),
+        });
+    }
+}
+
+fn note_recovery(summary: &mut Summary, recovery: &Recovery) {
+    if recovery.rolled_forward + recovery.finished > 0 {
         summary.notices.push(format!(
-            "finished publishing {} commit(s) of an interrupted run",
-            recovery.rolled_forward
+            "finished {} commit(s) of an interrupted run",
+            recovery.rolled_forward + recovery.finished
         ));
     }
     if recovery.discarded > 0 {
         summary.notices.push(format!(
-            "discarded the uncommitted output of {} interrupted run(s); their inputs are converted again",
+            "discarded {} commit(s) of interrupted runs whose inputs another run had converted",
             recovery.discarded
         ));
     }
+    if recovery.staging_deleted > 0 {
+        summary.notices.push(format!(
+            "deleted the uncommitted output of {} interrupted run(s); their inputs are converted again",
+            recovery.staging_deleted
+        ));
+    }
+    summary.notices.extend(recovery.unreadable.iter().cloned());
 }
 
 /// Split inputs into commits of about `every` bytes each.
@@ -282,7 +348,7 @@ fn chunks(inputs: &[Input], every: u64) -> Vec<&[Input]> {
 struct ChunkOutcome {
     inputs: Vec<InputRecord>,
     failures: Vec<Failure>,
-    files: Vec<crate::writer::StagedFile>,
+    files: Vec<StagedFile>,
     rejected: u64,
     samples: Vec<RejectSample>,
     rejects: Option<(String, String)>,
@@ -292,15 +358,17 @@ struct ChunkOutcome {
 fn convert_chunk(
     options: &ConvertOptions,
     target: &Target,
-    id: &str,
+    by: PartitionBy,
+    (staging, id): (&str, &str),
     chunk: &[Input],
     rt: &Handle,
     progress: &Arc<Progress>,
 ) -> Result<ChunkOutcome> {
-    let staging = CommitLog::staging_dir(id);
+    let staging = staging.to_string();
     let uploader = target.uploader(rt);
     let set = PartitionSet::new(
         options.write.clone(),
+        by,
         &target.work,
         staging.clone(),
         id.to_string(),
@@ -316,7 +384,7 @@ fn convert_chunk(
     };
     let sink = RejectSink::new(rejects_path, options.rejects.is_some());
     let defaults = RouteDefaults {
-        by: options.write.partition_by,
+        by,
         account: options.account.as_deref().map(Arc::from),
         region: options.region.as_deref().map(Arc::from),
     };

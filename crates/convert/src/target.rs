@@ -1,36 +1,25 @@
-//! Where a conversion writes: a lake folder on disk or an S3 prefix, with one writer at a
-//! time.
+//! Where a conversion writes: a lake folder on disk or an S3 prefix, and its table log.
 //!
 //! On disk, data files are written straight into the lake's staging folder and published
 //! by rename. On S3 they are written to a local spool folder and uploaded (multipart when
 //! large) to the lake's staging prefix as each file is closed; publishing copies them to
 //! their final keys inside S3. Either way the commit log sees the same staged layout.
 
-use std::fs::{File, OpenOptions};
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use flowlake_store::{Location, S3Options, s3_store};
+use flowlake_store::{Durable, Location, Opened, S3Options};
+use flowlake_table::{Lake, PartitionBy};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
-use serde::{Deserialize, Serialize};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use tokio::io::AsyncReadExt;
 use tokio::runtime::Handle;
-use tokio::task::JoinHandle;
 
-use crate::commit::{CommitLog, META_DIR};
+use crate::commit::{CommitLog, META_DIR, Recovery, STAGING};
 use crate::error::{ConvertError, Result};
-
-/// The lock object of an S3 lake, refreshed while a run lasts.
-const REMOTE_LOCK: &str = "_flowlake/lock";
-/// How often a run refreshes its S3 lock.
-const LOCK_REFRESH: Duration = Duration::from_secs(30);
-/// After how long without a refresh an S3 lock is taken to belong to a dead run.
-const LOCK_EXPIRY: Duration = Duration::from_secs(120);
+use crate::lease::{Lease, live_runs, new_run_id};
 /// Uploads: part size (unless `FLOWLAKE_S3_PART_SIZE` says otherwise), and parts in
 /// flight per file. S3 takes parts of 5 MiB to 5 GiB, and at most 10,000 of them.
 const PART_SIZE: usize = 16 * 1024 * 1024;
@@ -54,19 +43,31 @@ fn part_size() -> Result<usize> {
     }
 }
 
-/// Everything a run that writes to a lake holds: the output (and its lock), the commit
-/// log, and the async runtime their I/O runs on.
+/// Everything a run that writes to a lake holds: the output, its table log, the commit
+/// protocol, the run's lease, and the async runtime their I/O runs on.
 ///
-/// Fields drop in order: the target (whose S3 lock is deleted through the runtime) before
+/// Fields drop in order: the target (whose S3 lease is deleted through the runtime) before
 /// the runtime.
 pub(crate) struct Writer {
     pub target: Target,
+    pub lake: Lake,
     pub log: CommitLog,
+    /// This run's id: its staging folders are `<run>-<seq>`.
+    pub run: String,
     pub rt: tokio::runtime::Runtime,
 }
 
 impl Writer {
-    pub fn open(lake: &Location, s3: &S3Options, spool: Option<&FsPath>) -> Result<Self> {
+    /// Open the lake for writing: its table log (created, or converted from an earlier
+    /// flowlake's commit records, when missing) partitioned `by` when it is new. A lake
+    /// partitioned otherwise is refused when `by` was asked for explicitly, else its own
+    /// scheme is used.
+    pub fn open(
+        lake: &Location,
+        s3: &S3Options,
+        spool: Option<&FsPath>,
+        by: Option<PartitionBy>,
+    ) -> Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -75,14 +76,51 @@ impl Writer {
                 path: std::env::temp_dir(),
                 source,
             })?;
-        let target = rt.block_on(Target::open(lake, s3, spool))?;
+        let run = new_run_id();
+        let target = rt.block_on(Target::open(lake, s3, spool, &run))?;
+        let table = rt.block_on(crate::migrate::open_table(&target, by.unwrap_or_default()))?;
+        if let Some(asked) = by
+            && asked != table.partition_by()
+        {
+            return Err(ConvertError::Invalid(format!(
+                "{} is partitioned by {} (its table log says so); --partition {} would mix both schemes in one lake. Leave --partition out to use the lake's, or write to another lake",
+                target.location,
+                table.partition_by().name(),
+                asked.name()
+            )));
+        }
         let display = target.location.to_string();
         let log = CommitLog::new(
             Arc::clone(&target.store),
             target.disk_root.clone(),
             display.trim_end_matches('/').to_string(),
+            table.partition_by(),
         );
-        Ok(Self { target, log, rt })
+        Ok(Self {
+            target,
+            lake: table,
+            log,
+            run,
+            rt,
+        })
+    }
+
+    /// Finish or discard what interrupted runs left (see [`CommitLog::recover`]).
+    pub fn recover(&mut self) -> Result<Recovery> {
+        let live = self.rt.block_on(live_runs(
+            &self.target.store,
+            self.target.disk_root.as_deref(),
+        ))?;
+        let run = self.run.clone();
+        self.rt.block_on(
+            self.log
+                .recover(&mut self.lake, |r| r != run && !live.contains(r)),
+        )
+    }
+
+    /// The staging folder of this run's commit number `seq`, relative to the lake.
+    pub fn staging_dir(&self, seq: usize) -> String {
+        format!("{STAGING}/{}-{seq:04}", self.run)
     }
 }
 
@@ -91,17 +129,24 @@ pub(crate) struct Target {
     pub location: Location,
     /// The lake, as an object store rooted at the lake.
     pub store: Arc<dyn ObjectStore>,
+    /// The lake's store and prefix, as the table log opens it.
+    pub opened: Opened,
     /// Where data files are written before publishing: the lake folder on disk, a spool
     /// folder for S3.
     pub work: PathBuf,
     /// The lake folder on disk (`None` on S3).
     pub disk_root: Option<PathBuf>,
-    _lock: Lock,
+    _lease: Lease,
     _spool: Option<tempfile::TempDir>,
 }
 
 impl Target {
-    pub async fn open(output: &Location, s3: &S3Options, spool: Option<&FsPath>) -> Result<Self> {
+    pub async fn open(
+        output: &Location,
+        s3: &S3Options,
+        spool: Option<&FsPath>,
+        run: &str,
+    ) -> Result<Self> {
         match output {
             Location::Local(out) => {
                 let io = |path: &FsPath| {
@@ -110,28 +155,31 @@ impl Target {
                 };
                 std::fs::create_dir_all(out.join(META_DIR)).map_err(io(&out.join(META_DIR)))?;
                 let out = std::fs::canonicalize(out).map_err(io(out))?;
-                let lock = lock_file(&out)?;
-                let store: Arc<dyn ObjectStore> = Arc::new(
+                let location = Location::Local(out.clone());
+                let opened = Opened::open(&location, s3).await?;
+                let store: Arc<dyn ObjectStore> = Arc::new(Durable::new(
                     LocalFileSystem::new_with_prefix(&out)
                         .map_err(|e| ConvertError::store(out.display().to_string(), e))?,
-                );
+                ));
+                let lease = Lease::take(&store, Some(&out), run).await?;
                 Ok(Self {
-                    location: Location::Local(out.clone()),
+                    location,
                     store,
+                    opened,
                     work: out.clone(),
                     disk_root: Some(out),
-                    _lock: Lock::File(lock),
+                    _lease: lease,
                     _spool: None,
                 })
             }
-            Location::S3 { bucket, prefix } => {
-                let bucket_store = s3_store(bucket, s3).await?;
+            Location::S3 { prefix, .. } => {
+                let opened = Opened::open(output, s3).await?;
                 let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
-                    bucket_store
+                    Arc::clone(&opened.store)
                 } else {
-                    Arc::new(PrefixStore::new(bucket_store, prefix.clone()))
+                    Arc::new(PrefixStore::new(Arc::clone(&opened.store), prefix.clone()))
                 };
-                let lock = RemoteLock::acquire(Arc::clone(&store), output).await?;
+                let lease = Lease::take(&store, None, run).await?;
                 let mut builder = tempfile::Builder::new();
                 builder.prefix("flowlake-spool-");
                 let spool_dir = match spool {
@@ -145,9 +193,10 @@ impl Target {
                 Ok(Self {
                     location: output.clone(),
                     store,
+                    opened,
                     work: spool_dir.path().to_path_buf(),
                     disk_root: None,
-                    _lock: Lock::Remote(lock),
+                    _lease: lease,
                     _spool: Some(spool_dir),
                 })
             }
@@ -256,170 +305,4 @@ async fn read_full(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Resul
         filled += n;
     }
     Ok(filled)
-}
-
-/// Held for its `Drop`: the OS releases a file lock when the file closes; an S3 lock is
-/// deleted.
-#[expect(dead_code, reason = "held only to be dropped at the end of the run")]
-enum Lock {
-    File(File),
-    Remote(RemoteLock),
-}
-
-/// On disk: an OS file lock, released when the process dies, even by `kill -9`.
-fn lock_file(out: &FsPath) -> Result<File> {
-    let path = out.join(META_DIR).join("lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| ConvertError::Io {
-            path: path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(ConvertError::Locked(out.to_path_buf())),
-        Err(std::fs::TryLockError::Error(source)) => Err(ConvertError::Io { path, source }),
-    }
-}
-
-/// Who holds an S3 lock.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Holder {
-    host: String,
-    pid: u32,
-    started: DateTime<Utc>,
-}
-
-impl Holder {
-    fn me() -> Self {
-        Self {
-            host: hostname(),
-            pid: std::process::id(),
-            started: Utc::now(),
-        }
-    }
-
-    /// A holder on this machine whose process is gone.
-    fn is_dead_here(&self) -> bool {
-        self.host == hostname() && !process_alive(self.pid)
-    }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn process_alive(pid: u32) -> bool {
-    if FsPath::new("/proc/self").exists() {
-        return FsPath::new(&format!("/proc/{pid}")).exists();
-    }
-    std::process::Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// S3 has no file locks: the lock is an object created only if absent (a conditional
-/// put), refreshed while the run lasts and deleted at the end. A lock left by a killed
-/// run is taken over at once from the same machine (its process is gone), else once it
-/// has gone unrefreshed for two minutes.
-struct RemoteLock {
-    store: Arc<dyn ObjectStore>,
-    refresh: JoinHandle<()>,
-    rt: Handle,
-}
-
-impl RemoteLock {
-    async fn acquire(store: Arc<dyn ObjectStore>, output: &Location) -> Result<Self> {
-        let path = Path::from(REMOTE_LOCK);
-        let display = output.join(REMOTE_LOCK);
-        let body = || PutPayload::from(serde_json::to_vec(&Holder::me()).expect("serializes"));
-        let created = store
-            .put_opts(&path, body(), PutOptions::from(PutMode::Create))
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(
-                object_store::Error::AlreadyExists { .. }
-                | object_store::Error::Precondition { .. },
-            ) => {
-                let found = store
-                    .get(&path)
-                    .await
-                    .map_err(|e| ConvertError::store(&display, e))?;
-                let age = (Utc::now() - found.meta.last_modified)
-                    .to_std()
-                    .unwrap_or_default();
-                let bytes = found
-                    .bytes()
-                    .await
-                    .map_err(|e| ConvertError::store(&display, e))?;
-                let holder: Option<Holder> = serde_json::from_slice(&bytes).ok();
-                let dead = holder.as_ref().is_some_and(Holder::is_dead_here);
-                if !dead && age < LOCK_EXPIRY {
-                    let who = holder.map_or_else(
-                        || "another flowlake process".to_string(),
-                        |h| {
-                            format!(
-                                "flowlake process {} on {} (started {})",
-                                h.pid,
-                                h.host,
-                                h.started.format("%Y-%m-%d %H:%M:%SZ")
-                            )
-                        },
-                    );
-                    return Err(ConvertError::LockedRemote(format!(
-                        "{who} is converting into {output} (lock {display}, refreshed {}s ago); wait for it to finish. A lock left by a run that died expires {}s after its last refresh",
-                        age.as_secs(),
-                        LOCK_EXPIRY.as_secs()
-                    )));
-                }
-                store
-                    .put(&path, body())
-                    .await
-                    .map_err(|e| ConvertError::store(&display, e))?;
-            }
-            Err(e) => return Err(ConvertError::store(&display, e)),
-        }
-        let refresh = {
-            let store = Arc::clone(&store);
-            let body = body();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(LOCK_REFRESH).await;
-                    // A failed refresh is retried at the next tick; the data protocol does
-                    // not depend on the lock, which only keeps a second run from deleting
-                    // this one's staged files.
-                    let _ = store.put(&Path::from(REMOTE_LOCK), body.clone()).await;
-                }
-            })
-        };
-        Ok(Self {
-            store,
-            refresh,
-            rt: Handle::current(),
-        })
-    }
-}
-
-impl Drop for RemoteLock {
-    fn drop(&mut self) {
-        self.refresh.abort();
-        let store = Arc::clone(&self.store);
-        // Dropped outside the runtime (the converter is synchronous); best effort: an
-        // undeleted lock expires.
-        let _ = self
-            .rt
-            .block_on(async move { store.delete(&Path::from(REMOTE_LOCK)).await });
-    }
 }

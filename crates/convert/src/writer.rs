@@ -28,6 +28,9 @@ pub const DEFAULT_TARGET_FILE_SIZE: u64 = 128 * 1024 * 1024;
 pub const DEFAULT_ROW_GROUP_ROWS: usize = 256 * 1024;
 /// Default bound on decoded rows held in memory across all partitions before writing.
 pub const DEFAULT_MEMORY_BUDGET: usize = 256 * 1024 * 1024;
+/// The largest `target_file_size`: a file is closed past the target by at most one row
+/// group, and S3 publishes a file with one server-side copy, which takes at most 5 GiB.
+pub const MAX_TARGET_FILE_SIZE: u64 = 4 * 1024 * 1024 * 1024;
 /// Default number of output files open at once; the least recently used is closed past it.
 pub const DEFAULT_MAX_OPEN_FILES: usize = 64;
 
@@ -57,7 +60,8 @@ impl Codec {
 /// How output files are written.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
-    pub partition_by: PartitionBy,
+    /// The partition scheme asked for; `None`: the lake's own (by day for a new lake).
+    pub partition_by: Option<PartitionBy>,
     pub codec: Codec,
     pub target_file_size: u64,
     pub row_group_rows: usize,
@@ -68,7 +72,7 @@ pub struct WriteOptions {
 impl Default for WriteOptions {
     fn default() -> Self {
         Self {
-            partition_by: PartitionBy::Day,
+            partition_by: None,
             codec: Codec::Zstd,
             target_file_size: DEFAULT_TARGET_FILE_SIZE,
             row_group_rows: DEFAULT_ROW_GROUP_ROWS,
@@ -79,6 +83,17 @@ impl Default for WriteOptions {
 }
 
 impl WriteOptions {
+    /// Check the options a user can set.
+    pub fn validate(&self) -> Result<()> {
+        if self.target_file_size > MAX_TARGET_FILE_SIZE || self.target_file_size == 0 {
+            return Err(ConvertError::Invalid(format!(
+                "target file size {} bytes: expected 1 byte to 4 GiB (S3 publishes a file with one copy request, which takes at most 5 GiB)",
+                self.target_file_size
+            )));
+        }
+        Ok(())
+    }
+
     fn properties(&self) -> WriterProperties {
         let mut builder = WriterProperties::builder();
         // Rows are sorted by `start` and `end` follows it closely: delta encoding stores
@@ -145,6 +160,7 @@ struct Partition {
 /// lock, so workers encode different partitions (and sort the same one) in parallel.
 pub(crate) struct PartitionSet {
     options: WriteOptions,
+    by: PartitionBy,
     properties: WriterProperties,
     root: PathBuf,
     staging: String,
@@ -166,6 +182,7 @@ impl PartitionSet {
     /// same relative key of the lake and removed locally.
     pub fn new(
         options: WriteOptions,
+        by: PartitionBy,
         root: &Path,
         staging: String,
         file_prefix: String,
@@ -174,6 +191,7 @@ impl PartitionSet {
         Self {
             properties: options.properties(),
             options,
+            by,
             root: root.to_path_buf(),
             staging,
             file_prefix,
@@ -208,7 +226,7 @@ impl PartitionSet {
 
     /// Add a batch of one partition's rows.
     pub fn push(&self, key: &PartitionKey, batch: RecordBatch) -> Result<()> {
-        self.push_to(key.path(self.options.partition_by), batch)
+        self.push_to(key.path(self.by), batch)
     }
 
     /// Add a batch of rows of the partition folder `dir` (relative to the output root).

@@ -12,7 +12,8 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use flowlake_store::object_store::ObjectStore;
 use flowlake_store::object_store::path::Path;
-use flowlake_store::{LakeView, Location, Opened, S3Options, StoreError};
+use flowlake_store::{Location, Opened, S3Options, StoreError};
+use flowlake_table::Lake;
 
 use crate::error::{QueryError, Result};
 use crate::window::TimeWindow;
@@ -21,15 +22,7 @@ use crate::window::TimeWindow;
 pub const TABLE: &str = "vpc_flow_logs";
 
 /// Partition columns of the layout, outermost first. `hour` only in per-hour lakes.
-pub const PARTITION_COLUMNS: &[&str] = &[
-    "aws-account-id",
-    "aws-service",
-    "aws-region",
-    "year",
-    "month",
-    "day",
-    "hour",
-];
+pub const PARTITION_COLUMNS: &[&str] = &flowlake_table::PARTITION_COLUMNS;
 
 /// A DataFusion session with flowlake's functions registered and no table yet.
 ///
@@ -121,6 +114,38 @@ async fn open(lake: &Location, s3: &S3Options) -> Result<Opened> {
 }
 
 async fn inspect_opened(opened: &Opened) -> Result<LakeInfo> {
+    if let Some(lake) = Lake::open(opened).await.map_err(store_error)? {
+        return info_of(&lake);
+    }
+    inspect_folders(opened).await
+}
+
+/// What a table log's snapshot says about the lake.
+fn info_of(lake: &Lake) -> Result<LakeInfo> {
+    let mut info = LakeInfo {
+        hour: lake.partition_by() == flowlake_table::PartitionBy::Hour,
+        ..LakeInfo::default()
+    };
+    for file in lake.files().map_err(store_error)? {
+        // Partition values in the order of the columns: account, service, region, ...
+        if let Some(Some(account)) = file.partition.first()
+            && !info.accounts.contains(account)
+        {
+            info.accounts.push(account.clone());
+        }
+        if let Some(Some(region)) = file.partition.get(2)
+            && !info.regions.contains(region)
+        {
+            info.regions.push(region.clone());
+        }
+    }
+    info.accounts.sort();
+    info.regions.sort();
+    Ok(info)
+}
+
+/// A lake without a table log (AWS's own Parquet delivery): what its folders say.
+async fn inspect_folders(opened: &Opened) -> Result<LakeInfo> {
     // Where store paths are, for messages: the bucket, or the file system's root.
     let base = match &opened.location {
         Location::S3 { bucket, .. } => format!("s3://{bucket}/"),
@@ -176,11 +201,11 @@ pub async fn register_lake(
 ///
 /// The table is declared with the canonical 54-column schema, so files that hold fewer
 /// columns (AWS-delivered Parquet has only its format's fields) read the others as NULL,
-/// and the partition columns of AWS's layout, so filters on them skip folders before any
-/// file is opened. The window is such a filter, applied to every query.
+/// and the partition columns of AWS's layout, so filters on them skip files before any
+/// is opened. The window is such a filter, applied to every query.
 ///
-/// The lake is listed through a [`LakeView`]: files of a commit or compaction still in
-/// flight are left out, so a query sees commits whole and never counts a row twice.
+/// A lake with a table log is read one committed snapshot per statement (see
+/// `snapshot.rs`); a folder without one (AWS's own Parquet delivery) is listed.
 pub async fn register_lake_with(
     ctx: &SessionContext,
     lake: &Location,
@@ -188,16 +213,6 @@ pub async fn register_lake_with(
     window: &TimeWindow,
 ) -> Result<LakeInfo> {
     let opened = open(lake, s3).await?;
-    let info = inspect_opened(&opened).await?;
-    let partitions: Vec<(String, DataType)> = PARTITION_COLUMNS
-        .iter()
-        .filter(|c| info.hour || **c != "hour")
-        .map(|c| ((*c).to_string(), DataType::Utf8))
-        .collect();
-    let view: Arc<dyn ObjectStore> = Arc::new(LakeView::new(
-        Arc::clone(&opened.store),
-        opened.prefix.clone(),
-    ));
     let (store_url, table_url) = match &opened.location {
         Location::S3 { bucket, .. } => (
             format!("s3://{bucket}"),
@@ -210,15 +225,32 @@ pub async fn register_lake_with(
     };
     let store_url = ObjectStoreUrl::parse(store_url)?;
     ctx.runtime_env()
-        .register_object_store(store_url.as_ref(), view);
-    let url = ListingTableUrl::parse(table_url)?;
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet")
-        .with_table_partition_cols(partitions);
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(flowlog::schema());
-    let table: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(config)?);
+        .register_object_store(store_url.as_ref(), Arc::clone(&opened.store));
+    let (info, table): (LakeInfo, Arc<dyn TableProvider>) =
+        match Lake::open(&opened).await.map_err(store_error)? {
+            Some(log) => {
+                let info = info_of(&log)?;
+                let table =
+                    crate::snapshot::SnapshotTable::new(log, store_url, opened.prefix.clone());
+                (info, Arc::new(table))
+            }
+            None => {
+                let info = inspect_folders(&opened).await?;
+                let partitions: Vec<(String, DataType)> = PARTITION_COLUMNS
+                    .iter()
+                    .filter(|c| info.hour || **c != "hour")
+                    .map(|c| ((*c).to_string(), DataType::Utf8))
+                    .collect();
+                let url = ListingTableUrl::parse(table_url)?;
+                let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                    .with_file_extension(".parquet")
+                    .with_table_partition_cols(partitions);
+                let config = ListingTableConfig::new(url)
+                    .with_listing_options(options)
+                    .with_schema(flowlog::schema());
+                (info, Arc::new(ListingTable::try_new(config)?))
+            }
+        };
     let table = match window.predicate(info.hour) {
         None => table,
         Some(predicate) => {

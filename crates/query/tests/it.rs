@@ -29,7 +29,7 @@ fn make_lake(dir: &Path, by: PartitionBy) -> GroundTruth {
     .unwrap();
     let mut options =
         ConvertOptions::new(vec![logs.to_str().unwrap().to_string()], dir.join("lake"));
-    options.write.partition_by = by;
+    options.write.partition_by = Some(by);
     let summary = convert(&options, &Arc::new(Progress::default())).unwrap();
     assert_eq!(summary.records_written, truth.records);
     truth
@@ -104,15 +104,26 @@ async fn the_table_holds_every_row_with_partition_columns() {
 async fn filters_on_partition_columns_do_not_open_other_partitions() {
     let dir = tempfile::tempdir().unwrap();
     lake(dir.path(), PartitionBy::Day);
-    // A file no reader can open, in a partition of its own.
-    let bad = dir.path().join("lake/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=04/day=01");
-    std::fs::create_dir_all(&bad).unwrap();
-    std::fs::write(bad.join("broken.parquet"), b"not parquet at all").unwrap();
+    // Every file of the last day made unreadable (the table log still lists them).
+    let files = walk(&dir.path().join("lake/AWSLogs"));
+    let day = |p: &Path| {
+        let text = p.to_string_lossy().into_owned();
+        let at = text.find("/day=").unwrap();
+        text[at + 5..at + 7].to_string()
+    };
+    let last = files.iter().map(|p| day(p)).max().unwrap();
+    let first = files.iter().map(|p| day(p)).min().unwrap();
+    assert_ne!(first, last, "the lake spans two days");
+    for f in files.iter().filter(|p| day(p) == last) {
+        std::fs::write(f, b"not parquet at all").unwrap();
+    }
     let ctx = ctx_for(dir.path()).await;
     // Pruned away: the query succeeds.
     let n = one_i64(
         &ctx,
-        "SELECT count(*) FROM vpc_flow_logs WHERE month = '03' AND srcport IS NOT NULL",
+        &format!(
+            "SELECT count(*) FROM vpc_flow_logs WHERE day = '{first}' AND srcport IS NOT NULL"
+        ),
     )
     .await;
     assert!(n > 0);
@@ -129,9 +140,9 @@ async fn filters_on_partition_columns_do_not_open_other_partitions() {
 
 #[tokio::test]
 async fn files_with_fewer_columns_read_the_rest_as_null() {
+    // What AWS's own Parquet delivery writes for a v2 flow log: only the format's columns,
+    // in a folder with no table log (read by listing it).
     let dir = tempfile::tempdir().unwrap();
-    lake(dir.path(), PartitionBy::Day);
-    // What AWS's own Parquet delivery writes for a v2 flow log: only the format's columns.
     let part = dir.path().join("lake/AWSLogs/aws-account-id=999999999999/aws-service=vpcflowlogs/aws-region=ap-south-1/year=2026/month=03/day=01");
     std::fs::create_dir_all(&part).unwrap();
     let schema = Arc::new(Schema::new(vec![
@@ -255,4 +266,69 @@ async fn count_if_and_approx_distinct_over_the_lake() {
     )
     .await;
     assert!((approx - exact).abs() * 20 < exact, "{approx} vs {exact}");
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// One session (a shell, a script, `hunt run --all`) across a convert and a compaction:
+/// each statement reads the latest committed snapshot, never a stale file list.
+#[tokio::test]
+async fn each_statement_reads_the_latest_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = lake(dir.path(), PartitionBy::Day);
+    let ctx = ctx_for(dir.path()).await;
+    let count = "SELECT count(*) FROM vpc_flow_logs";
+    assert_eq!(one_i64(&ctx, count).await as u64, truth.records);
+    // More data, converted by another writer.
+    let more = dir.path().join("more");
+    let added = std::thread::scope(|s| {
+        s.spawn(|| {
+            let t = generate(
+                &more,
+                &GenOptions {
+                    records: 700,
+                    hours: 3,
+                    seed: 99,
+                    ..GenOptions::default()
+                },
+            )
+            .unwrap();
+            let options = ConvertOptions::new(
+                vec![more.to_str().unwrap().to_string()],
+                dir.path().join("lake"),
+            );
+            convert(&options, &Arc::new(Progress::default())).unwrap();
+            t.records
+        })
+        .join()
+        .unwrap()
+    });
+    assert_eq!(one_i64(&ctx, count).await as u64, truth.records + added);
+    // A compaction replaces (and, with no grace period, deletes) every small file.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut options = flowlake_convert::CompactOptions::new(dir.path().join("lake"));
+            options.grace = std::time::Duration::ZERO;
+            let summary = flowlake_convert::compact(&options).unwrap();
+            assert!(summary.files_before > summary.files_after, "{summary:?}");
+        })
+        .join()
+        .unwrap();
+    });
+    assert_eq!(one_i64(&ctx, count).await as u64, truth.records + added);
 }

@@ -14,17 +14,17 @@
 //!   `endpoint_url`. Plain `http://` is allowed to loopback addresses (a local
 //!   S3-compatible server) and elsewhere only with `AWS_ALLOW_HTTP=true`.
 
+mod durable;
 mod explain;
 mod location;
 mod profile;
 mod s3;
-mod view;
 
+pub use durable::Durable;
 pub use explain::{explain, is_not_found, is_unreachable};
 pub use location::Location;
 pub use object_store;
 pub use s3::{S3Options, s3_store};
-pub use view::{LakeView, PENDING_DIR, RETIRING_DIR};
 
 use std::sync::Arc;
 
@@ -66,8 +66,8 @@ impl std::fmt::Debug for Opened {
 }
 
 impl Opened {
-    /// Open a location: the local file system (rooted at `/`) for paths, an S3 client for
-    /// `s3://`. A local path must exist (it is made absolute).
+    /// Open a location: the local file system (rooted at `/`, writes `fsync`ed) for paths,
+    /// an S3 client for `s3://`. A local path must exist (it is made absolute).
     pub async fn open(location: &Location, s3: &S3Options) -> Result<Self> {
         match location {
             Location::Local(path) => {
@@ -78,7 +78,7 @@ impl Opened {
                 let prefix = Path::from_filesystem_path(&canonical)
                     .map_err(|e| StoreError::Location(format!("{}: {e}", path.display())))?;
                 Ok(Self {
-                    store: Arc::new(LocalFileSystem::new()),
+                    store: Arc::new(Durable::new(LocalFileSystem::new())),
                     prefix,
                     location: Location::Local(canonical),
                 })

@@ -17,7 +17,7 @@ pub fn run(args: &CompactArgs) -> Result<Outcome> {
     let options = CompactOptions {
         s3: args.s3.options(),
         write: WriteOptions {
-            target_file_size: args.target_file_size.0.max(1),
+            target_file_size: args.target_file_size.0,
             ..WriteOptions::default()
         },
         dry_run: args.dry_run,

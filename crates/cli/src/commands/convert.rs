@@ -39,17 +39,17 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         until: window.until,
         spool: args.spool_dir,
         write: WriteOptions {
-            partition_by: match args.partition {
+            partition_by: args.partition.map(|p| match p {
                 Partition::Day => PartitionBy::Day,
                 Partition::Hour => PartitionBy::Hour,
-            },
+            }),
             codec: match args.compression {
                 CompressionArg::Zstd => Codec::Zstd,
                 CompressionArg::Snappy => Codec::Snappy,
                 CompressionArg::Gzip => Codec::Gzip,
                 CompressionArg::None => Codec::None,
             },
-            target_file_size: args.target_file_size.0.max(1),
+            target_file_size: args.target_file_size.0,
             row_group_rows: args.row_group_rows,
             memory_budget: usize::try_from(args.memory_limit.0).unwrap_or(usize::MAX),
             ..WriteOptions::default()

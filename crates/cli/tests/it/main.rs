@@ -4,5 +4,6 @@ mod compact;
 mod convert;
 mod crash;
 mod hunt;
+mod log;
 mod sql;
 mod util;

@@ -1,0 +1,486 @@
+//! The table log of a lake: a Delta Lake table (delta-rs) whose data files stay in AWS's
+//! Hive-compatible layout under `AWSLogs/`.
+//!
+//! The log (`_delta_log/` at the lake's root) is what says which files a lake holds. Delta
+//! readers (Athena's Delta tables, Spark, Trino, DuckDB, Polars, DataFusion, flowlake)
+//! read one committed snapshot; plain Hive readers read the folders. Each commit is one
+//! atomic conditional write (create-if-absent on disk and on S3), so any number of
+//! writers can commit to one lake, and Delta's conflict checks decide what a writer that
+//! lost a race may still commit:
+//!
+//! - converted inputs are recorded as application transactions (`txn`: application id =
+//!   the input, version = its size as converted) in the same commit as their rows; two
+//!   commits naming the same input conflict, so an input lands once;
+//! - each commit also carries a `txn` of its own id, so rolling forward an interrupted
+//!   commit twice is detected as done;
+//! - a compaction removes the files it replaced in the commit that adds their rewrite;
+//!   two compactions removing the same file conflict.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use flowlake_store::{Location, Opened, S3Options};
+//! let opened = Opened::open(&Location::parse("lake")?, &S3Options::default()).await?;
+//! if let Some(lake) = flowlake_table::Lake::open(&opened).await? {
+//!     println!("version {}: {} files", lake.version(), lake.files()?.len());
+//! }
+//! # Ok(()) }
+//! ```
+
+mod apps;
+mod scheme;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use deltalake_core::kernel::transaction::{CommitBuilder, CommitConflictError, TransactionError};
+use deltalake_core::kernel::{Action, Add, Remove, Transaction};
+use deltalake_core::logstore::{LogStoreRef, StorageConfig, default_logstore};
+use deltalake_core::operations::create::CreateBuilder;
+use deltalake_core::protocol::{DeltaOperation, SaveMode};
+use deltalake_core::{DeltaTable, DeltaTableError};
+use flowlake_store::{Location, Opened};
+use futures::TryStreamExt;
+use object_store::ObjectStore;
+use object_store::path::Path;
+use object_store::prefix::PrefixStore;
+
+pub use scheme::{HIVE_DEFAULT_PARTITION, PARTITION_COLUMNS, PartitionBy, partition_of};
+
+/// The folder of the table log, at the lake's root.
+pub const LOG_DIR: &str = "_delta_log";
+/// Prefix of the application ids that record converted inputs; the rest is the input's
+/// location.
+pub const INPUT_APP_PREFIX: &str = "flowlake-input:";
+/// Prefix of the application id each commit records about itself.
+pub const COMMIT_APP_PREFIX: &str = "flowlake-commit:";
+/// The table's name in its metadata.
+pub const TABLE_NAME: &str = "vpc_flow_logs";
+
+/// A failure reading or writing the table log. Each names the lake.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TableError {
+    #[error("{location}: table log: {message}")]
+    Log { location: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = TableError> = std::result::Result<T, E>;
+
+/// One data file of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFile {
+    /// Relative to the lake's root, as a store path (`AWSLogs/aws-account-id=.../x.parquet`).
+    pub path: String,
+    pub size: u64,
+    /// Milliseconds since the Unix epoch.
+    pub modified: i64,
+    /// The partition values, in the order of [`PartitionBy::columns`]; `None` is Hive's
+    /// default partition (no value).
+    pub partition: Vec<Option<String>>,
+    /// Rows, when the log records them (flowlake always does).
+    pub rows: Option<u64>,
+}
+
+/// The outcome of a commit attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// Committed as this table version.
+    Version(i64),
+    /// Refused: a concurrent commit took an input or removed a file this one names.
+    Conflict(String),
+}
+
+/// What a commit adds or removes, in flowlake's terms.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// The commit's own id (a UUID), recorded so a roll-forward can tell it is done.
+    pub id: String,
+    /// Files added.
+    pub add: Vec<DataFile>,
+    /// Files removed (a compaction), relative to the lake's root.
+    pub remove: Vec<DataFile>,
+    /// Inputs converted: location and size as converted (bytes).
+    pub inputs: Vec<(String, i64)>,
+    /// Kept in the commit's `commitInfo` (what ran, the input records).
+    pub info: HashMap<String, serde_json::Value>,
+}
+
+/// A lake's table log, at one snapshot.
+pub struct Lake {
+    table: DeltaTable,
+    location: Location,
+    by: PartitionBy,
+}
+
+impl std::fmt::Debug for Lake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lake")
+            .field("location", &self.location)
+            .field("version", &self.table.version())
+            .field("by", &self.by)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The table's URL (what Delta records and the kernel resolves against the root store).
+fn table_url(location: &Location) -> Result<url::Url> {
+    let url = match location {
+        Location::Local(path) => url::Url::from_directory_path(path).ok(),
+        Location::S3 { bucket, prefix } => {
+            let p = prefix.as_ref();
+            let p = if p.is_empty() {
+                String::new()
+            } else {
+                format!("{p}/")
+            };
+            url::Url::parse(&format!("s3://{bucket}/{p}")).ok()
+        }
+    };
+    url.ok_or_else(|| TableError::Invalid(format!("{location}: not a usable table location")))
+}
+
+fn log_store(opened: &Opened) -> Result<LogStoreRef> {
+    let url = table_url(&opened.location)?;
+    let root = Arc::clone(&opened.store);
+    let prefixed: Arc<dyn ObjectStore> = if opened.prefix.as_ref().is_empty() {
+        Arc::clone(&root)
+    } else {
+        Arc::new(PrefixStore::new(Arc::clone(&root), opened.prefix.clone()))
+    };
+    Ok(default_logstore(
+        prefixed,
+        root,
+        &url,
+        &StorageConfig::default(),
+    ))
+}
+
+impl Lake {
+    fn err(&self, e: impl std::fmt::Display) -> TableError {
+        log_error(&self.location, e)
+    }
+
+    /// Whether the lake at `opened` has a table log.
+    pub async fn exists(opened: &Opened) -> Result<bool> {
+        let log = opened.prefix.clone().join(LOG_DIR);
+        let listing = opened
+            .store
+            .list_with_delimiter(Some(&log))
+            .await
+            .map_err(|e| {
+                log_error(
+                    &opened.location,
+                    flowlake_store::explain(&e, &opened.location.join(LOG_DIR)),
+                )
+            })?;
+        Ok(!listing.objects.is_empty())
+    }
+
+    /// The latest snapshot of the lake at `opened`, or `None` when it has no table log
+    /// (AWS's own Parquet delivery, or a lake of an earlier flowlake).
+    pub async fn open(opened: &Opened) -> Result<Option<Self>> {
+        if !Self::exists(opened).await? {
+            return Ok(None);
+        }
+        let mut table = DeltaTable::new(log_store(opened)?);
+        table
+            .load()
+            .await
+            .map_err(|e| delta_error(&opened.location, e))?;
+        let by = scheme_of(&table, &opened.location)?;
+        Ok(Some(Self {
+            table,
+            location: opened.location.clone(),
+            by,
+        }))
+    }
+
+    /// Open the lake's table, creating it (partitioned `by`, with `actions` in its first
+    /// commit) when there is none. Two writers creating one table at once both end with
+    /// the one that was committed; the caller checks its scheme.
+    pub async fn open_or_create(
+        opened: &Opened,
+        by: PartitionBy,
+        actions: Vec<Action>,
+    ) -> Result<Self> {
+        if let Some(lake) = Self::open(opened).await? {
+            return Ok(lake);
+        }
+        let created = CreateBuilder::new()
+            .with_log_store(log_store(opened)?)
+            .with_table_name(TABLE_NAME)
+            .with_comment("Amazon VPC Flow Logs, converted by flowlake")
+            .with_columns(scheme::table_columns(by))
+            .with_partition_columns(by.columns().iter().copied())
+            .with_save_mode(SaveMode::ErrorIfExists)
+            .with_actions(actions)
+            .await;
+        match created {
+            Ok(table) => Ok(Self {
+                table,
+                location: opened.location.clone(),
+                by,
+            }),
+            // Created by another writer meanwhile?
+            Err(e) => match Self::open(opened).await? {
+                Some(lake) => Ok(lake),
+                None => Err(delta_error(&opened.location, e)),
+            },
+        }
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The partition scheme recorded in the table.
+    pub fn partition_by(&self) -> PartitionBy {
+        self.by
+    }
+
+    /// The snapshot's version.
+    pub fn version(&self) -> i64 {
+        self.table.version().map_or(-1, |v| v as i64)
+    }
+
+    /// Move to the latest committed version.
+    pub async fn refresh(&mut self) -> Result<()> {
+        self.table
+            .update_state()
+            .await
+            .map_err(|e| delta_error(&self.location, e))
+    }
+
+    /// The data files of the snapshot.
+    pub fn files(&self) -> Result<Vec<DataFile>> {
+        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
+        let columns = self.by.columns();
+        Ok(snapshot
+            .log_data()
+            .iter()
+            .map(|f| {
+                let values = f.partition_values_map();
+                DataFile {
+                    path: f.path().into_owned(),
+                    size: f.size().max(0) as u64,
+                    modified: f.modification_time(),
+                    partition: columns
+                        .iter()
+                        .map(|c| values.get(*c).cloned().flatten())
+                        .collect(),
+                    rows: f.num_records().map(|n| n as u64),
+                }
+            })
+            .collect())
+    }
+
+    /// Files removed from the table (by compactions), with when (milliseconds since the
+    /// Unix epoch), as long as the log keeps them (`delta.deletedFileRetentionDuration`).
+    pub async fn removed_files(&self) -> Result<Vec<(String, Option<i64>)>> {
+        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
+        let log_store = self.table.log_store();
+        snapshot
+            .all_tombstones(log_store.as_ref())
+            .map_ok(|t| (t.path().into_owned(), t.deletion_timestamp()))
+            .try_collect()
+            .await
+            .map_err(|e| delta_error(&self.location, e))
+    }
+
+    /// Every application transaction: id and version. Read from the latest checkpoint and
+    /// the commits after it (see the `apps` module), so its cost does not grow with the
+    /// log's length.
+    pub async fn applications(&self) -> Result<HashMap<String, i64>> {
+        let store = self.table.log_store().object_store(None);
+        apps::applications(&store, self.version())
+            .await
+            .map_err(|e| self.err(flowlake_store::explain(&e, &self.location.join(LOG_DIR))))
+    }
+
+    /// The converted inputs: location and size as converted.
+    pub async fn inputs(&self) -> Result<HashMap<String, i64>> {
+        Ok(self
+            .applications()
+            .await?
+            .into_iter()
+            .filter_map(|(app, v)| Some((app.strip_prefix(INPUT_APP_PREFIX)?.to_string(), v)))
+            .collect())
+    }
+
+    /// Whether the commit `id` is in the table (as of the latest version).
+    pub async fn is_committed(&self, id: &str) -> Result<bool> {
+        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
+        snapshot
+            .transaction_version(
+                self.table.log_store().as_ref(),
+                format!("{COMMIT_APP_PREFIX}{id}"),
+            )
+            .await
+            .map(|v| v.is_some())
+            .map_err(|e| delta_error(&self.location, e))
+    }
+
+    /// Commit `change` on top of this snapshot. Concurrent commits that do not conflict
+    /// are retried past; a conflict (an input or a removed file taken by another commit)
+    /// is returned as [`Committed::Conflict`], with nothing written.
+    pub async fn commit(&mut self, change: Change) -> Result<Committed> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let data_change = change.remove.is_empty();
+        let mut actions: Vec<Action> = Vec::new();
+        for file in &change.add {
+            actions.push(Action::Add(self.add_action(file, data_change)));
+        }
+        for file in &change.remove {
+            actions.push(Action::Remove(self.remove_action(file, now)));
+        }
+        actions.push(Action::Txn(Transaction::new_with_last_update(
+            format!("{COMMIT_APP_PREFIX}{}", change.id),
+            1,
+            Some(now),
+        )));
+        for (input, size) in &change.inputs {
+            actions.push(Action::Txn(Transaction::new_with_last_update(
+                format!("{INPUT_APP_PREFIX}{input}"),
+                *size,
+                Some(now),
+            )));
+        }
+        let operation = if data_change {
+            DeltaOperation::Write {
+                mode: SaveMode::Append,
+                partition_by: Some(self.by.columns().iter().map(|c| (*c).to_string()).collect()),
+                predicate: None,
+            }
+        } else {
+            DeltaOperation::Optimize {
+                predicate: None,
+                target_size: 0,
+            }
+        };
+        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
+        let result = CommitBuilder::default()
+            .with_actions(actions)
+            .with_app_metadata(change.info)
+            // Appends by other writers are retried past; only conflicts stop a commit.
+            .with_max_retries(1000)
+            .build(Some(snapshot), self.table.log_store(), operation)
+            .await;
+        match result {
+            Ok(done) => {
+                let version = done.version() as i64;
+                self.refresh().await?;
+                Ok(Committed::Version(version))
+            }
+            Err(DeltaTableError::Transaction {
+                source: TransactionError::CommitConflict(conflict),
+            }) => {
+                self.refresh().await?;
+                Ok(Committed::Conflict(conflict_text(&conflict)))
+            }
+            Err(e) => Err(delta_error(&self.location, e)),
+        }
+    }
+
+    fn add_action(&self, file: &DataFile, data_change: bool) -> Add {
+        Add {
+            path: encode_path(&file.path),
+            partition_values: self.partition_map(&file.partition),
+            size: file.size as i64,
+            modification_time: file.modified,
+            data_change,
+            stats: file
+                .rows
+                .map(|n| serde_json::json!({ "numRecords": n }).to_string()),
+            ..Default::default()
+        }
+    }
+
+    fn remove_action(&self, file: &DataFile, now: i64) -> Remove {
+        Remove {
+            path: encode_path(&file.path),
+            data_change: false,
+            deletion_timestamp: Some(now),
+            extended_file_metadata: Some(true),
+            partition_values: Some(self.partition_map(&file.partition)),
+            size: Some(file.size as i64),
+            tags: None,
+            deletion_vector: None,
+            base_row_id: None,
+            default_row_commit_version: None,
+        }
+    }
+
+    fn partition_map(&self, values: &[Option<String>]) -> HashMap<String, Option<String>> {
+        self.by
+            .columns()
+            .iter()
+            .zip(values)
+            .map(|(c, v)| ((*c).to_string(), v.clone()))
+            .collect()
+    }
+}
+
+/// The scheme a table was created with: partitioned by hour when `hour` is one of its
+/// partition columns.
+fn scheme_of(table: &DeltaTable, location: &Location) -> Result<PartitionBy> {
+    let snapshot = table.snapshot().map_err(|e| log_error(location, e))?;
+    let columns = &snapshot.metadata().partition_columns();
+    for by in [PartitionBy::Day, PartitionBy::Hour] {
+        if columns
+            .iter()
+            .map(String::as_str)
+            .eq(by.columns().iter().copied())
+        {
+            return Ok(by);
+        }
+    }
+    Err(TableError::Invalid(format!(
+        "{location}: the table is partitioned by {columns:?}, not by AWS's layout; it was not written by flowlake"
+    )))
+}
+
+/// Delta paths are URIs relative to the table: a `%` of a Hive-escaped partition value is
+/// written `%25` (delta-rs decodes paths when reading them).
+fn encode_path(path: &str) -> String {
+    path.replace('%', "%25")
+}
+
+fn conflict_text(conflict: &CommitConflictError) -> String {
+    match conflict {
+        CommitConflictError::ConcurrentTransaction => {
+            "another commit converted the same input".to_string()
+        }
+        CommitConflictError::ConcurrentDeleteDelete => {
+            "another compaction replaced the same file".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn log_error(location: &Location, e: impl std::fmt::Display) -> TableError {
+    TableError::Log {
+        location: location.to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn delta_error(location: &Location, e: DeltaTableError) -> TableError {
+    match e {
+        DeltaTableError::ObjectStore { source } => log_error(
+            location,
+            flowlake_store::explain(&source, &location.join(LOG_DIR)),
+        ),
+        other => log_error(location, other),
+    }
+}
+
+/// The store path of `rel` (relative to the lake) in `opened`'s store.
+pub fn store_path(opened: &Opened, rel: &str) -> Path {
+    if opened.prefix.as_ref().is_empty() {
+        Path::from(rel)
+    } else {
+        Path::from(format!("{}/{rel}", opened.prefix))
+    }
+}
