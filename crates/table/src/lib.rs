@@ -466,14 +466,34 @@ fn log_error(location: &Location, e: impl std::fmt::Display) -> TableError {
     }
 }
 
+/// A delta-rs error; a storage error anywhere in its chain (the kernel wraps them) is
+/// explained as flowlake explains every storage error (unreachable, denied, no bucket).
 fn delta_error(location: &Location, e: DeltaTableError) -> TableError {
-    match e {
-        DeltaTableError::ObjectStore { source } => log_error(
-            location,
-            flowlake_store::explain(&source, &location.join(LOG_DIR)),
-        ),
-        other => log_error(location, other),
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = cause {
+        if let Some(store) = err.downcast_ref::<object_store::Error>() {
+            return log_error(
+                location,
+                flowlake_store::explain(store, &location.join(LOG_DIR)),
+            );
+        }
+        cause = err.source();
     }
+    // The kernel keeps some storage errors as text only: explained from the text.
+    let wrapped = object_store::Error::Generic {
+        store: "S3",
+        source: Box::new(e),
+    };
+    if flowlake_store::is_unreachable(&wrapped) {
+        return log_error(
+            location,
+            flowlake_store::explain(&wrapped, &location.join(LOG_DIR)),
+        );
+    }
+    let object_store::Error::Generic { source, .. } = wrapped else {
+        unreachable!("built above")
+    };
+    log_error(location, source)
 }
 
 /// The store path of `rel` (relative to the lake) in `opened`'s store.
