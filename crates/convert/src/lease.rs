@@ -118,9 +118,11 @@ impl Lease {
                 .write(true)
                 .open(&path)
                 .map_err(io(&path))?;
-            file.try_lock().map_err(|e| ConvertError::Io {
+            // Blocking: another run checking whether this one is alive holds the lock
+            // for a moment.
+            file.lock().map_err(|source| ConvertError::Io {
                 path: path.clone(),
-                source: std::io::Error::other(e),
+                source,
             })?;
             return Ok(Lease::Local { _file: file, path });
         }
@@ -202,7 +204,15 @@ pub(crate) async fn live_runs(
             };
             match file.try_lock() {
                 Ok(()) => {
-                    let _ = std::fs::remove_file(&path);
+                    // A dead run's. Removed only once old: a run that has just created its
+                    // lease file may not have locked it yet, and must keep it.
+                    let old = entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t.elapsed().unwrap_or_default() > EXPIRY);
+                    if old {
+                        let _ = std::fs::remove_file(&path);
+                    }
                 }
                 Err(_) => {
                     live.insert(run.to_string());

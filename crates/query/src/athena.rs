@@ -35,18 +35,16 @@ pub fn create_table(o: &DdlOptions) -> String {
         .collect();
     s.push_str(&cols.join(",\n"));
     s.push_str("\n)\nPARTITIONED BY (\n");
-    let mut parts = vec![
-        "aws-account-id",
-        "aws-service",
-        "aws-region",
-        "year",
-        "month",
-        "day",
-    ];
-    if o.hour {
-        parts.push("hour");
-    }
-    let p: Vec<String> = parts.iter().map(|c| format!("  `{c}` string")).collect();
+    let by = if o.hour {
+        flowlake_table::PartitionBy::Hour
+    } else {
+        flowlake_table::PartitionBy::Day
+    };
+    let p: Vec<String> = by
+        .columns()
+        .iter()
+        .map(|c| format!("  `{c}` string"))
+        .collect();
     s.push_str(&p.join(",\n"));
     let _ = write!(
         s,

@@ -8,6 +8,7 @@
 //! so a commit is never seen in part, a compaction never from both sides, and no file of
 //! an older snapshot is asked for after the log moved on.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -40,15 +41,16 @@ pub(crate) struct SnapshotTable {
     store_url: ObjectStoreUrl,
     /// Where the lake is inside the registered store.
     prefix: Path,
-    /// The snapshot of the statement being planned: its start time and files.
-    pinned: Mutex<Option<Pinned>>,
+    /// The snapshots of the statements planned last, by statement start time (statements
+    /// of one session may be planned concurrently).
+    pinned: Mutex<VecDeque<(DateTime<Utc>, Snapshot)>>,
 }
 
-#[derive(Clone)]
-struct Pinned {
-    statement: Option<DateTime<Utc>>,
-    files: Arc<Vec<DataFile>>,
-}
+/// A snapshot's data files.
+type Snapshot = Arc<Vec<DataFile>>;
+
+/// Statements whose snapshot is kept for their further scans.
+const PINNED: usize = 16;
 
 impl std::fmt::Debug for SnapshotTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,7 +82,7 @@ impl SnapshotTable {
             partition_fields,
             store_url,
             prefix,
-            pinned: Mutex::new(None),
+            pinned: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -93,26 +95,38 @@ impl SnapshotTable {
 
     /// The snapshot for the statement that started at `statement`: the one pinned for it,
     /// else the latest version of the log (then pinned).
-    async fn snapshot(&self, statement: Option<DateTime<Utc>>) -> DfResult<Pinned> {
-        if let Some(p) = self.pinned.lock().expect("lock").as_ref()
-            && statement.is_some()
-            && p.statement == statement
-        {
-            return Ok(p.clone());
+    async fn snapshot(&self, statement: Option<DateTime<Utc>>) -> DfResult<Snapshot> {
+        let pinned_for = |statement: DateTime<Utc>| {
+            self.pinned
+                .lock()
+                .expect("lock")
+                .iter()
+                .find(|(t, _)| *t == statement)
+                .map(|(_, files)| Arc::clone(files))
+        };
+        if let Some(files) = statement.and_then(pinned_for) {
+            return Ok(files);
         }
         let mut lake = self.lake.lock().await;
+        // Another scan of the same statement may have resolved it while this one waited.
+        if let Some(files) = statement.and_then(pinned_for) {
+            return Ok(files);
+        }
         lake.refresh()
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let pinned = Pinned {
-            statement,
-            files: Arc::new(
-                lake.files()
-                    .map_err(|e| DataFusionError::External(Box::new(e)))?,
-            ),
-        };
-        *self.pinned.lock().expect("lock") = Some(pinned.clone());
-        Ok(pinned)
+        let files = Arc::new(
+            lake.files()
+                .map_err(|e| DataFusionError::External(Box::new(e)))?,
+        );
+        if let Some(t) = statement {
+            let mut pinned = self.pinned.lock().expect("lock");
+            if pinned.len() == PINNED {
+                pinned.pop_front();
+            }
+            pinned.push_back((t, Arc::clone(&files)));
+        }
+        Ok(files)
     }
 
     fn partitioned_file(&self, file: &DataFile) -> PartitionedFile {
@@ -163,8 +177,8 @@ impl TableProvider for SnapshotTable {
             .cloned()
             .collect();
         let partition_schema = DFSchema::try_from(Schema::new(self.partition_fields.clone()))?;
-        let mut files = Vec::with_capacity(snapshot.files.len());
-        for file in snapshot.files.iter() {
+        let mut files = Vec::with_capacity(snapshot.len());
+        for file in snapshot.iter() {
             if let Some(pf) = filter_partitioned_file(
                 self.partitioned_file(file),
                 &partition_filters,

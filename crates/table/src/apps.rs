@@ -152,8 +152,7 @@ fn read_commit(
     Ok(())
 }
 
-/// Every application id with its latest version, as of `version` or later (commits made
-/// after `version` while reading are included: a superset, never a stale answer).
+/// Every application id with its latest version, as of table version `version`.
 pub(crate) async fn applications(
     store: &Arc<dyn ObjectStore>,
     version: i64,
