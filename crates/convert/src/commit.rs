@@ -200,7 +200,17 @@ impl CommitLog {
         match self.publish(record).await {
             Ok(()) => {}
             Err(Published::Missing(what)) => {
-                // Staged files deleted under a paused run (its lease expired).
+                // Another run finished this commit (rolled forward, or discarded because
+                // its inputs or files were taken) while this one was paused...
+                lake.refresh().await?;
+                if lake.is_committed(&record.id).await? {
+                    return Ok(Outcome::Committed(lake.version()));
+                }
+                if let Some(why) = lake.conflict(&self.change(record)?).await? {
+                    self.discard(record).await?;
+                    return Ok(Outcome::Lost(why));
+                }
+                // ...or deleted its staged files once its lease expired.
                 self.discard(record).await?;
                 return Err(self.err(
                     &record.staging,
@@ -299,16 +309,20 @@ impl CommitLog {
 
     /// Finish or discard whatever interrupted runs left: pending records (rolled forward
     /// when their inputs are still free, else discarded) and the staging folders of runs
-    /// that are gone (`is_dead` tells, by run id).
+    /// that are gone: not `own_run`, and not among the runs `live` finds alive.
+    ///
+    /// `live` is awaited only after the staging folders are listed: a run takes its lease
+    /// before it creates a staging folder, so a folder in the listing belongs either to a
+    /// run that `live` sees or to one that is gone.
     pub async fn recover(
         &self,
         lake: &mut Lake,
-        is_dead: impl Fn(&str) -> bool,
+        own_run: &str,
+        live: impl std::future::Future<Output = Result<HashSet<String>>>,
     ) -> Result<Recovery> {
         let mut recovery = Recovery::default();
         let pending = self.list(PENDING).await?;
         let mut referenced = HashSet::new();
-        let mut committed_inputs: Option<HashMap<String, i64>> = None;
         for meta in pending {
             let path = meta.location.to_string();
             let record = match self.read(&path).await {
@@ -330,21 +344,7 @@ impl CommitLog {
                 continue;
             }
             // Still free? Inputs not committed by another commit, replaced files current.
-            let inputs = match &mut committed_inputs {
-                Some(i) => i,
-                None => committed_inputs.insert(lake.inputs().await?),
-            };
-            let taken = record
-                .inputs
-                .iter()
-                .any(|i| !i.is_stdin() && inputs.contains_key(&i.location));
-            let current: HashSet<String> = if record.replaces.is_empty() {
-                HashSet::new()
-            } else {
-                lake.files()?.into_iter().map(|f| f.path).collect()
-            };
-            let stale = record.replaces.iter().any(|f| !current.contains(&f.path));
-            if taken || stale {
+            if lake.conflict(&self.change(&record)?).await?.is_some() {
                 self.discard(&record).await?;
                 recovery.discarded += 1;
                 continue;
@@ -362,8 +362,6 @@ impl CommitLog {
                 Outcome::Committed(_) => {
                     self.finish(&record).await?;
                     recovery.rolled_forward += 1;
-                    // Newly committed inputs: read again when next needed.
-                    committed_inputs = None;
                 }
                 Outcome::Lost(_) => {
                     self.discard(&record).await?;
@@ -376,11 +374,15 @@ impl CommitLog {
             .list_with_delimiter(Some(&Path::from(STAGING)))
             .await
             .map_err(|e| self.store_err(STAGING, e))?;
+        if staging.common_prefixes.is_empty() {
+            return Ok(recovery);
+        }
+        let live = live.await?;
         for dir in staging.common_prefixes {
             let Some(name) = dir.filename() else { continue };
             let rel = format!("{STAGING}/{name}");
             let run = name.rsplit_once('-').map_or(name, |(run, _)| run);
-            if !referenced.contains(&rel) && is_dead(run) {
+            if !referenced.contains(&rel) && run != own_run && !live.contains(run) {
                 self.delete_tree(&rel).await?;
                 recovery.staging_deleted += 1;
             }

@@ -145,18 +145,42 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
             writer.target.uploader(writer.rt.handle()),
         );
         let mut rows_in = 0u64;
-        for (part, files) in group {
+        let mut gone = None;
+        'group: for (part, files) in group {
             for file in files {
-                rows_in += rewrite(
+                match rewrite(
                     &writer.target,
                     writer.rt.handle(),
                     &set,
                     &part.partition,
                     &file.path,
-                )?;
+                )? {
+                    Some(rows) => rows_in += rows,
+                    None => {
+                        gone = Some(file.path.clone());
+                        break 'group;
+                    }
+                }
             }
         }
         let files = set.finish()?;
+        if let Some(path) = gone {
+            writer.rt.block_on(writer.lake.refresh())?;
+            if writer.lake.files()?.iter().any(|f| f.path == path) {
+                return Err(ConvertError::Invalid(format!(
+                    "{}: a data file of the table is missing; restore it, or remove it from the table log",
+                    writer.target.location.join(&path)
+                )));
+            }
+            // Replaced (and deleted) by another compaction since this one's snapshot: its
+            // rewrite stands; this group's is dropped before anything is published.
+            writer.rt.block_on(writer.log.delete_tree(&staging))?;
+            summary.skipped.push(format!(
+                "{} partition(s) not compacted: {path} was replaced by another compaction meanwhile",
+                group.len()
+            ));
+            continue;
+        }
         let rows_out: u64 = files.iter().map(|f| f.rows).sum();
         if rows_out != rows_in {
             return Err(ConvertError::Invalid(format!(
@@ -224,19 +248,23 @@ fn plan(files: &[DataFile], small: u64) -> Vec<(PartitionPlan, Vec<ReplacedFile>
         .collect()
 }
 
-/// Read one file into the partition set, in the canonical schema. Returns its rows.
-/// Blocking (the set uploads finished files through the runtime).
+/// Read one file into the partition set, in the canonical schema. Returns its rows, or
+/// `None` when the file is gone (another compaction replaced and deleted it). Blocking
+/// (the set uploads finished files through the runtime).
 fn rewrite(
     target: &Target,
     rt: &tokio::runtime::Handle,
     set: &PartitionSet,
     partition: &str,
     file: &str,
-) -> Result<u64> {
+) -> Result<Option<u64>> {
     let location = target.location.join(file);
-    let bytes = rt
-        .block_on(async { target.store.get(&Path::from(file)).await?.bytes().await })
-        .map_err(|e| ConvertError::store(&location, e))?;
+    let bytes =
+        match rt.block_on(async { target.store.get(&Path::from(file)).await?.bytes().await }) {
+            Ok(b) => b,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(ConvertError::store(&location, e)),
+        };
     let bad = |e: &dyn std::fmt::Display| {
         ConvertError::Invalid(format!("{location}: not a readable Parquet file: {e}"))
     };
@@ -251,7 +279,7 @@ fn rewrite(
         rows += batch.num_rows() as u64;
         set.push_to(partition.to_string(), batch)?;
     }
-    Ok(rows)
+    Ok(Some(rows))
 }
 
 /// A batch in the canonical 54-column schema: columns matched by name, cast where the

@@ -107,15 +107,9 @@ impl Writer {
 
     /// Finish or discard what interrupted runs left (see [`CommitLog::recover`]).
     pub fn recover(&mut self) -> Result<Recovery> {
-        let live = self.rt.block_on(live_runs(
-            &self.target.store,
-            self.target.disk_root.as_deref(),
-        ))?;
-        let run = self.run.clone();
-        self.rt.block_on(
-            self.log
-                .recover(&mut self.lake, |r| r != run && !live.contains(r)),
-        )
+        let live = live_runs(&self.target.store, self.target.disk_root.as_deref());
+        self.rt
+            .block_on(self.log.recover(&mut self.lake, &self.run, live))
     }
 
     /// The staging folder of this run's commit number `seq`, relative to the lake.

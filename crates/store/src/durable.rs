@@ -41,7 +41,13 @@ impl Durable {
 }
 
 fn sync_file_and_folder(file: &std::path::Path) -> std::io::Result<()> {
-    std::fs::File::open(file)?.sync_all()?;
+    match std::fs::File::open(file) {
+        Ok(f) => f.sync_all()?,
+        // Already moved or removed by another process (a run finishing this one's commit):
+        // what it did is its to make durable.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    }
     if let Some(parent) = file.parent() {
         std::fs::File::open(parent)?.sync_all()?;
     }

@@ -170,8 +170,19 @@ pub(crate) async fn applications(
         }
         None => 0,
     };
-    // The commits after the checkpoint, in order, fetched a few at a time.
-    let mut commits = futures::stream::iter(first..=version)
+    read_commits(store, first, version, &mut apps).await?;
+    Ok(apps)
+}
+
+/// Add the `txn` actions of commits `first..=last` to `into`, in order.
+pub(crate) async fn read_commits(
+    store: &Arc<dyn ObjectStore>,
+    first: i64,
+    last: i64,
+    into: &mut HashMap<String, i64>,
+) -> object_store::Result<()> {
+    // In order, fetched a few at a time.
+    let mut commits = futures::stream::iter(first..=last)
         .map(|v| {
             let store = Arc::clone(store);
             async move {
@@ -183,7 +194,7 @@ pub(crate) async fn applications(
         .buffered(CONCURRENT_READS);
     while let Some((path, bytes)) = commits.try_next().await? {
         let bytes = bytes.ok_or_else(|| invalid(&path, "commit file is missing"))?;
-        read_commit(&path, &bytes, &mut apps)?;
+        read_commit(&path, &bytes, into)?;
     }
-    Ok(apps)
+    Ok(())
 }

@@ -32,7 +32,9 @@ mod scheme;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use deltalake_core::kernel::transaction::{CommitBuilder, CommitConflictError, TransactionError};
+use deltalake_core::kernel::transaction::{
+    CommitBuilder, CommitConflictError, CommitProperties, TransactionError,
+};
 use deltalake_core::kernel::{Action, Add, Remove, Transaction};
 use deltalake_core::logstore::{LogStoreRef, StorageConfig, default_logstore};
 use deltalake_core::operations::create::CreateBuilder;
@@ -53,6 +55,12 @@ pub const LOG_DIR: &str = "_delta_log";
 pub const INPUT_APP_PREFIX: &str = "flowlake-input:";
 /// Prefix of the application id each commit records about itself.
 pub const COMMIT_APP_PREFIX: &str = "flowlake-commit:";
+/// Prefix of the application ids a compaction records for each partition folder it
+/// rewrites (version: the commit's time in milliseconds). Two compactions of one partition
+/// then conflict in the log even where delta-rs would let them both remove the same files
+/// (it ignores removes with `dataChange: false` in its delete-delete check since
+/// delta-rs#3982), which would count their rows twice.
+pub const COMPACTION_APP_PREFIX: &str = "flowlake-compaction:";
 /// The table's name in its metadata.
 pub const TABLE_NAME: &str = "vpc_flow_logs";
 
@@ -112,6 +120,9 @@ pub struct Lake {
     table: DeltaTable,
     location: Location,
     by: PartitionBy,
+    /// The application transactions as of a version, kept up to date by reading only
+    /// the commits after it.
+    apps: Option<(i64, HashMap<String, i64>)>,
 }
 
 impl std::fmt::Debug for Lake {
@@ -194,6 +205,7 @@ impl Lake {
             table,
             location: opened.location.clone(),
             by,
+            apps: None,
         }))
     }
 
@@ -222,6 +234,7 @@ impl Lake {
                 table,
                 location: opened.location.clone(),
                 by,
+                apps: None,
             }),
             // Created by another writer meanwhile?
             Err(e) => match Self::open(opened).await? {
@@ -292,21 +305,64 @@ impl Lake {
     /// Every application transaction: id and version. Read from the latest checkpoint and
     /// the commits after it (see the `apps` module), so its cost does not grow with the
     /// log's length.
-    pub async fn applications(&self) -> Result<HashMap<String, i64>> {
+    ///
+    /// Kept between calls: a later call reads only the commits made since.
+    pub async fn applications(&mut self) -> Result<&HashMap<String, i64>> {
         let store = self.table.log_store().object_store(None);
-        apps::applications(&store, self.version())
-            .await
-            .map_err(|e| self.err(flowlake_store::explain(&e, &self.location.join(LOG_DIR))))
+        let version = self.version();
+        let explain = |e: object_store::Error| {
+            log_error(
+                &self.location,
+                flowlake_store::explain(&e, &self.location.join(LOG_DIR)),
+            )
+        };
+        match &mut self.apps {
+            Some((at, apps)) if *at <= version => {
+                apps::read_commits(&store, *at + 1, version, apps)
+                    .await
+                    .map_err(explain)?;
+                *at = version;
+            }
+            _ => {
+                let apps = apps::applications(&store, version).await.map_err(explain)?;
+                self.apps = Some((version, apps));
+            }
+        }
+        Ok(&self.apps.as_ref().expect("read above").1)
     }
 
     /// The converted inputs: location and size as converted.
-    pub async fn inputs(&self) -> Result<HashMap<String, i64>> {
+    pub async fn inputs(&mut self) -> Result<HashMap<String, i64>> {
         Ok(self
             .applications()
             .await?
-            .into_iter()
-            .filter_map(|(app, v)| Some((app.strip_prefix(INPUT_APP_PREFIX)?.to_string(), v)))
+            .iter()
+            .filter_map(|(app, v)| Some((app.strip_prefix(INPUT_APP_PREFIX)?.to_string(), *v)))
             .collect())
+    }
+
+    /// Why `change` cannot be committed on this snapshot, if it cannot: one of its inputs
+    /// is already converted, or one of the files it removes is no longer in the table.
+    /// Delta's conflict checks cover the commits made after the snapshot a commit is
+    /// based on; this covers the snapshot itself, which may be newer than the one the
+    /// change was planned on.
+    pub async fn conflict(&mut self, change: &Change) -> Result<Option<String>> {
+        if !change.remove.is_empty() {
+            let current: std::collections::HashSet<String> =
+                self.files()?.into_iter().map(|f| f.path).collect();
+            if let Some(gone) = change.remove.iter().find(|f| !current.contains(&f.path)) {
+                return Ok(Some(format!(
+                    "another compaction replaced {} first",
+                    gone.path
+                )));
+            }
+        }
+        let apps = self.applications().await?;
+        Ok(change
+            .inputs
+            .iter()
+            .find(|(input, _)| apps.contains_key(&format!("{INPUT_APP_PREFIX}{input}")))
+            .map(|(input, _)| format!("another commit converted {input} first")))
     }
 
     /// Whether the commit `id` is in the table (as of the latest version).
@@ -326,6 +382,9 @@ impl Lake {
     /// are retried past; a conflict (an input or a removed file taken by another commit)
     /// is returned as [`Committed::Conflict`], with nothing written.
     pub async fn commit(&mut self, change: Change) -> Result<Committed> {
+        if let Some(why) = self.conflict(&change).await? {
+            return Ok(Committed::Conflict(why));
+        }
         let now = chrono::Utc::now().timestamp_millis();
         let data_change = change.remove.is_empty();
         let mut actions: Vec<Action> = Vec::new();
@@ -340,6 +399,18 @@ impl Lake {
             1,
             Some(now),
         )));
+        let partitions: std::collections::BTreeSet<&str> = change
+            .remove
+            .iter()
+            .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+            .collect();
+        for dir in partitions {
+            actions.push(Action::Txn(Transaction::new_with_last_update(
+                format!("{COMPACTION_APP_PREFIX}{dir}"),
+                now,
+                Some(now),
+            )));
+        }
         for (input, size) in &change.inputs {
             actions.push(Action::Txn(Transaction::new_with_last_update(
                 format!("{INPUT_APP_PREFIX}{input}"),
@@ -360,11 +431,15 @@ impl Lake {
             }
         };
         let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
-        let result = CommitBuilder::default()
-            .with_actions(actions)
-            .with_app_metadata(change.info)
+        // From `CommitProperties`, not `CommitBuilder::default()`: only the former turns on
+        // the post-commit checkpoint (every `delta.checkpointInterval` = 100 versions),
+        // which keeps reading the log, and the converted inputs, bounded.
+        let properties = CommitProperties::default()
             // Appends by other writers are retried past; only conflicts stop a commit.
             .with_max_retries(1000)
+            .with_metadata(change.info);
+        let result = CommitBuilder::from(properties)
+            .with_actions(actions)
             .build(Some(snapshot), self.table.log_store(), operation)
             .await;
         match result {
@@ -450,7 +525,7 @@ fn encode_path(path: &str) -> String {
 fn conflict_text(conflict: &CommitConflictError) -> String {
     match conflict {
         CommitConflictError::ConcurrentTransaction => {
-            "another commit converted the same input".to_string()
+            "another commit converted the same input, or compacted the same partition".to_string()
         }
         CommitConflictError::ConcurrentDeleteDelete => {
             "another compaction replaced the same file".to_string()

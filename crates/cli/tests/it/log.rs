@@ -9,28 +9,6 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 
-/// A v2 record (the default format) of account 111122223333 at `start`.
-fn record(i: u64, start: i64) -> String {
-    format!(
-        "2 111122223333 eni-0a1b2c3d 10.0.{}.{} 10.1.0.9 443 {} 6 10 840 {start} {} ACCEPT OK\n",
-        i / 250,
-        i % 250,
-        1024 + i % 60000,
-        start + 60
-    )
-}
-
-/// `n` records at `start` (one minute apart) in a plain text file.
-fn write_log(path: &Path, n: u64, start: i64, offset: u64) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let text: String = (0..n)
-        .map(|i| record(offset + i, start + (i as i64 % 1440) * 60))
-        .collect();
-    std::fs::write(path, text).unwrap();
-}
-
-const DAY1: i64 = 1_767_225_600; // 2026-01-01
-
 fn count(lake: &Path, sql: &str) -> u64 {
     let o = run(&["sql", "--lake", s(lake), "--format", "csv", "-e", sql]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -279,4 +257,83 @@ fn a_lake_of_the_earlier_commit_log_is_migrated_in_place() {
         "{err}"
     );
     assert_eq!(rows(&lake), 205);
+}
+
+/// The table log keeps a checkpoint every 100 versions, and a re-run reads the converted
+/// inputs from it: with the commits before it deleted (as Delta's log clean-up does after
+/// 30 days), every input is still known and skipped.
+#[test]
+fn converted_inputs_are_read_from_the_latest_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("logs");
+    for i in 0..105u64 {
+        write_log(&inputs.join(format!("{i:03}.log")), 1, DAY1, i);
+    }
+    let lake = dir.path().join("lake");
+    // One commit per input: versions 1 to 105 after the table's creation (version 0).
+    let (code, summary, err) =
+        convert_json(&[s(&inputs), "--out", s(&lake), "--commit-every", "1B"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["commits"], 105);
+    let log = lake.join("_delta_log");
+    assert!(
+        log.join("00000000000000000099.checkpoint.parquet")
+            .is_file(),
+        "no checkpoint at version 99"
+    );
+    for v in 0..99 {
+        std::fs::remove_file(log.join(format!("{v:020}.json"))).unwrap();
+    }
+    let (code, summary, err) = convert_json(&[s(&inputs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        (
+            summary["inputs_skipped"].as_u64(),
+            summary["inputs_converted"].as_u64()
+        ),
+        (Some(105), Some(0)),
+        "{summary}"
+    );
+    assert_eq!(rows(&lake), 105);
+}
+
+/// Two compactions of the same small files: one stopped after planning and writing its
+/// rewrite, the other run to the end meanwhile. The stopped one, resumed, must not replace
+/// the files a second time (its rewrite would add their rows again).
+#[test]
+fn a_paused_compaction_never_replaces_files_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("logs");
+    for i in 0..4u64 {
+        write_log(&inputs.join(format!("{i}.log")), 50, DAY1, i * 50);
+    }
+    for point in ["before-pending", "after-pending", "after-publish"] {
+        let lake = dir.path().join(format!("lake-{point}"));
+        let (code, _, err) = convert_json(&[s(&inputs), "--out", s(&lake), "--commit-every", "1B"]);
+        assert_eq!(code, 0, "{err}");
+        let paused = flowlake()
+            .args(["compact", "--lake", s(&lake), "--grace", "0"])
+            .env("FLOWLAKE_PAUSE", point)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_stopped(paused.id());
+        let o = run(&["compact", "--lake", s(&lake), "--grace", "0"]);
+        assert!(o.status.success(), "{point}: {}", stderr(&o));
+        signal(paused.id(), "-CONT");
+        let out = paused.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{point}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(rows(&lake), 200, "{point}");
+        assert_eq!(distinct_rows(&lake), 200, "{point}");
+        // What is left on disk is what the table holds, once.
+        let o = run(&["compact", "--lake", s(&lake), "--grace", "0"]);
+        assert!(o.status.success(), "{point}: {}", stderr(&o));
+        assert_eq!(totals(&lake).0, 200, "{point}: plain Parquet readers");
+    }
 }

@@ -6,4 +6,5 @@ mod crash;
 mod hunt;
 mod log;
 mod sql;
+mod torture;
 mod util;

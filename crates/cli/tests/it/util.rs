@@ -225,3 +225,26 @@ pub fn assert_fails(o: &Output, needle: &str) {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains(needle), "{needle:?} not in: {err}");
 }
+
+/// 2026-01-01, Unix seconds.
+pub const DAY1: i64 = 1_767_225_600;
+
+/// A v2 record (the default format) of account 111122223333 at `start`.
+pub fn record(i: u64, start: i64) -> String {
+    format!(
+        "2 111122223333 eni-0a1b2c3d 10.0.{}.{} 10.1.0.9 443 {} 6 10 840 {start} {} ACCEPT OK\n",
+        i / 250,
+        i % 250,
+        1024 + i % 60000,
+        start + 60
+    )
+}
+
+/// `n` records at `start` (one minute apart) in a plain text file.
+pub fn write_log(path: &Path, n: u64, start: i64, offset: u64) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text: String = (0..n)
+        .map(|i| record(offset + i, start + (i as i64 % 1440) * 60))
+        .collect();
+    std::fs::write(path, text).unwrap();
+}
