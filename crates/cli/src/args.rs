@@ -480,21 +480,39 @@ pub enum DdlCommand {
 }
 
 const DDL_HELP: &str = "Examples:
-  flowlake ddl athena --location s3://my-bucket/flowlake/ --lake lake
-  flowlake ddl athena --location s3://my-bucket/flowlake/ --account 111122223333 --region us-east-1 --partition hour
+  flowlake ddl athena --location s3://my-bucket/flowlake/
+  flowlake ddl athena --location s3://my-bucket/flowlake/ --table-type hive --lake lake
+  flowlake ddl athena --location s3://my-bucket/flowlake/ --table-type hive --account 111122223333 --region us-east-1 --partition hour
+
+The Delta table (the default) reads the lake's table log: one committed version per
+query. The Hive table reads the folders with partition projection (accounts and regions
+from --lake or --account/--region): it can see a commit being published, and both sides
+of a compaction for its grace period.
 
 Upload the lake (the folder holding AWSLogs/) to the location first, for example with
 `aws s3 sync lake/ s3://my-bucket/flowlake/ --exclude '_flowlake/*'`.";
 
+/// The kind of Athena table `ddl athena` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableType {
+    Delta,
+    Hive,
+}
+
 #[derive(Debug, Args)]
 #[command(after_long_help = DDL_HELP)]
 pub struct DdlAthenaArgs {
-    /// Where the lake is in S3: the prefix that holds `AWSLogs/`.
+    /// Where the lake is in S3: the prefix that holds `AWSLogs/` and `_delta_log/`.
     #[arg(long, value_name = "S3_URI")]
     pub location: String,
 
-    /// Read accounts, regions and the partitioning from the lake (a folder, or s3:// with
-    /// the S3 settings of the AWS environment).
+    /// `delta`: a Delta Lake table over the lake's table log (one committed version per
+    /// query). `hive`: a Hive table over the folders, with partition projection.
+    #[arg(long, value_enum, default_value_t = TableType::Delta)]
+    pub table_type: TableType,
+
+    /// Hive table: read accounts, regions and the partitioning from the lake (a folder, or
+    /// s3:// with the S3 settings of the AWS environment).
     #[arg(short, long, value_name = "DIR|S3_URI")]
     pub lake: Option<String>,
 

@@ -85,7 +85,34 @@ pub fn create_table(o: &DdlOptions) -> String {
         .collect();
     s.push_str(&props.join(",\n"));
     s.push_str("\n);\n");
+    s.push_str(
+        "-- A Hive table over the lake's folders: no table-log support needed, but a query can
+-- see some of a commit's files while it is being published, and the old and the new
+-- files of a compaction until its grace period ends (`flowlake compact --grace`, 10 s).
+-- For one committed version per query, use the Delta table (`--table-type delta`).
+",
+    );
     s
+}
+
+/// `CREATE EXTERNAL TABLE` of the lake as a Delta Lake table: Athena reads the columns,
+/// the partitions and the files from the lake's table log (`_delta_log/` at `location`).
+/// Athena's syntax: "Querying Linux Foundation Delta Lake tables" in the Athena user guide.
+pub fn create_delta_table(location: &str, table: Option<&str>) -> String {
+    let mut root = location.trim_end_matches('/').to_string();
+    if root.ends_with("/AWSLogs") {
+        root.truncate(root.len() - "/AWSLogs".len());
+    }
+    let table = table.unwrap_or(TABLE);
+    format!(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS `{table}`
+LOCATION '{root}/'
+TBLPROPERTIES ('table_type' = 'DELTA');
+-- A Delta Lake table: each query reads one committed version of the lake's table log,
+-- never part of a commit and never both sides of a compaction. The columns and the
+-- partitions come from the log, so there is nothing to project or repair.
+"
+    )
 }
 
 /// A rendered hunt in Athena's dialect, with a header saying what it is.

@@ -1,10 +1,10 @@
 //! `flowlake ddl athena`.
 
 use anyhow::{Result, bail};
-use flowlake_query::athena::{DdlOptions, create_table};
+use flowlake_query::athena::{DdlOptions, create_delta_table, create_table};
 
 use crate::Outcome;
-use crate::args::{DdlAthenaArgs, DdlCommand, Partition};
+use crate::args::{DdlAthenaArgs, DdlCommand, Partition, TableType};
 
 pub fn run(cmd: DdlCommand) -> Result<Outcome> {
     let DdlCommand::Athena(a) = cmd;
@@ -18,6 +18,18 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
             "--location must be an s3:// URI (the prefix holding AWSLogs/), not {:?}",
             a.location
         );
+    }
+    if a.table_type == TableType::Delta {
+        if a.lake.is_some()
+            || !a.accounts.is_empty()
+            || !a.regions.is_empty()
+            || a.partition.is_some()
+        {
+            bail!(
+                "--lake, --account, --region and --partition are for the Hive table (--table-type hive); the Delta table reads them from the lake's table log"
+            );
+        }
+        return Ok(create_delta_table(&a.location, Some(&a.table)));
     }
     let info = match &a.lake {
         Some(lake) => {

@@ -286,6 +286,8 @@ fn ddl_athena_projects_the_lakes_accounts_and_regions() {
     let o = run(&[
         "ddl",
         "athena",
+        "--table-type",
+        "hive",
         "--location",
         "s3://bucket/flows/",
         "--lake",
@@ -313,6 +315,8 @@ fn ddl_athena_projects_the_lakes_accounts_and_regions() {
     let o = run(&[
         "ddl",
         "athena",
+        "--table-type",
+        "hive",
         "--location",
         "s3://b/p",
         "--account",
@@ -328,11 +332,20 @@ fn ddl_athena_projects_the_lakes_accounts_and_regions() {
         "{ddl}"
     );
     assert!(ddl.contains("/hour=${hour}'"), "{ddl}");
-    let o = run(&["ddl", "athena", "--location", "s3://b/p"]);
+    let o = run(&[
+        "ddl",
+        "athena",
+        "--table-type",
+        "hive",
+        "--location",
+        "s3://b/p",
+    ]);
     assert_fails(&o, "--account");
     let o = run(&[
         "ddl",
         "athena",
+        "--table-type",
+        "hive",
         "--location",
         "/local/path",
         "--account",
@@ -341,6 +354,23 @@ fn ddl_athena_projects_the_lakes_accounts_and_regions() {
         "r",
     ]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn ddl_athena_prints_the_delta_table_by_default() {
+    let o = run(&["ddl", "athena", "--location", "s3://bucket/flows/AWSLogs/"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ddl = stdout(&o);
+    assert!(
+        ddl.starts_with(
+            "CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs`\nLOCATION 's3://bucket/flows/'\nTBLPROPERTIES ('table_type' = 'DELTA');\n"
+        ),
+        "{ddl}"
+    );
+    assert!(ddl.contains("one committed version"), "{ddl}");
+    // What only the Hive table uses is refused, not ignored.
+    let o = run(&["ddl", "athena", "--location", "s3://b/p", "--account", "1"]);
+    assert_fails(&o, "are for the Hive table (--table-type hive)");
 }
 
 #[test]
