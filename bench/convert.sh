@@ -5,17 +5,21 @@
 # generated tree of default-format (v2) flow logs. Prints a Markdown table: best of RUNS
 # wall times, peak RSS, output size.
 #
-# Usage: bench/convert.sh [RECORDS] [THREADS] [RUNS]      (defaults: 3000000 2 3)
+# Usage: bench/convert.sh [RECORDS] [THREADS] [RUNS] [TOOLS]  (defaults: 3000000 2 3 all)
+# TOOLS=flowlake measures flowlake alone (no DataFusion program to build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 records="${1:-3000000}"
 threads="${2:-2}"
 runs="${3:-3}"
+tools="${4:-all}"
 work="${BENCH_DIR:-$root/target/bench-data}"
 cd "$root"
 
 cargo build --release --locked -p flowlake >&2
-(cd bench/datafusion-convert && CARGO_TARGET_DIR="$root/target/bench" cargo build --release >&2)
+if [ "$tools" = all ]; then
+  (cd bench/datafusion-convert && CARGO_TARGET_DIR="$root/target/bench" cargo build --release >&2)
+fi
 python="$(scripts/python-env)"
 flowlake="$root/target/release/flowlake"
 dfconvert="$root/target/bench/release/datafusion-convert"
@@ -62,6 +66,8 @@ row() {
     "$(echo "$kb/1024" | bc -l)" "$(echo "$bytes/1000000" | bc -l)"
 }
 measure "$flowlake" convert "$logs" --out "$out" -j "$threads" --quiet | row "flowlake convert"
+if [ "$tools" = all ]; then
 measure "$python" bench/duckdb_convert.py "$logs" "$out" "$threads" | row "DuckDB $("$python" -c 'import duckdb; print(duckdb.__version__)') read_csv + COPY"
 measure "$dfconvert" "$logs" "$out" "$threads" | row "DataFusion 55.2 CSV + COPY"
+fi
 rm -rf "$out"

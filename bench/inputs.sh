@@ -31,7 +31,7 @@ for i in range(n):
 EOF
   touch "$work/.done"
 fi
-bytes=$(du -sb --apparent-size "$work/logs" | cut -f1)
+bytes=$(find "$work/logs" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 every=$(( bytes / commits + 1 ))
 rm -rf "$work/lake"
 
@@ -43,9 +43,12 @@ t2=$(date +%s.%N)
 
 log="$work/lake/_delta_log"
 versions=$(ls "$log" | grep -c '\.json$')
-checkpoint=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['version'])" "$log/_last_checkpoint")
+checkpoint=-1
+if [ -f "$log/_last_checkpoint" ]; then
+  checkpoint=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['version'])" "$log/_last_checkpoint")
+fi
 latest=$((versions - 1))
-echo "inputs: $n, commits: $((versions - 1)) (table versions 0..$latest), latest checkpoint: version $checkpoint"
+echo "inputs: $n, commits: $((versions - 1)) (table versions 0..$latest), latest checkpoint: version $checkpoint (-1: none)"
 echo "first conversion: $(echo "$t1 - $t0" | bc) s"
-echo "re-run with nothing to do: $(echo "$t2 - $t1" | bc) s; it read the checkpoint and $((latest - checkpoint)) commit file(s)"
+echo "re-run with nothing to do: $(echo "$t2 - $t1" | bc) s; the converted inputs come from the checkpoint and the $((latest - checkpoint)) commit file(s) after it"
 python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('re-run summary: inputs', s['inputs'], 'skipped', s['inputs_skipped'], 'converted', s['inputs_converted'])" "$work/rerun.json"

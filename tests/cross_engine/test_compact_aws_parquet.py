@@ -48,7 +48,15 @@ def test_aws_delivered_parquet_is_compacted_to_all_columns(tmp_path):
     before = duckdb.sql(
         f"SELECT sum(bytes), count(*), count(DISTINCT srcport) FROM read_parquet('{lake}/{PART}/*.parquet')"
     ).fetchone()
-    out = subprocess.run([BIN, "compact", "--lake", str(lake), "--grace", "0", "--json"],
+    # A dry run writes nothing; without --adopt the folder (no table log, not flowlake's)
+    # is refused, since AWS's later deliveries into it would not join the table.
+    dry = json.loads(subprocess.run([BIN, "compact", "--lake", str(lake), "--dry-run", "--json"],
+                                    check=True, capture_output=True, text=True).stdout)
+    assert dry["files_before"] == 4 and not (lake / "_delta_log").exists() and not (lake / "_flowlake").exists()
+    refused = subprocess.run([BIN, "compact", "--lake", str(lake)], capture_output=True, text=True)
+    assert refused.returncode == 1 and "give --adopt" in refused.stderr, refused.stderr
+    assert not (lake / "_delta_log").exists()
+    out = subprocess.run([BIN, "compact", "--lake", str(lake), "--adopt", "--grace", "0", "--json"],
                          check=True, capture_output=True, text=True).stdout
     summary = json.loads(out)
     assert summary["files_before"] == 4 and summary["files_after"] == 1

@@ -187,6 +187,12 @@ pub struct CompactArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Compact a folder that has no table log and was not written by flowlake (AWS's own
+    /// Parquet delivery): it gets a table log, and from then on files that AWS delivers
+    /// into it are not part of the table. Without this, such a folder is refused.
+    #[arg(long)]
+    pub adopt: bool,
+
     /// Seconds the replaced files stay after the new ones are published, for queries
     /// already reading them.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]

@@ -91,6 +91,9 @@ pub struct CommitRecord {
     pub format: u32,
     /// A UUID: unique across writers and runs.
     pub id: String,
+    /// The run that wrote it: other runs leave the record alone while that run is alive.
+    #[serde(default)]
+    pub run: String,
     pub created: DateTime<Utc>,
     /// The staging folder of its files, relative to the lake.
     pub staging: String,
@@ -107,6 +110,7 @@ pub struct CommitRecord {
 impl CommitRecord {
     pub fn new(
         id: String,
+        run: String,
         staging: String,
         inputs: Vec<InputRecord>,
         files: Vec<StagedFile>,
@@ -114,6 +118,7 @@ impl CommitRecord {
         Self {
             format: RECORD_FORMAT,
             id,
+            run,
             created: Utc::now(),
             staging,
             inputs,
@@ -237,19 +242,32 @@ impl CommitLog {
     }
 
     /// One commit to the table log. A conflict caused by this very commit having been
-    /// committed meanwhile (by a run recovering it) counts as committed.
+    /// committed meanwhile (by a run recovering it) counts as committed. A conflict that
+    /// does not take this commit's inputs or files (another writer changed the table's
+    /// metadata, or compacted other files of a partition) is retried: only a commit that
+    /// can never land is lost.
     async fn commit_to_log(&self, lake: &mut Lake, record: &CommitRecord) -> Result<Outcome> {
+        const ATTEMPTS: usize = 5;
         let change = self.change(record)?;
-        match lake.commit(change).await? {
-            Committed::Version(v) => Ok(Outcome::Committed(v)),
-            Committed::Conflict(why) => {
-                if lake.is_committed(&record.id).await? {
-                    Ok(Outcome::Committed(lake.version()))
-                } else {
-                    Ok(Outcome::Lost(why))
+        let mut last = String::new();
+        for _ in 0..ATTEMPTS {
+            match lake.commit(change.clone()).await? {
+                Committed::Version(v) => return Ok(Outcome::Committed(v)),
+                Committed::Conflict(why) => {
+                    if lake.is_committed(&record.id).await? {
+                        return Ok(Outcome::Committed(lake.version()));
+                    }
+                    if let Some(taken) = lake.conflict(&change).await? {
+                        return Ok(Outcome::Lost(taken));
+                    }
+                    last = why;
                 }
             }
         }
+        Err(self.err(
+            &pending_path(&record.id),
+            format!("the table log refused this commit {ATTEMPTS} times ({last}); it stays pending, and the next run finishes it"),
+        ))
     }
 
     fn change(&self, record: &CommitRecord) -> Result<Change> {
@@ -311,9 +329,10 @@ impl CommitLog {
     /// when their inputs are still free, else discarded) and the staging folders of runs
     /// that are gone: not `own_run`, and not among the runs `live` finds alive.
     ///
-    /// `live` is awaited only after the staging folders are listed: a run takes its lease
-    /// before it creates a staging folder, so a folder in the listing belongs either to a
-    /// run that `live` sees or to one that is gone.
+    /// A pending record of a live run is that run's to finish. `live` is awaited only after
+    /// the pending records and staging folders are listed: a run takes its lease before it
+    /// writes either, so what the listing shows belongs either to a run `live` sees or to
+    /// one that is gone.
     pub async fn recover(
         &self,
         lake: &mut Lake,
@@ -322,6 +341,16 @@ impl CommitLog {
     ) -> Result<Recovery> {
         let mut recovery = Recovery::default();
         let pending = self.list(PENDING).await?;
+        let staging = self
+            .store
+            .list_with_delimiter(Some(&Path::from(STAGING)))
+            .await
+            .map_err(|e| self.store_err(STAGING, e))?;
+        if pending.is_empty() && staging.common_prefixes.is_empty() {
+            return Ok(recovery);
+        }
+        let live = live.await?;
+        let alive = |run: &str| run == own_run || live.contains(run);
         let mut referenced = HashSet::new();
         for meta in pending {
             let path = meta.location.to_string();
@@ -337,6 +366,20 @@ impl CommitLog {
                 }
             };
             referenced.insert(record.staging.clone());
+            if alive(&record.run) {
+                // Its run finishes it (or, once dead, the next run does).
+                continue;
+            }
+            let change = match self.change(&record) {
+                Ok(c) => c,
+                Err(e) => {
+                    recovery.unreadable.push(format!(
+                        "{e}. It cannot be rolled forward; if no other flowlake run is using this lake, remove it: {}",
+                        self.remove_command(&path)
+                    ));
+                    continue;
+                }
+            };
             lake.refresh().await?;
             if lake.is_committed(&record.id).await? {
                 self.finish(&record).await?;
@@ -344,7 +387,7 @@ impl CommitLog {
                 continue;
             }
             // Still free? Inputs not committed by another commit, replaced files current.
-            if lake.conflict(&self.change(&record)?).await?.is_some() {
+            if lake.conflict(&change).await?.is_some() {
                 self.discard(&record).await?;
                 recovery.discarded += 1;
                 continue;
@@ -369,20 +412,11 @@ impl CommitLog {
                 }
             }
         }
-        let staging = self
-            .store
-            .list_with_delimiter(Some(&Path::from(STAGING)))
-            .await
-            .map_err(|e| self.store_err(STAGING, e))?;
-        if staging.common_prefixes.is_empty() {
-            return Ok(recovery);
-        }
-        let live = live.await?;
         for dir in staging.common_prefixes {
             let Some(name) = dir.filename() else { continue };
             let rel = format!("{STAGING}/{name}");
             let run = name.rsplit_once('-').map_or(name, |(run, _)| run);
-            if !referenced.contains(&rel) && run != own_run && !live.contains(run) {
+            if !referenced.contains(&rel) && !alive(run) {
                 self.delete_tree(&rel).await?;
                 recovery.staging_deleted += 1;
             }
@@ -450,8 +484,8 @@ impl CommitLog {
             if i == 1 {
                 fault("mid-publish");
             }
-            let from = Path::from(staged);
-            let to = Path::from(final_path);
+            let from = key(staged);
+            let to = key(final_path);
             match self.store.rename(&from, &to).await {
                 Ok(()) => {}
                 Err(object_store::Error::NotFound { .. }) => {
@@ -536,7 +570,7 @@ impl CommitLog {
     }
 
     async fn exists(&self, path: &str) -> Result<bool> {
-        match self.store.head(&Path::from(path)).await {
+        match self.store.head(&key(path)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(self.store_err(path, e)),
@@ -544,7 +578,7 @@ impl CommitLog {
     }
 
     async fn delete(&self, path: &str) -> Result<()> {
-        match self.store.delete(&Path::from(path)).await {
+        match self.store.delete(&key(path)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.store_err(path, e)),
         }
@@ -571,6 +605,13 @@ impl CommitLog {
         }
         Ok(())
     }
+}
+
+/// The store path of `rel`, a path relative to the lake as flowlake writes it: data file
+/// paths carry Hive's `%XX` escapes of partition values, which must reach the object's
+/// key (and a local file's name) as written, not be escaped a second time.
+pub(crate) fn key(rel: &str) -> Path {
+    Path::parse(rel).unwrap_or_else(|_| Path::from(rel))
 }
 
 fn pending_path(id: &str) -> String {

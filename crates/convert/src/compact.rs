@@ -16,7 +16,6 @@ use arrow_array::{RecordBatch, new_null_array};
 use flowlake_store::{Location, S3Options};
 use flowlake_table::DataFile;
 use object_store::ObjectStoreExt;
-use object_store::path::Path;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 
@@ -32,8 +31,11 @@ pub struct CompactOptions {
     pub s3: S3Options,
     /// Output files are closed past this size; files below half of it are "small".
     pub write: WriteOptions,
-    /// Only show the plan.
+    /// Only show the plan (nothing is written, nothing recovered).
     pub dry_run: bool,
+    /// Give a folder without a table log that flowlake did not write one (see
+    /// [`compact`]).
+    pub adopt: bool,
     /// How long replaced files stay after the new ones are published.
     pub grace: Duration,
     /// Input bytes rewritten per commit (several partitions share one).
@@ -48,6 +50,7 @@ impl CompactOptions {
             s3: S3Options::default(),
             write: WriteOptions::default(),
             dry_run: false,
+            adopt: false,
             grace: crate::commit::RETIRE_GRACE,
             commit_every: crate::DEFAULT_COMMIT_EVERY,
             spool: None,
@@ -97,6 +100,28 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
             dir.display()
         )));
     }
+    if options.dry_run || !options.adopt {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| ConvertError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let files = runtime.block_on(read_only_files(options))?;
+        if options.dry_run {
+            let plan = plan(&files, options.write.target_file_size / 2);
+            return Ok(CompactSummary {
+                lake: options.lake.to_string(),
+                dry_run: true,
+                files_before: plan.iter().map(|(p, _)| p.files.len() as u64).sum(),
+                bytes_before: plan.iter().map(|(p, _)| p.bytes).sum(),
+                partitions: plan.into_iter().map(|(p, _)| p).collect(),
+                elapsed_seconds: started.elapsed().as_secs_f64(),
+                ..CompactSummary::default()
+            });
+        }
+    }
     // Not destructured: the fields must drop in their declared order (see `Writer`).
     let mut writer = Writer::open(&options.lake, &options.s3, options.spool.as_deref(), None)?;
     let recovery = writer.recover()?;
@@ -113,10 +138,6 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
         discarded_staging: recovery.staging_deleted,
         ..CompactSummary::default()
     };
-    if options.dry_run {
-        summary.elapsed_seconds = started.elapsed().as_secs_f64();
-        return Ok(summary);
-    }
     // Files a compaction killed during its grace period left behind.
     summary.retired = writer
         .rt
@@ -191,7 +212,7 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
             files.len() as u64,
             files.iter().map(|f| f.bytes).sum::<u64>(),
         );
-        let mut record = CommitRecord::new(id, staging, Vec::new(), files);
+        let mut record = CommitRecord::new(id, writer.run.clone(), staging, Vec::new(), files);
         record.replaces = group.iter().flat_map(|(_, f)| f.clone()).collect();
         match writer
             .rt
@@ -215,6 +236,51 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     summary.commits = after.3;
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The lake's data files without writing anything: from its table log, or for a folder
+/// without one, from a listing. A folder without a log that flowlake did not write (no
+/// earlier commit records) is refused unless `options.adopt`.
+async fn read_only_files(options: &CompactOptions) -> Result<Vec<DataFile>> {
+    let opened = flowlake_store::Opened::open(&options.lake, &options.s3).await?;
+    if let Some(lake) = flowlake_table::Lake::open(&opened).await? {
+        return Ok(lake.files()?);
+    }
+    let legacy = opened.prefix.clone().join("_flowlake").join("commits");
+    let has_legacy = opened
+        .store
+        .list_with_delimiter(Some(&legacy))
+        .await
+        .is_ok_and(|l| !l.objects.is_empty());
+    if !has_legacy && !options.adopt && !options.dry_run {
+        return Err(ConvertError::Invalid(format!(
+            "{} has no table log and was not written by flowlake (AWS's own Parquet delivery?). Compacting gives it a table log, and from then on the files AWS delivers into it are not part of the table: give --adopt to do so anyway, or convert it into a lake of its own",
+            options.lake
+        )));
+    }
+    let logs = opened.prefix.clone().join("AWSLogs");
+    let listed: Vec<_> = futures::TryStreamExt::try_collect(opened.store.list(Some(&logs)))
+        .await
+        .map_err(|e| ConvertError::store(options.lake.join("AWSLogs"), e))?;
+    let root = if opened.prefix.as_ref().is_empty() {
+        String::new()
+    } else {
+        format!("{}/", opened.prefix)
+    };
+    Ok(listed
+        .into_iter()
+        .filter_map(|m| {
+            let rel = m.location.as_ref().strip_prefix(&root)?.to_string();
+            let hidden = rel.split('/').any(|s| s.starts_with(['.', '_']));
+            (!hidden && rel.ends_with(".parquet")).then_some(DataFile {
+                path: rel,
+                size: m.size,
+                modified: m.last_modified.timestamp_millis(),
+                partition: Vec::new(),
+                rows: None,
+            })
+        })
+        .collect())
 }
 
 /// The partitions with two or more files smaller than `small`, from the table's files.
@@ -259,12 +325,18 @@ fn rewrite(
     file: &str,
 ) -> Result<Option<u64>> {
     let location = target.location.join(file);
-    let bytes =
-        match rt.block_on(async { target.store.get(&Path::from(file)).await?.bytes().await }) {
-            Ok(b) => b,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(ConvertError::store(&location, e)),
-        };
+    let bytes = match rt.block_on(async {
+        target
+            .store
+            .get(&crate::commit::key(file))
+            .await?
+            .bytes()
+            .await
+    }) {
+        Ok(b) => b,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(ConvertError::store(&location, e)),
+    };
     let bad = |e: &dyn std::fmt::Display| {
         ConvertError::Invalid(format!("{location}: not a readable Parquet file: {e}"))
     };

@@ -27,7 +27,14 @@ pub(crate) async fn open_table(target: &Target, by: PartitionBy) -> Result<Lake>
     }
     let store = &target.store;
     let err = |path: &str, e| ConvertError::store(target.location.join(path), e);
-    finish_legacy(target).await?;
+    let legacy: Vec<_> = store
+        .list(Some(&Path::from(LEGACY_COMMITS)))
+        .try_collect()
+        .await
+        .map_err(|e| err(LEGACY_COMMITS, e))?;
+    if !legacy.is_empty() {
+        finish_legacy(target).await?;
+    }
     let listed: Vec<_> = store
         .list(Some(&Path::from("AWSLogs")))
         .try_collect()
@@ -72,7 +79,7 @@ pub(crate) async fn open_table(target: &Target, by: PartitionBy) -> Result<Lake>
         };
         actions.push(deltalake_core::kernel::Action::Add(
             deltalake_core::kernel::Add {
-                path: path.replace('%', "%25"),
+                path: path.clone(),
                 partition_values: scheme
                     .columns()
                     .iter()
@@ -106,6 +113,11 @@ pub(crate) async fn open_table(target: &Target, by: PartitionBy) -> Result<Lake>
 async fn finish_legacy(target: &Target) -> Result<()> {
     let store = &target.store;
     for (path, record) in records(store, LEGACY_PENDING).await? {
+        // A record of this version's protocol (another run created the table log
+        // meanwhile) is not the earlier log's to finish.
+        if record["format"].as_u64() != Some(1) {
+            continue;
+        }
         let files = record["files"].as_array().cloned().unwrap_or_default();
         for f in &files {
             let (Some(staged), Some(final_path)) = (f["staged"].as_str(), f["final"].as_str())
@@ -113,7 +125,7 @@ async fn finish_legacy(target: &Target) -> Result<()> {
                 continue;
             };
             match store
-                .rename(&Path::from(staged), &Path::from(final_path))
+                .rename(&crate::commit::key(staged), &crate::commit::key(final_path))
                 .await
             {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
@@ -148,7 +160,16 @@ async fn finish_legacy(target: &Target) -> Result<()> {
         .await
         .map_err(|e| ConvertError::store(target.location.join(LEGACY_STAGING), e))?;
     for meta in staged {
-        delete(store, meta.location.as_ref()).await?;
+        // This version's staging folders (`<32 hex>-<seq>`) belong to live runs.
+        let folder = meta.location.parts().nth(2);
+        let current = folder.is_some_and(|f| {
+            f.as_ref().split_once('-').is_some_and(|(run, seq)| {
+                run.len() == 32 && seq.bytes().all(|b| b.is_ascii_digit())
+            })
+        });
+        if !current {
+            delete(store, meta.location.as_ref()).await?;
+        }
     }
     let _ = store.delete(&Path::from("_flowlake/lock")).await;
     Ok(())
@@ -207,7 +228,7 @@ async fn records(
 }
 
 async fn delete(store: &std::sync::Arc<dyn ObjectStore>, path: &str) -> Result<()> {
-    match store.delete(&Path::from(path)).await {
+    match store.delete(&crate::commit::key(path)).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(ConvertError::store(path, e)),
     }

@@ -227,8 +227,13 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                 account(&mut summary, &mut notices, outcome, None);
                 break;
             }
-            let mut record =
-                CommitRecord::new(id, staging, outcome.inputs.clone(), outcome.files.clone());
+            let mut record = CommitRecord::new(
+                id,
+                writer.run.clone(),
+                staging,
+                outcome.inputs.clone(),
+                outcome.files.clone(),
+            );
             record.rejects.clone_from(&outcome.rejects);
             let committed =
                 writer

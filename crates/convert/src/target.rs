@@ -226,7 +226,7 @@ impl Uploader {
         let local = self.work.join(relative);
         let bytes = self
             .rt
-            .block_on(upload(&self.store, &local, &Path::from(relative)))?;
+            .block_on(upload(&self.store, &local, &crate::commit::key(relative)))?;
         std::fs::remove_file(&local).map_err(|source| ConvertError::Io {
             path: local.clone(),
             source,

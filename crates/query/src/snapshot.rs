@@ -130,11 +130,18 @@ impl SnapshotTable {
     }
 
     fn partitioned_file(&self, file: &DataFile) -> PartitionedFile {
-        let location = if self.prefix.as_ref().is_empty() {
-            Path::from(file.path.as_str())
-        } else {
-            Path::from(format!("{}/{}", self.prefix, file.path))
-        };
+        // Joined part by part: the prefix is already a store path (its characters
+        // encoded), the file's path is the log's, decoded.
+        let location: Path = self
+            .prefix
+            .parts()
+            .chain(
+                Path::parse(&file.path)
+                    .unwrap_or_else(|_| Path::from(file.path.as_str()))
+                    .parts()
+                    .collect::<Vec<_>>(),
+            )
+            .collect();
         let meta = ObjectMeta {
             location,
             last_modified: DateTime::from_timestamp_millis(file.modified).unwrap_or_default(),

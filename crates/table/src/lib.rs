@@ -43,7 +43,6 @@ use deltalake_core::{DeltaTable, DeltaTableError};
 use flowlake_store::{Location, Opened};
 use futures::TryStreamExt;
 use object_store::ObjectStore;
-use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 
 pub use scheme::{HIVE_DEFAULT_PARTITION, PARTITION_COLUMNS, PartitionBy, partition_of};
@@ -228,6 +227,9 @@ impl Lake {
             .with_partition_columns(by.columns().iter().copied())
             .with_save_mode(SaveMode::ErrorIfExists)
             .with_actions(actions)
+            // No retry: delta-rs would retry a create that lost the race for version 0 as
+            // version 1, a second CREATE TABLE (possibly of the other partition scheme).
+            .with_commit_properties(CommitProperties::default().with_max_retries(0))
             .await;
         match created {
             Ok(table) => Ok(Self {
@@ -386,6 +388,7 @@ impl Lake {
             return Ok(Committed::Conflict(why));
         }
         let now = chrono::Utc::now().timestamp_millis();
+        let id = change.id.clone();
         let data_change = change.remove.is_empty();
         let mut actions: Vec<Action> = Vec::new();
         for file in &change.add {
@@ -454,13 +457,22 @@ impl Lake {
                 self.refresh().await?;
                 Ok(Committed::Conflict(conflict_text(&conflict)))
             }
-            Err(e) => Err(delta_error(&self.location, e)),
+            Err(e) => {
+                // A failure after the commit landed (its post-commit checkpoint) is still
+                // a commit.
+                self.refresh().await?;
+                if self.is_committed(&id).await? {
+                    return Ok(Committed::Version(self.version()));
+                }
+                Err(delta_error(&self.location, e))
+            }
         }
     }
 
     fn add_action(&self, file: &DataFile, data_change: bool) -> Add {
         Add {
-            path: encode_path(&file.path),
+            // delta-rs writes the path URI-encoded, and decodes it when reading.
+            path: file.path.clone(),
             partition_values: self.partition_map(&file.partition),
             size: file.size as i64,
             modification_time: file.modified,
@@ -474,7 +486,7 @@ impl Lake {
 
     fn remove_action(&self, file: &DataFile, now: i64) -> Remove {
         Remove {
-            path: encode_path(&file.path),
+            path: file.path.clone(),
             data_change: false,
             deletion_timestamp: Some(now),
             extended_file_metadata: Some(true),
@@ -514,12 +526,6 @@ fn scheme_of(table: &DeltaTable, location: &Location) -> Result<PartitionBy> {
     Err(TableError::Invalid(format!(
         "{location}: the table is partitioned by {columns:?}, not by AWS's layout; it was not written by flowlake"
     )))
-}
-
-/// Delta paths are URIs relative to the table: a `%` of a Hive-escaped partition value is
-/// written `%25` (delta-rs decodes paths when reading them).
-fn encode_path(path: &str) -> String {
-    path.replace('%', "%25")
 }
 
 fn conflict_text(conflict: &CommitConflictError) -> String {
@@ -569,13 +575,4 @@ fn delta_error(location: &Location, e: DeltaTableError) -> TableError {
         unreachable!("built above")
     };
     log_error(location, source)
-}
-
-/// The store path of `rel` (relative to the lake) in `opened`'s store.
-pub fn store_path(opened: &Opened, rel: &str) -> Path {
-    if opened.prefix.as_ref().is_empty() {
-        Path::from(rel)
-    } else {
-        Path::from(format!("{}/{rel}", opened.prefix))
-    }
 }

@@ -21,6 +21,7 @@ pub fn run(args: &CompactArgs) -> Result<Outcome> {
             ..WriteOptions::default()
         },
         dry_run: args.dry_run,
+        adopt: args.adopt,
         grace: Duration::from_secs_f64(args.grace),
         spool: args.spool_dir.clone(),
         ..CompactOptions::new(lake)
