@@ -2,9 +2,9 @@
 //!
 //! `object_store`'s `LocalFileSystem` writes a temporary file and renames it into place
 //! (atomic), but does not `fsync`: after a power cut a commit of the table log could be
-//! there with no content. Every write, copy and rename through [`Durable`] syncs the file
-//! and its folder before it returns, so what the commit protocol has been told is written
-//! stays written.
+//! there with no content. [`Durable`] writes a put to a temporary file, syncs it, moves it
+//! into place and syncs the folder; copies and renames sync the file and its folder before
+//! they return. What the commit protocol has been told is written stays written.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
+    PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result,
 };
 
 /// A [`LocalFileSystem`] whose puts, copies and renames are `fsync`ed (file and folder).
@@ -38,6 +38,46 @@ impl Durable {
             .map_err(|e| generic(std::io::Error::other(e)))?
             .map_err(generic)
     }
+}
+
+/// Write `payload` to a temporary file beside `path`, `fsync` it, then move it into place
+/// (a hard link, failing if `path` exists, when `create`; else a rename) and `fsync` the
+/// folder: after a crash the file is either absent or whole, never empty. The temporary
+/// name ends in `#` and digits, which the local store's listings leave out.
+fn write_durably(
+    path: &std::path::Path,
+    payload: &PutPayload,
+    create: bool,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let parent = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(parent)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!("#{}{nanos}", std::process::id()));
+    let tmp = parent.join(name);
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        for chunk in payload {
+            file.write_all(chunk)?;
+        }
+        file.sync_all()?;
+        if create {
+            std::fs::hard_link(&tmp, path)?;
+            std::fs::remove_file(&tmp)
+        } else {
+            std::fs::rename(&tmp, path)
+        }
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    std::fs::File::open(parent)?.sync_all()
 }
 
 fn sync_file_and_folder(file: &std::path::Path) -> std::io::Result<()> {
@@ -75,9 +115,32 @@ impl ObjectStore for Durable {
         payload: PutPayload,
         opts: PutOptions,
     ) -> Result<PutResult> {
-        let result = self.inner.put_opts(location, payload, opts).await?;
-        self.sync(location).await?;
-        Ok(result)
+        let create = match opts.mode {
+            PutMode::Overwrite => false,
+            PutMode::Create => true,
+            // Not used by flowlake: the local store's own (synced after it returns).
+            PutMode::Update(_) => {
+                let result = self.inner.put_opts(location, payload, opts).await?;
+                self.sync(location).await?;
+                return Ok(result);
+            }
+        };
+        let path = self.inner.path_to_filesystem(location)?;
+        let display = location.to_string();
+        tokio::task::spawn_blocking(move || write_durably(&path, &payload, create))
+            .await
+            .map_err(|e| generic(std::io::Error::other(e)))?
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => object_store::Error::AlreadyExists {
+                    path: display,
+                    source: Box::new(e),
+                },
+                _ => generic(e),
+            })?;
+        Ok(PutResult {
+            e_tag: None,
+            version: None,
+        })
     }
 
     async fn put_multipart_opts(
