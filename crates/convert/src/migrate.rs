@@ -119,9 +119,18 @@ async fn finish_legacy(target: &Target) -> Result<()> {
             continue;
         }
         let files = record["files"].as_array().cloned().unwrap_or_default();
-        for f in &files {
-            let (Some(staged), Some(final_path)) = (f["staged"].as_str(), f["final"].as_str())
-            else {
+        // Its data files, then its rejects file (`[staged, final]`), as it published them.
+        let moves = files
+            .iter()
+            .map(|f| (f["staged"].as_str(), f["final"].as_str()))
+            .chain(record["rejects"].as_array().map(|pair| {
+                (
+                    pair.first().and_then(|p| p.as_str()),
+                    pair.get(1).and_then(|p| p.as_str()),
+                )
+            }));
+        for (staged, final_path) in moves {
+            let (Some(staged), Some(final_path)) = (staged, final_path) else {
                 continue;
             };
             match store

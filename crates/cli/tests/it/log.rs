@@ -259,6 +259,112 @@ fn a_lake_of_the_earlier_commit_log_is_migrated_in_place() {
     assert_eq!(rows(&lake), 205);
 }
 
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Every row of a lake, as sorted text: what a migration must keep exactly.
+fn all_rows(lake: &Path) -> Vec<String> {
+    let o = run(&[
+        "sql",
+        "--lake",
+        s(lake),
+        "--format",
+        "csv",
+        "-e",
+        "SELECT * FROM vpc_flow_logs ORDER BY account_id, interface_id, start, srcaddr, srcport",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o).lines().map(str::to_string).collect()
+}
+
+/// Lakes written by flowlake 0.1.0 itself (`tests/fixtures/lake-0.1.0/make.sh` says how),
+/// each left by an interrupted run: a compaction that committed but had not deleted the
+/// files it replaced, and a convert that had published its file but not completed its
+/// record. The next convert migrates each in place: every row once (the rows a fresh
+/// conversion gives), the replaced files deleted, no file rewritten, converted inputs
+/// (those of the finished record too) skipped, and the lake usable afterwards.
+#[test]
+fn lakes_written_by_flowlake_0_1_0_are_migrated_in_place() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lake-0.1.0");
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    copy_tree(&fixture.join("logs"), &logs);
+    let fresh = dir.path().join("fresh");
+    let (code, _, err) = convert_json(&[s(&logs), "--out", s(&fresh)]);
+    assert_eq!(code, 0, "{err}");
+    let expected = all_rows(&fresh);
+    assert_eq!(expected.len(), 1 + 150);
+    // (name, inputs the 0.1.0 runs converted, rows the stopped compaction replaced)
+    for (name, converted, replaced) in [("lake-retiring", 4, 2), ("lake-pending", 5, 0)] {
+        let lake = dir.path().join(name);
+        copy_tree(&fixture.join(name), &lake);
+        // The records name the inputs by absolute path, written as /FIXTURE/logs.
+        for folder in ["commits", "pending"] {
+            let Ok(entries) = std::fs::read_dir(lake.join("_flowlake").join(folder)) else {
+                continue;
+            };
+            for e in entries {
+                let p = e.unwrap().path();
+                let text = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(&p, text.replace("/FIXTURE/logs", s(&logs))).unwrap();
+            }
+        }
+        let before = visible_files(&lake);
+        let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(
+            (
+                summary["inputs_skipped"].as_u64(),
+                summary["inputs_converted"].as_u64()
+            ),
+            (Some(converted), Some(5 - converted)),
+            "{name}: {summary}"
+        );
+        assert!(lake.join("_delta_log").is_dir(), "{name}");
+        assert!(
+            !lake.join("_flowlake/pending").exists()
+                || std::fs::read_dir(lake.join("_flowlake/pending"))
+                    .unwrap()
+                    .next()
+                    .is_none(),
+            "{name}: a record left in flight"
+        );
+        assert!(
+            !lake.join("_flowlake/lock").exists(),
+            "{name}: old lock left"
+        );
+        // No file of the earlier lake rewritten; only those the compaction replaced gone.
+        let after = visible_files(&lake);
+        let kept = before.iter().filter(|f| after.contains(f)).count();
+        assert_eq!(
+            kept,
+            before.len() - replaced,
+            "{name}: {before:?} -> {after:?}"
+        );
+        assert_eq!(all_rows(&lake), expected, "{name}");
+        // The log is in use: compacting and converting again keep every row once.
+        let o = run(&["compact", "--lake", s(&lake), "--grace", "0"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+        assert_eq!(
+            (code, summary["inputs_skipped"].as_u64()),
+            (0, Some(5)),
+            "{name}: {err}"
+        );
+        assert_eq!(all_rows(&lake), expected, "{name}");
+    }
+}
+
 /// The table log keeps a checkpoint every 100 versions, and a re-run reads the converted
 /// inputs from it: with the commits before it deleted (as Delta's log clean-up does after
 /// 30 days), every input is still known and skipped.
