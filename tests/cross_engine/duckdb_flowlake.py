@@ -38,12 +38,14 @@ CREATE MACRO protocol_name(p) AS CASE p
 
 
 def open_lake(con, lake):
-    """The view vpc_flow_logs over the lake's files (partition values kept as text), and the
-    macros, on the DuckDB connection `con`."""
-    files = f"{lake}/AWSLogs/**/*.parquet".replace("'", "''")
-    con.execute(
-        f"CREATE VIEW vpc_flow_logs AS SELECT * FROM read_parquet('{files}', "
-        "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
-    )
+    """The views vpc_flow_logs and tgw_flow_logs (the lake's _tgw_flow_logs/ folder) over
+    the lake's files (partition values kept as text), and the macros, on the DuckDB
+    connection `con`."""
+    for view, folder in [("vpc_flow_logs", ""), ("tgw_flow_logs", "_tgw_flow_logs/")]:
+        files = f"{lake}/{folder}AWSLogs/**/*.parquet".replace("'", "''")
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{files}', "
+            "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+        )
     con.execute(MACROS)
     return con

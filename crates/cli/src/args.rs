@@ -33,9 +33,16 @@ Examples:
   Convert a folder of downloaded logs (any depth, .log.gz or plain):
     flowlake convert ~/flowlogs --out lake/
 
-  Header-less logs from CloudWatch Logs, in a custom format:
-    aws logs tail my-group --format short | cut -d' ' -f2- | \\
-      flowlake convert - --out lake/ --log-format '${version} ${srcaddr} ${dstaddr} ...'
+  A whole logging bucket: only AWSLogs/<account>/vpcflowlogs/ folders are read; other
+  services' folders (CloudTrail, Config, elasticloadbalancing ...) are not even listed:
+    flowlake convert s3://central-logs/AWSLogs/ --out lake/
+
+  A CloudWatch Logs export (aws logs create-export-task) of a log group in a custom
+  format: the event time that starts each line is recognised and dropped:
+    flowlake convert export/ --out lake/ --log-format '${version} ${srcaddr} ${dstaddr} ...'
+
+  CloudWatch Logs subscription envelopes delivered to S3 by Firehose (JSON), and AWS's
+  own Parquet delivery: recognised by their content, converted like text.
 
   Per-hour partitions, exactly like AWS's own Parquet delivery:
     flowlake convert AWSLogs/ --out lake/ --partition hour
@@ -49,8 +56,9 @@ Examples:
 Output:
   DIR/AWSLogs/aws-account-id=A/aws-service=vpcflowlogs/aws-region=R/year=YYYY/month=MM/day=DD/[hour=HH/]*.parquet
   Every file has all 54 flow-log columns (AWS's names and types), whatever the input format.
-  Account and region come from the input's AWS path, else the record, else
-  --default-account/--default-region.
+  The account partition is the flow log owner's: the input's AWS path, else
+  --default-account, else the record's account_id. Region: the path, else the record,
+  else --default-region.
 
 S3: credentials, region and endpoint come from the AWS environment as the AWS CLI finds them
 (AWS_PROFILE, ~/.aws/credentials, AWS_ACCESS_KEY_ID, ...); see docs/s3.md. Files bound for S3
@@ -89,6 +97,20 @@ pub struct ConvertArgs {
     /// default format]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
+
+    /// What the inputs hold. `auto` tells by content: gzip or not, Parquet, CloudWatch Logs
+    /// subscription envelopes (JSON), CloudWatch Logs export lines (an event time before
+    /// each record), flow-log text.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub input_format: InputFormatArg,
+
+    /// Reject lines longer than this (they are never held whole in memory).
+    #[arg(long, value_name = "SIZE", default_value = "1MiB")]
+    pub max_line_length: ByteSize,
+
+    /// Follow symbolic links in input folders (a file reached twice is still read once).
+    #[arg(long)]
+    pub follow: bool,
 
     /// Time partitioning of a new lake: by day (the default), or by hour as AWS's Parquet
     /// delivery does. A lake keeps the scheme it was created with; asking an existing lake
@@ -208,6 +230,20 @@ pub struct CompactArgs {
 
     #[command(flatten)]
     pub s3: S3Args,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// Decide for each input from its content.
+    Auto,
+    /// Flow-log text (S3 delivery, Firehose direct delivery), header line or not.
+    Text,
+    /// CloudWatch Logs export: `<ISO-8601 event time> <record>` per line.
+    CloudwatchExport,
+    /// CloudWatch Logs subscription envelopes written to S3 by Firehose (JSON).
+    CloudwatchSubscription,
+    /// AWS's Parquet delivery.
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -534,7 +570,12 @@ pub struct DdlAthenaArgs {
     #[arg(long, value_enum)]
     pub partition: Option<Partition>,
 
-    /// Table name.
-    #[arg(long, default_value = "vpc_flow_logs")]
-    pub table: String,
+    /// The transit gateway flow-log table (`tgw_flow_logs`, in the lake's
+    /// `_tgw_flow_logs/` folder) instead of the VPC one.
+    #[arg(long)]
+    pub tgw: bool,
+
+    /// Table name. [default: vpc_flow_logs, or tgw_flow_logs with --tgw]
+    #[arg(long)]
+    pub table: Option<String>,
 }

@@ -270,7 +270,11 @@ impl Engine {
         let rows = self
             .run_sql(&sql)
             .with_context(|| format!("hunt {name} failed"))?;
-        if rows == 0 && hunt.min_version > 2 {
+        if rows == 0 && hunt.record_kind() == flowlog::RecordKind::TransitGateway {
+            eprintln!(
+                "note: {name} reads transit gateway flow logs (tgw_flow_logs); convert a transit gateway flow log's files into the lake to fill it"
+            );
+        } else if rows == 0 && hunt.min_version > 2 {
             eprintln!(
                 "note: {name} reads fields of flow-log version {} ({}); flow logs in the default \
                  (version 2) format have none of them",

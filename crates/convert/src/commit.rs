@@ -26,7 +26,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use flowlake_table::{Change, Committed, DataFile, Lake, PartitionBy, partition_of};
+use flowlake_store::Opened;
+use flowlake_table::{
+    Change, Committed, DataFile, Lake, PartitionBy, RecordKind, TGW_TABLE_DIR, partition_of,
+};
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -156,6 +159,12 @@ pub struct Recovery {
 }
 
 /// The commit protocol of one lake.
+///
+/// A lake holds two tables: `vpc_flow_logs` (the lake's own table log) and, once transit
+/// gateway records arrive, `tgw_flow_logs` (under [`TGW_TABLE_DIR`]). A commit's inputs
+/// are recorded in the VPC table's commit, which decides whether the commit lands; its
+/// transit gateway files are committed to the TGW table right after, under the same
+/// commit id, so a run killed between the two has the second finished by the next run.
 pub struct CommitLog {
     /// The lake, as a store rooted at the lake.
     store: Arc<dyn ObjectStore>,
@@ -163,6 +172,9 @@ pub struct CommitLog {
     local_root: Option<PathBuf>,
     display: String,
     by: PartitionBy,
+    /// The `tgw_flow_logs` table's root, and the table once opened.
+    tgw_root: Opened,
+    tgw: tokio::sync::Mutex<Option<Lake>>,
 }
 
 impl CommitLog {
@@ -171,13 +183,79 @@ impl CommitLog {
         local_root: Option<PathBuf>,
         display: String,
         by: PartitionBy,
+        lake: &Opened,
     ) -> Self {
         Self {
             store,
             local_root,
             display,
             by,
+            tgw_root: lake.child(TGW_TABLE_DIR),
+            tgw: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Commit the transit gateway files of `record` (already published, its VPC part
+    /// committed) to the `tgw_flow_logs` table, creating it with the lake's partition
+    /// scheme on first use. Idempotent: the commit id is recorded as a `txn` there too.
+    async fn commit_tgw(&self, record: &CommitRecord) -> Result<()> {
+        const ATTEMPTS: usize = 5;
+        let add = record
+            .files
+            .iter()
+            .filter_map(|f| {
+                let rel = f
+                    .final_path
+                    .strip_prefix(TGW_TABLE_DIR)?
+                    .strip_prefix('/')?;
+                Some(self.data_file(rel, f.bytes, Some(f.rows)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if add.is_empty() {
+            return Ok(());
+        }
+        let mut guard = self.tgw.lock().await;
+        if guard.is_none() {
+            let lake = Lake::open_or_create_kind(
+                &self.tgw_root,
+                RecordKind::TransitGateway,
+                self.by,
+                Vec::new(),
+            )
+            .await?;
+            if lake.partition_by() != self.by {
+                return Err(self.err(
+                    TGW_TABLE_DIR,
+                    format!(
+                        "the transit gateway table is partitioned by {} and the lake by {}; move one of them away",
+                        lake.partition_by().name(),
+                        self.by.name()
+                    ),
+                ));
+            }
+            *guard = Some(lake);
+        }
+        let lake = guard.as_mut().expect("opened above");
+        let change = Change {
+            id: record.id.clone(),
+            add,
+            ..Change::default()
+        };
+        let mut last = String::new();
+        for _ in 0..ATTEMPTS {
+            lake.refresh().await?;
+            if lake.is_committed(&record.id).await? {
+                return Ok(());
+            }
+            match lake.commit(change.clone()).await? {
+                Committed::Version(_) => return Ok(()),
+                Committed::Conflict(why) => last = why,
+            }
+        }
+        Err(self.err(
+            &pending_path(&record.id),
+            format!("the transit gateway table refused this commit {ATTEMPTS} times ({last}); it stays pending, and the next run finishes it"),
+        ))
     }
 
     fn err(&self, path: &str, e: impl std::fmt::Display) -> ConvertError {
@@ -209,6 +287,7 @@ impl CommitLog {
                 // its inputs or files were taken) while this one was paused...
                 lake.refresh().await?;
                 if lake.is_committed(&record.id).await? {
+                    self.commit_tgw(record).await?;
                     return Ok(Outcome::Committed(lake.version()));
                 }
                 if let Some(why) = lake.conflict(&self.change(record)?).await? {
@@ -229,6 +308,8 @@ impl CommitLog {
         fault("after-commit");
         match &outcome {
             Outcome::Committed(_) => {
+                fault("before-tgw-commit");
+                self.commit_tgw(record).await?;
                 self.finish(record).await?;
                 if !record.replaces.is_empty() {
                     fault("before-retire");
@@ -270,35 +351,39 @@ impl CommitLog {
         ))
     }
 
+    /// A data file of a table, from its path relative to the table's root.
+    fn data_file(&self, path: &str, size: u64, rows: Option<u64>) -> Result<DataFile> {
+        let partition = partition_of(path, self.by).ok_or_else(|| {
+            self.err(
+                path,
+                format!(
+                    "not a data file path of a lake partitioned by {}",
+                    self.by.name()
+                ),
+            )
+        })?;
+        Ok(DataFile {
+            path: path.to_string(),
+            size,
+            modified: Utc::now().timestamp_millis(),
+            partition,
+            rows,
+        })
+    }
+
+    /// The commit's change to the `vpc_flow_logs` table: its VPC files (transit gateway
+    /// files go to their own table), its removes, its inputs.
     fn change(&self, record: &CommitRecord) -> Result<Change> {
-        let now = Utc::now().timestamp_millis();
-        let data_file = |path: &str, size: u64, rows: Option<u64>| {
-            let partition = partition_of(path, self.by).ok_or_else(|| {
-                self.err(
-                    path,
-                    format!(
-                        "not a data file path of a lake partitioned by {}",
-                        self.by.name()
-                    ),
-                )
-            })?;
-            Ok::<_, ConvertError>(DataFile {
-                path: path.to_string(),
-                size,
-                modified: now,
-                partition,
-                rows,
-            })
-        };
         let add = record
             .files
             .iter()
-            .map(|f| data_file(&f.final_path, f.bytes, Some(f.rows)))
+            .filter(|f| !is_tgw(&f.final_path))
+            .map(|f| self.data_file(&f.final_path, f.bytes, Some(f.rows)))
             .collect::<Result<Vec<_>>>()?;
         let remove = record
             .replaces
             .iter()
-            .map(|f| data_file(&f.path, f.size, f.rows))
+            .map(|f| self.data_file(&f.path, f.size, f.rows))
             .collect::<Result<Vec<_>>>()?;
         let inputs = record
             .inputs
@@ -382,6 +467,7 @@ impl CommitLog {
             };
             lake.refresh().await?;
             if lake.is_committed(&record.id).await? {
+                self.commit_tgw(&record).await?;
                 self.finish(&record).await?;
                 recovery.finished += 1;
                 continue;
@@ -403,6 +489,7 @@ impl CommitLog {
             }
             match self.commit_to_log(lake, &record).await? {
                 Outcome::Committed(_) => {
+                    self.commit_tgw(&record).await?;
                     self.finish(&record).await?;
                     recovery.rolled_forward += 1;
                 }
@@ -605,6 +692,12 @@ impl CommitLog {
         }
         Ok(())
     }
+}
+
+/// Is a path (relative to the lake) a file of the `tgw_flow_logs` table?
+fn is_tgw(path: &str) -> bool {
+    path.strip_prefix(TGW_TABLE_DIR)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The store path of `rel`, a path relative to the lake as flowlake writes it: data file

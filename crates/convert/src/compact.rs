@@ -9,10 +9,8 @@
 //! of the same files conflict in the log: the second one's rewrite is deleted.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow_array::{RecordBatch, new_null_array};
 use flowlake_store::{Location, S3Options};
 use flowlake_table::DataFile;
 use object_store::ObjectStoreExt;
@@ -22,7 +20,7 @@ use serde::Serialize;
 use crate::commit::{CommitRecord, Outcome, ReplacedFile};
 use crate::error::{ConvertError, Result};
 use crate::target::{Target, Writer};
-use crate::writer::{PartitionSet, WriteOptions};
+use crate::writer::{PartitionSet, WriteOptions, conform};
 
 /// What to compact and how.
 #[derive(Debug, Clone)]
@@ -347,25 +345,10 @@ fn rewrite(
         .map_err(|e| bad(&e))?;
     let mut rows = 0;
     for batch in reader {
-        let batch = conform(&batch.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+        let batch =
+            conform(&batch.map_err(|e| bad(&e))?, flowlog::RecordKind::Vpc).map_err(|e| bad(&e))?;
         rows += batch.num_rows() as u64;
         set.push_to(partition.to_string(), batch)?;
     }
     Ok(Some(rows))
-}
-
-/// A batch in the canonical 54-column schema: columns matched by name, cast where the
-/// type differs, NULL where absent (AWS-delivered files hold only their format's fields).
-fn conform(batch: &RecordBatch) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
-    let schema = flowlog::schema();
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|field| match batch.column_by_name(field.name()) {
-            Some(col) if col.data_type() == field.data_type() => Ok(Arc::clone(col)),
-            Some(col) => arrow_cast::cast(col, field.data_type()),
-            None => Ok(new_null_array(field.data_type(), batch.num_rows())),
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(schema, columns)
 }

@@ -48,6 +48,57 @@ impl PathHints {
     }
 }
 
+/// Where a path sits in an AWS log layout (`AWSLogs/<account>/<service>/...`), when it is
+/// outside the VPC Flow Logs service: the other service's folder name (`CloudTrail`,
+/// `Config`, `elasticloadbalancing` ...), or `AWSLogs` for an object beside the service
+/// folders. `None` for paths in `vpcflowlogs/` and paths that are not in such a layout.
+///
+/// Central logging buckets hold every service's logs under one `AWSLogs/`; only
+/// `vpcflowlogs` (and its Hive form `aws-service=vpcflowlogs`) holds flow logs (transit
+/// gateway ones included). Organization trails add an `o-...` level before the account.
+pub(crate) fn other_service(path: &str, is_dir: bool) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let pos = segments.iter().rposition(|s| *s == "AWSLogs")?;
+    let mut rest = &segments[pos + 1..];
+    if rest.first().is_some_and(|s| is_org_id(s)) && rest.len() > 1 {
+        rest = &rest[1..];
+    }
+    let account = rest.first()?;
+    let hive = account.starts_with("aws-account-id=");
+    if !(hive || account.bytes().all(|b| b.is_ascii_digit()) || is_org_id(account)) {
+        return None;
+    }
+    match rest.get(1) {
+        // `AWSLogs/<account>` itself, or an object directly in it.
+        None => (!is_dir && rest.len() == 1).then(|| "AWSLogs".to_string()),
+        Some(service) => {
+            let name = if hive {
+                service.strip_prefix("aws-service=").unwrap_or(service)
+            } else {
+                service
+            };
+            if name == "vpcflowlogs" {
+                return None;
+            }
+            // An object directly in the account folder is not in any service folder.
+            if rest.len() == 2 && !is_dir {
+                return Some("AWSLogs".to_string());
+            }
+            Some(name.to_string())
+        }
+    }
+}
+
+/// `o-` and 10 to 32 lowercase letters or digits: an AWS Organizations id.
+fn is_org_id(s: &str) -> bool {
+    s.strip_prefix("o-").is_some_and(|id| {
+        (10..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
 /// The time span a folder of an AWS layout covers, from the date parts its path has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FolderSpan {
@@ -231,6 +282,56 @@ mod tests {
         );
         assert_eq!(FolderSpan::of("/tmp/a/b"), FolderSpan::Undated);
         assert!(FolderSpan::Undated.overlaps(Some(0), Some(1)));
+    }
+
+    #[test]
+    fn other_services_of_a_logging_bucket() {
+        let base = "bucket/AWSLogs/123456789012";
+        for (path, dir, want) in [
+            (format!("{base}/vpcflowlogs"), true, None),
+            (
+                format!("{base}/vpcflowlogs/us-east-1/2026/x.log.gz"),
+                false,
+                None,
+            ),
+            (format!("{base}/CloudTrail"), true, Some("CloudTrail")),
+            (
+                format!("{base}/elasticloadbalancing/eu-west-1"),
+                true,
+                Some("elasticloadbalancing"),
+            ),
+            (
+                format!("{base}/ELBAccessLogTestFile"),
+                false,
+                Some("AWSLogs"),
+            ),
+            (base.to_string(), true, None),
+            (
+                "AWSLogs/o-abcdef1234/123456789012/CloudTrail".into(),
+                true,
+                Some("CloudTrail"),
+            ),
+            (
+                "AWSLogs/o-abcdef1234/123456789012/vpcflowlogs".into(),
+                true,
+                None,
+            ),
+            (
+                "AWSLogs/aws-account-id=1/aws-service=vpcflowlogs".into(),
+                true,
+                None,
+            ),
+            (
+                "AWSLogs/aws-account-id=1/aws-service=route53".into(),
+                true,
+                Some("route53"),
+            ),
+            // Not an AWS layout: nothing is filtered.
+            ("logs/AWSLogs/readme/CloudTrail".into(), true, None),
+            ("/data/flows/CloudTrail".into(), true, None),
+        ] {
+            assert_eq!(other_service(&path, dir).as_deref(), want, "{path}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 mod commit;
 mod compact;
+mod envelope;
 mod error;
 mod hints;
 mod lease;
@@ -36,7 +37,9 @@ pub use flowlake_store::{Location, S3Options};
 pub use flowlake_table::{HIVE_DEFAULT_PARTITION, PartitionBy};
 pub use hints::PathHints;
 pub use partition::PartitionKey;
-pub use pipeline::{ConvertOptions, DEFAULT_COMMIT_EVERY, Failure, RejectSample, Summary, convert};
+pub use pipeline::{
+    ConvertOptions, DEFAULT_COMMIT_EVERY, Failure, InputFormat, RejectSample, Summary, convert,
+};
 pub use progress::Progress;
 pub use writer::{
     Codec, DEFAULT_MAX_OPEN_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_ROW_GROUP_ROWS,

@@ -8,7 +8,7 @@ use arrow_array::types::Int64Type;
 use arrow_array::{Array, RecordBatch, StringArray, UInt32Array};
 use arrow_select::take::take;
 use chrono::{DateTime, Datelike, Timelike};
-use flowlog::col;
+use flowlog::RecordKind;
 
 use crate::hints::PathHints;
 
@@ -17,6 +17,9 @@ pub use flowlake_table::{HIVE_DEFAULT_PARTITION, PartitionBy};
 /// One output partition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PartitionKey {
+    /// The table: `vpc_flow_logs` at the lake's root, `tgw_flow_logs` under
+    /// [`TGW_TABLE_DIR`](flowlake_table::TGW_TABLE_DIR).
+    pub kind: RecordKind,
     pub account: Arc<str>,
     pub region: Arc<str>,
     /// Start of the day or hour (Unix seconds), `None` for records with no time at all.
@@ -25,9 +28,14 @@ pub struct PartitionKey {
 
 impl PartitionKey {
     /// The partition's folder, relative to the output root, in AWS's Hive-compatible layout:
-    /// `AWSLogs/aws-account-id=A/aws-service=vpcflowlogs/aws-region=R/year=YYYY/month=MM/day=DD[/hour=HH]`.
+    /// `AWSLogs/aws-account-id=A/aws-service=vpcflowlogs/aws-region=R/year=YYYY/month=MM/day=DD[/hour=HH]`
+    /// (under `_tgw_flow_logs/` for transit gateway records).
     pub fn path(&self, by: PartitionBy) -> String {
         let mut p = String::with_capacity(128);
+        if self.kind == RecordKind::TransitGateway {
+            p.push_str(flowlake_table::TGW_TABLE_DIR);
+            p.push('/');
+        }
         p.push_str("AWSLogs/aws-account-id=");
         escape_into(&mut p, &self.account);
         p.push_str("/aws-service=vpcflowlogs/aws-region=");
@@ -104,19 +112,23 @@ pub struct Router {
 }
 
 impl Router {
-    /// Precedence (the issue's contract): the source path's AWS layout, then the record's
-    /// own `account_id` / `region`, then the flags, then `unknown`. Time: `start`, else
-    /// `end`, else the time in the AWS object name or folder.
+    /// The partition account is the flow log owner's: the source path's AWS layout (or
+    /// the owner CloudWatch Logs named), else `--default-account`; only when neither says,
+    /// the record's own `account_id` (which is the ENI owner's, and may be `unknown` for
+    /// ENIs AWS services own: that value never makes a partition when anything else is
+    /// known). Region: the path, then the record's `region`, then `--default-region`.
+    /// Time: `start`, else `end`, else the time in the AWS object name or folder.
     pub fn new(hints: &PathHints, defaults: &RouteDefaults) -> Self {
         let unknown: Arc<str> = Arc::from("unknown");
         Self {
             by: defaults.by,
-            path_account: hints.account.as_deref().map(Arc::from),
-            path_region: hints.region.as_deref().map(Arc::from),
-            fallback_account: defaults
+            path_account: hints
                 .account
-                .clone()
-                .unwrap_or_else(|| Arc::clone(&unknown)),
+                .as_deref()
+                .map(Arc::from)
+                .or_else(|| defaults.account.clone()),
+            path_region: hints.region.as_deref().map(Arc::from),
+            fallback_account: Arc::clone(&unknown),
             fallback_region: defaults.region.clone().unwrap_or(unknown),
             path_time: hints.time,
         }
@@ -125,10 +137,12 @@ impl Router {
     /// Split a decoded batch into one batch per partition.
     pub fn route(&self, batch: &RecordBatch) -> Vec<(PartitionKey, RecordBatch)> {
         let rows = batch.num_rows();
-        let start = batch.column(col::START).as_primitive::<Int64Type>();
-        let end = batch.column(col::END).as_primitive::<Int64Type>();
-        let accounts = batch.column(col::ACCOUNT_ID).as_string::<i32>();
-        let regions = batch.column(col::REGION).as_string::<i32>();
+        let kind = RecordKind::of(&batch.schema()).expect("a flow-log batch");
+        let column = |name| batch.column_by_name(name).expect("every kind has it");
+        let start = column("start").as_primitive::<Int64Type>();
+        let end = column("end").as_primitive::<Int64Type>();
+        let accounts = column("account_id").as_string::<i32>();
+        let regions = column("region").as_string::<i32>();
         let bucket_len = self.by.bucket_seconds();
 
         let mut keys: Vec<PartitionKey> = Vec::new();
@@ -162,6 +176,7 @@ impl Router {
                     Some(i) => i as u32,
                     None => {
                         keys.push(PartitionKey {
+                            kind,
                             account: account.into_arc(),
                             region: region.into_arc(),
                             bucket,
@@ -202,7 +217,7 @@ impl Router {
         }
         if column.is_valid(row) {
             let v = column.value(row);
-            if !v.is_empty() {
+            if !v.is_empty() && v != "unknown" {
                 return Picked::Str(v);
             }
         }
@@ -239,7 +254,11 @@ fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> RecordBatch {
     let columns = batch
         .columns()
         .iter()
-        .zip(flowlog::FIELDS)
+        .zip(
+            RecordKind::of(&batch.schema())
+                .expect("a flow-log batch")
+                .fields(),
+        )
         .map(|(c, def)| {
             if c.null_count() == c.len() {
                 flowlog::null_array(def.ty, indices.len())
@@ -257,7 +276,7 @@ fn value(a: &arrow_array::Int64Array, row: usize) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use flowlog::{Decoder, Format};
+    use flowlog::{Decoder, Format, col};
 
     use super::*;
 
@@ -280,6 +299,7 @@ mod tests {
     #[test]
     fn hive_paths() {
         let key = PartitionKey {
+            kind: RecordKind::Vpc,
             account: "123456789012".into(),
             region: "us-east-1".into(),
             bucket: Some(1_772_326_800), // 2026-03-01T01:00:00Z
@@ -293,6 +313,7 @@ mod tests {
             "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=03/day=01/hour=01"
         );
         let odd = PartitionKey {
+            kind: RecordKind::Vpc,
             account: "a/b=c".into(),
             region: "".into(),
             bucket: None,
@@ -341,18 +362,38 @@ mod tests {
     }
 
     #[test]
-    fn path_beats_record_beats_flags() {
-        let b = batch("account-id start", "999 1772323200\n- 1772323200\n");
-        let flags = RouteDefaults {
+    fn the_owner_from_path_or_flag_beats_the_record_account() {
+        let b = batch(
+            "account-id start",
+            "999 1772323200\n- 1772323200\nunknown 1772323200\n",
+        );
+        // Neither path nor flag: the record's account, never `unknown` from the record.
+        let none = RouteDefaults {
             by: PartitionBy::Hour,
-            account: Some("flag".into()),
+            account: None,
             region: Some("flag-region".into()),
         };
-        let parts = Router::new(&PathHints::default(), &flags).route(&b);
-        let accounts: Vec<&str> = parts.iter().map(|(k, _)| &*k.account).collect();
-        assert_eq!(accounts, ["999", "flag"]);
+        let parts = Router::new(&PathHints::default(), &none).route(&b);
+        let rows: Vec<(&str, usize)> = parts
+            .iter()
+            .map(|(k, b)| (&*k.account, b.num_rows()))
+            .collect();
+        assert_eq!(rows, [("999", 1), ("unknown", 2)]);
         assert!(parts.iter().all(|(k, _)| &*k.region == "flag-region"));
 
+        // --default-account is the owner: every record, whatever its account_id, and the
+        // account_id column keeps its value.
+        let flags = RouteDefaults {
+            account: Some("111122223333".into()),
+            ..none
+        };
+        let parts = Router::new(&PathHints::default(), &flags).route(&b);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(&*parts[0].0.account, "111122223333");
+        let column = parts[0].1.column(col::ACCOUNT_ID).as_string::<i32>();
+        assert_eq!(column.value(2), "unknown");
+
+        // The path beats the flag.
         let hints = PathHints {
             account: Some("path".into()),
             region: Some("r".into()),

@@ -18,13 +18,16 @@ use tokio::runtime::Handle;
 use crate::commit::{
     CommitRecord, InputRecord, InputStatus, META_DIR, Outcome, RETIRE_GRACE, Recovery,
 };
+use crate::envelope::{EnvelopeInfo, EnvelopeRead};
 use crate::error::{ConvertError, Result};
 use crate::partition::{RouteDefaults, Router};
 use crate::progress::Progress;
-use crate::source::{Content, Input, ListOptions, decompress, list_inputs};
+use crate::source::{Content, Input, ListOptions, SourceError, decompress, list_inputs, peek};
 use crate::target::{Target, Writer};
 use crate::writer::StagedFile;
+use crate::writer::conform;
 use crate::writer::{PartitionSet, WriteOptions};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// Input bytes (as stored) converted between two commits unless configured otherwise.
 pub const DEFAULT_COMMIT_EVERY: u64 = 1024 * 1024 * 1024;
@@ -60,6 +63,31 @@ pub struct ConvertOptions {
     /// Write rejected lines here instead of `<output>/_flowlake/rejects/`.
     pub rejects: Option<PathBuf>,
     pub batch_size: usize,
+    /// What the inputs hold; by default each input's content decides.
+    pub input_format: InputFormat,
+    /// Lines longer than this many bytes are rejected (and never held whole in memory).
+    pub max_line: usize,
+    /// Follow symbolic links in local input folders.
+    pub follow: bool,
+}
+
+/// What an input holds. `Auto` tells them apart by their content: Parquet by its magic
+/// bytes, gzip by its own, CloudWatch Logs subscription envelopes by a leading `{`, the
+/// event time that starts each line of a CloudWatch Logs export by its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputFormat {
+    #[default]
+    Auto,
+    /// Flow-log text (S3 delivery, Firehose direct delivery): records, with or without a
+    /// header line.
+    Text,
+    /// A CloudWatch Logs export (`aws logs create-export-task`): each line is the event's
+    /// ISO-8601 time, a space, then the record.
+    CloudwatchExport,
+    /// CloudWatch Logs subscription envelopes as Firehose writes them to S3 (JSON).
+    CloudwatchSubscription,
+    /// AWS's Parquet delivery (or any Parquet file with flow-log columns).
+    Parquet,
 }
 
 impl ConvertOptions {
@@ -79,6 +107,9 @@ impl ConvertOptions {
             commit_every: DEFAULT_COMMIT_EVERY,
             rejects: None,
             batch_size: flowlog::DEFAULT_BATCH_SIZE,
+            input_format: InputFormat::Auto,
+            max_line: flowlog::DEFAULT_MAX_LINE,
+            follow: false,
         }
     }
 }
@@ -129,6 +160,11 @@ pub struct Summary {
     pub discarded_commits: usize,
     pub discarded_staging: usize,
     pub failures: Vec<Failure>,
+    /// Folders of other AWS services (`CloudTrail`, `Config` ...) under `AWSLogs/` that were
+    /// not listed, and stray objects beside them, by service.
+    pub skipped_other_services: std::collections::BTreeMap<String, u64>,
+    /// Symbolic links in local folders not followed (see `follow`).
+    pub skipped_links: u64,
     pub reject_samples: Vec<RejectSample>,
     /// Where the rejected lines were written, if any were.
     pub rejects_file: Option<String>,
@@ -160,24 +196,53 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let by = writer.lake.partition_by();
     let display = writer.target.location.to_string();
     let committed = writer.rt.block_on(writer.lake.inputs())?;
-    let listed = writer.rt.block_on(list_inputs(
+    let listing = writer.rt.block_on(list_inputs(
         &options.inputs,
         &ListOptions {
             s3: options.s3.clone(),
             since: options.since,
             until: options.until,
+            follow: options.follow,
         },
     ))?;
+    let listed = listing.inputs;
 
     let mut summary = Summary {
         output: display.clone(),
-        inputs: listed.len() as u64,
+        inputs: listed.len() as u64 + listing.failures.len() as u64,
         recovered_commits: recovery.rolled_forward + recovery.finished,
         discarded_commits: recovery.discarded,
         discarded_staging: recovery.staging_deleted,
+        skipped_other_services: listing.other_services,
+        skipped_links: listing.links_skipped,
         ..Summary::default()
     };
     note_recovery(&mut summary, &recovery);
+    for (location, error) in listing.failures {
+        summary.inputs_failed += 1;
+        summary.failures.push(Failure {
+            location,
+            error,
+            records_kept: 0,
+        });
+    }
+    if !summary.skipped_other_services.is_empty() {
+        let services: Vec<String> = summary
+            .skipped_other_services
+            .iter()
+            .map(|(s, n)| format!("{s} ({n})"))
+            .collect();
+        summary.notices.push(format!(
+            "not read: folders and objects of other AWS services under AWSLogs/, which hold no flow logs: {}",
+            services.join(", ")
+        ));
+    }
+    if summary.skipped_links > 0 {
+        summary.notices.push(format!(
+            "{} symbolic link(s) in input folders not followed (--follow reads them)",
+            summary.skipped_links
+        ));
+    }
 
     let mut todo = Vec::new();
     for input in listed {
@@ -223,6 +288,16 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                 writer.rt.handle(),
                 progress,
             )?;
+            if !outcome.unreadable.is_empty() {
+                // An input could not be read to its end from where it is stored: its rows
+                // are in this commit's files with others', so the files are dropped and
+                // the rest of the chunk converted again without it.
+                writer.rt.block_on(writer.log.delete_tree(&staging))?;
+                chunk.retain(|i| !outcome.unreadable.iter().any(|f| f.location == i.location));
+                summary.inputs_failed += outcome.unreadable.len() as u64;
+                summary.failures.extend(outcome.unreadable);
+                continue;
+            }
             if outcome.inputs.is_empty() && outcome.files.is_empty() && outcome.rejects.is_none() {
                 account(&mut summary, &mut notices, outcome, None);
                 break;
@@ -352,6 +427,9 @@ fn chunks(inputs: &[Input], every: u64) -> Vec<&[Input]> {
 
 struct ChunkOutcome {
     inputs: Vec<InputRecord>,
+    /// Inputs whose bytes could not be read to the end from storage: the chunk is not
+    /// committed, and converted again without them.
+    unreadable: Vec<Failure>,
     failures: Vec<Failure>,
     files: Vec<StagedFile>,
     rejected: u64,
@@ -444,6 +522,7 @@ fn convert_chunk(
     results.sort_by_key(|(i, _)| *i);
     let mut outcome = ChunkOutcome {
         inputs: Vec::new(),
+        unreadable: Vec::new(),
         failures: Vec::new(),
         files,
         rejected,
@@ -454,6 +533,8 @@ fn convert_chunk(
     for (_, (result, notices)) in results {
         outcome.notices.merge(notices);
         match result {
+            Err(Unconverted::Unreadable(failure)) => outcome.unreadable.push(failure),
+            Err(Unconverted::Failed(failure)) => outcome.failures.push(failure),
             Ok(record) => {
                 if let (InputStatus::Truncated, Some(error)) = (record.status, &record.error) {
                     outcome.failures.push(Failure {
@@ -464,7 +545,6 @@ fn convert_chunk(
                 }
                 outcome.inputs.push(record);
             }
-            Err(failure) => outcome.failures.push(failure),
         }
     }
     Ok(outcome)
@@ -479,47 +559,89 @@ struct Job<'a> {
     progress: &'a Arc<Progress>,
 }
 
-type InputOutcome = (std::result::Result<InputRecord, Failure>, NoticeLog);
+type InputOutcome = (std::result::Result<InputRecord, Unconverted>, NoticeLog);
+
+/// An input that is not part of the commit.
+enum Unconverted {
+    /// Nothing of it was kept (not flow-log text, cannot be opened, unreadable Parquet).
+    Failed(Failure),
+    /// Its bytes could not all be read from storage after retries; some of its rows may
+    /// already be in the commit's files, which must then be dropped.
+    Unreadable(Failure),
+}
 
 impl Job<'_> {
     /// Convert one input. `Err` is fatal for the run (the output cannot be written);
-    /// a problem with the input itself is an `Ok(Err(Failure))`.
+    /// a problem with the input itself is an `Ok(Err(Unconverted))`.
     fn run(&self, input: &Input) -> Result<InputOutcome> {
         let mut notices = NoticeLog::default();
-        let failure = |error: String, records_kept| Failure {
-            location: input.location.clone(),
-            error,
-            records_kept,
+        let failed = |error: String| {
+            Unconverted::Failed(Failure {
+                location: input.location.clone(),
+                error,
+                records_kept: 0,
+            })
         };
         let opened = input
             .open_raw(self.rt)
             .and_then(|raw| decompress(raw, Arc::clone(self.progress)));
-        let (content, mut reader) = match opened {
+        let (content, reader) = match opened {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
                 return Err(ConvertError::Store {
                     message: e.to_string(),
                 });
             }
-            Err(e) => return Ok((Err(failure(e.to_string(), 0)), notices)),
+            Err(e) => return Ok((Err(failed(e.to_string())), notices)),
         };
+        let format = self.options.input_format;
         if content == Content::Parquet {
-            notices.parquet.push(input.location.clone());
+            drop(reader);
+            return self.parquet(input, notices);
+        }
+        if format == InputFormat::Parquet {
             return Ok((
-                Err(failure(
-                    "is a Parquet file, not flow-log text; not converted".into(),
-                    0,
+                Err(failed(
+                    "not a Parquet file (no PAR1 magic bytes), as --input-format parquet says"
+                        .into(),
                 )),
                 notices,
             ));
         }
 
+        // The first bytes of the text tell envelopes (JSON) from lines.
+        let mut reader = reader;
+        let (head, mut broken) = match peek(&mut reader, 64) {
+            Ok(head) => (head, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let envelopes = match format {
+            InputFormat::CloudwatchSubscription => true,
+            InputFormat::Auto => head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
+            _ => false,
+        };
+        let body: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(reader));
+        let info = Arc::new(EnvelopeInfo::default());
+        let mut reader: Box<dyn Read + Send> = if envelopes {
+            Box::new(EnvelopeRead::new(body, Arc::clone(&info)))
+        } else {
+            body
+        };
+
         let mut decoder =
             Decoder::with_batch_size(self.options.format.clone(), self.options.batch_size);
-        let router = Router::new(&input.hints, self.defaults);
+        decoder.set_max_line(self.options.max_line);
+        decoder.set_strict_start(true);
+        match format {
+            InputFormat::CloudwatchExport => decoder.set_event_time(true),
+            InputFormat::Text | InputFormat::CloudwatchSubscription => {
+                decoder.set_event_time(false);
+            }
+            InputFormat::Auto | InputFormat::Parquet => {}
+        }
+        let mut router: Option<Router> = None;
         let mut buf = vec![0u8; 256 * 1024];
-        let mut broken = None;
-        loop {
+        while broken.is_none() {
             match reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
@@ -527,7 +649,11 @@ impl Job<'_> {
                         .text_bytes
                         .fetch_add(n as u64, Ordering::Relaxed);
                     decoder.decode(&buf[..n]);
-                    self.drain(input, &mut decoder, &router, &mut notices)?;
+                    if decoder.not_flow_log().is_some() {
+                        break;
+                    }
+                    let router = router.get_or_insert_with(|| self.router(input, &info));
+                    self.drain(input, &mut decoder, router, &mut notices)?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
@@ -535,23 +661,49 @@ impl Job<'_> {
                         message: e.to_string(),
                     });
                 }
-                Err(e) => {
-                    broken = Some(e);
-                    break;
-                }
+                Err(e) => broken = Some(e),
             }
+        }
+        if let Some(first) = decoder.not_flow_log() {
+            let hint = if envelopes {
+                "the envelopes' messages are not flow-log records"
+            } else {
+                "if it is flow-log text without a header line, give its format with --log-format"
+            };
+            return Ok((
+                Err(failed(format!(
+                    "not flow-log text: line {} is neither a header nor a record ({}); {hint}",
+                    first.line, first.reason
+                ))),
+                notices,
+            ));
         }
         match &broken {
             Some(_) => decoder.finish_truncated(),
             None => decoder.finish(),
         }
-        self.drain(input, &mut decoder, &router, &mut notices)?;
+        let router = router.get_or_insert_with(|| self.router(input, &info));
+        self.drain(input, &mut decoder, router, &mut notices)?;
         let stats = decoder.stats();
         if let Some(e) = broken {
             let error = format!("read failed after line {}: {e}", stats.lines);
+            if SourceError::is(&e) {
+                return Ok((
+                    Err(Unconverted::Unreadable(Failure {
+                        location: input.location.clone(),
+                        error,
+                        records_kept: 0,
+                    })),
+                    notices,
+                ));
+            }
+            if envelopes && stats.records == 0 && e.kind() == std::io::ErrorKind::InvalidData {
+                // JSON, but not CloudWatch Logs envelopes: one error for the file.
+                return Ok((Err(failed(format!("not flow-log text: {e}"))), notices));
+            }
             if stats.records == 0 {
                 // Nothing kept: leave it out of the commit so a later run tries again.
-                return Ok((Err(failure(error, 0)), notices));
+                return Ok((Err(failed(error)), notices));
             }
             return Ok((
                 Ok(input_record(
@@ -563,6 +715,120 @@ impl Job<'_> {
                 notices,
             ));
         }
+        Ok((
+            Ok(input_record(input, stats, InputStatus::Complete, None)),
+            notices,
+        ))
+    }
+
+    /// The router of one input: its path's account, else the owner its envelopes named.
+    fn router(&self, input: &Input, info: &EnvelopeInfo) -> Router {
+        let mut hints = input.hints.clone();
+        if hints.account.is_none() {
+            hints.account = info.owner.get().cloned();
+        }
+        Router::new(&hints, self.defaults)
+    }
+
+    /// A Parquet input (AWS's Parquet delivery, Hive layout or not): its columns matched
+    /// to the canonical ones by name, cast to their types, absent ones NULL, then routed
+    /// as text records are.
+    fn parquet(&self, input: &Input, mut notices: NoticeLog) -> Result<InputOutcome> {
+        let failed = |error: String| {
+            Unconverted::Failed(Failure {
+                location: input.location.clone(),
+                error,
+                records_kept: 0,
+            })
+        };
+        let bytes = match input.read_all(self.rt) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
+                return Err(ConvertError::Store {
+                    message: e.to_string(),
+                });
+            }
+            Err(e) => return Ok((Err(failed(e.to_string())), notices)),
+        };
+        let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                return Ok((
+                    Err(failed(format!("not a readable Parquet file: {e}"))),
+                    notices,
+                ));
+            }
+        };
+        let names: Vec<String> = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let kind = flowlog::RecordKind::of_names(names.iter().map(String::as_str));
+        let unknown: Vec<String> = names
+            .into_iter()
+            .filter(|n| kind.field(n).is_none())
+            .collect();
+        let known = builder.schema().fields().len() - unknown.len();
+        if known == 0 {
+            return Ok((
+                Err(failed(
+                    "a Parquet file without flow-log columns (none of its columns is a flow-log field)"
+                        .into(),
+                )),
+                notices,
+            ));
+        }
+        if !unknown.is_empty() {
+            notices
+                .unknown
+                .entry(unknown.join(", "))
+                .or_insert_with(|| (0, input.location.clone()))
+                .0 += 1;
+        }
+        let reader = match builder.with_batch_size(self.options.batch_size).build() {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok((
+                    Err(failed(format!("not a readable Parquet file: {e}"))),
+                    notices,
+                ));
+            }
+        };
+        let router = Router::new(&input.hints, self.defaults);
+        let mut records = 0u64;
+        for batch in reader {
+            let batch = match batch.and_then(|b| conform(&b, kind)) {
+                Ok(b) => b,
+                Err(e) => {
+                    let error = format!("not a readable Parquet file: {e}");
+                    // Rows of earlier row groups may be in this commit's files already.
+                    let failure = Failure {
+                        location: input.location.clone(),
+                        error,
+                        records_kept: 0,
+                    };
+                    let out = if records > 0 {
+                        Unconverted::Unreadable(failure)
+                    } else {
+                        Unconverted::Failed(failure)
+                    };
+                    return Ok((Err(out), notices));
+                }
+            };
+            records += batch.num_rows() as u64;
+            self.progress
+                .records
+                .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+            for (key, part) in router.route(&batch) {
+                self.set.push(&key, part)?;
+            }
+        }
+        let stats = flowlog::DecodeStats {
+            records,
+            ..Default::default()
+        };
         Ok((
             Ok(input_record(input, stats, InputStatus::Complete, None)),
             notices,
@@ -628,7 +894,6 @@ fn input_record(
 #[derive(Default)]
 struct NoticeLog {
     unknown: HashMap<String, (u64, String)>,
-    parquet: Vec<String>,
 }
 
 impl NoticeLog {
@@ -636,7 +901,6 @@ impl NoticeLog {
         for (names, (n, first)) in other.unknown {
             self.unknown.entry(names).or_insert((0, first)).0 += n;
         }
-        self.parquet.extend(other.parquet);
     }
 
     fn finish(self) -> Vec<String> {

@@ -1,8 +1,9 @@
 //! Inputs: listing files and directories through `object_store`, and opening them as a
 //! byte stream (gzip or plain) for the decoder.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -11,13 +12,12 @@ use chrono::{DateTime, Utc};
 use flowlake_store::{Location, S3Options, s3_store};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
-use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{GetResultPayload, ObjectMeta, ObjectStore, ObjectStoreExt};
 use tokio::runtime::Handle;
 
 use crate::error::{ConvertError, Result};
-use crate::hints::{FolderSpan, PathHints};
+use crate::hints::{FolderSpan, PathHints, other_service};
 use crate::progress::Progress;
 
 /// Read buffer per input.
@@ -26,14 +26,23 @@ const READ_BUFFER: usize = 256 * 1024;
 /// One input to convert: a file or object, or standard input.
 #[derive(Debug, Clone)]
 pub struct Input {
-    /// Where it is, as shown to the user and recorded in the manifest: an absolute path,
+    /// Where it is, as shown to the user and recorded in the table log: an absolute path,
     /// a URL, or `-` for standard input.
     pub location: String,
     pub size: Option<u64>,
     pub modified: Option<DateTime<Utc>>,
     pub etag: Option<String>,
     pub hints: PathHints,
-    object: Option<(Arc<dyn ObjectStore>, Path)>,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    Stdin,
+    /// A local file, read directly (any name the file system allows).
+    File(PathBuf),
+    /// An object (S3).
+    Object(Arc<dyn ObjectStore>, Path),
 }
 
 impl Input {
@@ -45,29 +54,94 @@ impl Input {
             modified: None,
             etag: None,
             hints: PathHints::default(),
-            object: None,
+            source: Source::Stdin,
         }
     }
 
     pub fn is_stdin(&self) -> bool {
-        self.object.is_none()
+        matches!(self.source, Source::Stdin)
     }
 
     /// Open the raw bytes. Called on a worker thread, outside the async runtime.
     pub(crate) fn open_raw(&self, rt: &Handle) -> std::io::Result<Box<dyn Read + Send>> {
-        let Some((store, path)) = &self.object else {
-            return Ok(Box::new(std::io::stdin()));
-        };
-        let result = rt
-            .block_on(store.get(path))
-            .map_err(|e| read_error(&e, &self.location))?;
-        Ok(match result.payload {
-            GetResultPayload::File(file, _) => Box::new(file),
-            GetResultPayload::Stream(stream) => Box::new(StreamRead {
-                rt: rt.clone(),
-                stream,
-                chunk: Bytes::new(),
-            }),
+        match &self.source {
+            Source::Stdin => Ok(Box::new(std::io::stdin())),
+            Source::File(path) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| SourceError::wrap(e.kind(), format!("cannot open: {e}")))?;
+                Ok(Box::new(LocalRead(file)))
+            }
+            Source::Object(store, path) => {
+                let result = rt
+                    .block_on(store.get(path))
+                    .map_err(|e| read_error(&e, &self.location))?;
+                Ok(match result.payload {
+                    GetResultPayload::File(file, _) => Box::new(LocalRead(file)),
+                    GetResultPayload::Stream(stream) => Box::new(StreamRead {
+                        rt: rt.clone(),
+                        store: Arc::clone(store),
+                        path: path.clone(),
+                        etag: self.etag.clone(),
+                        location: self.location.clone(),
+                        stream,
+                        chunk: Bytes::new(),
+                        offset: 0,
+                        retries: READ_RETRIES,
+                    }),
+                })
+            }
+        }
+    }
+
+    /// The whole input in memory (for Parquet, whose footer is at the end).
+    pub(crate) fn read_all(&self, rt: &Handle) -> std::io::Result<Bytes> {
+        match &self.source {
+            Source::Object(store, path) => rt
+                .block_on(async { store.get(path).await?.bytes().await })
+                .map_err(|e| read_error(&e, &self.location)),
+            _ => {
+                let mut out = Vec::new();
+                self.open_raw(rt)?.read_to_end(&mut out)?;
+                Ok(Bytes::from(out))
+            }
+        }
+    }
+}
+
+/// An error reading an input's bytes from where it is stored (not a decompressor's
+/// error): the input is not known to end there, so it must not be committed as if it
+/// did. Carried inside `std::io::Error` through the decompressor.
+#[derive(Debug)]
+pub(crate) struct SourceError(String);
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+impl SourceError {
+    fn wrap(kind: std::io::ErrorKind, message: String) -> std::io::Error {
+        std::io::Error::new(kind, SourceError(message))
+    }
+
+    /// Is this I/O error a storage read error (rather than a decompressor's)?
+    pub(crate) fn is(e: &std::io::Error) -> bool {
+        e.get_ref()
+            .is_some_and(<dyn std::error::Error + Send + Sync>::is::<SourceError>)
+    }
+}
+
+/// A local file whose read errors are marked as storage errors.
+struct LocalRead(std::fs::File);
+
+impl Read for LocalRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::Interrupted => e,
+            kind => SourceError::wrap(kind, format!("read failed: {e}")),
         })
     }
 }
@@ -79,7 +153,7 @@ fn read_error(e: &object_store::Error, location: &str) -> std::io::Error {
     if flowlake_store::is_unreachable(e) {
         std::io::Error::new(std::io::ErrorKind::NotConnected, message)
     } else {
-        std::io::Error::other(message)
+        SourceError::wrap(std::io::ErrorKind::Other, message)
     }
 }
 
@@ -92,19 +166,17 @@ pub(crate) enum Content {
 }
 
 /// Wrap a raw reader: detect gzip (by its magic bytes, any number of members) or
-/// Parquet, and count raw bytes read into `counter`.
+/// Parquet, and count raw bytes read into `counter`. The magic bytes are read until there
+/// are enough of them, whatever the first read returned (S3 may return a short chunk).
 pub(crate) fn decompress(
     raw: Box<dyn Read + Send>,
     counter: Arc<Progress>,
 ) -> std::io::Result<(Content, Box<dyn Read + Send>)> {
-    let mut reader = BufReader::with_capacity(
-        READ_BUFFER,
-        CountingRead {
-            inner: raw,
-            counter,
-        },
-    );
-    let head = reader.fill_buf()?;
+    let mut counting = CountingRead {
+        inner: raw,
+        counter,
+    };
+    let head = peek(&mut counting, 4)?;
     let content = if head.starts_with(&[0x1f, 0x8b]) {
         Content::Gzip
     } else if head.starts_with(b"PAR1") {
@@ -112,6 +184,7 @@ pub(crate) fn decompress(
     } else {
         Content::Text
     };
+    let reader = BufReader::with_capacity(READ_BUFFER, std::io::Cursor::new(head).chain(counting));
     Ok(match content {
         Content::Gzip => (
             content,
@@ -119,6 +192,22 @@ pub(crate) fn decompress(
         ),
         _ => (content, Box::new(reader)),
     })
+}
+
+/// Up to `n` bytes from the start of `r` (fewer only at its end).
+pub(crate) fn peek(r: &mut impl Read, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    while head.len() < n {
+        let mut buf = [0u8; 64];
+        let want = (n - head.len()).min(buf.len());
+        match r.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(k) => head.extend_from_slice(&buf[..k]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(head)
 }
 
 struct CountingRead {
@@ -136,11 +225,22 @@ impl Read for CountingRead {
     }
 }
 
-/// A blocking `Read` over an object store's byte stream, for worker threads.
+/// Times a broken download is resumed (from where it broke) before the input fails.
+const READ_RETRIES: u32 = 3;
+
+/// A blocking `Read` over an object store's byte stream, for worker threads. A stream
+/// that breaks is resumed from the byte it broke at (a ranged GET of the same `ETag`), so a
+/// dropped connection does not cut the input short.
 struct StreamRead {
     rt: Handle,
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    etag: Option<String>,
+    location: String,
     stream: BoxStream<'static, object_store::Result<Bytes>>,
     chunk: Bytes,
+    offset: u64,
+    retries: u32,
 }
 
 impl Read for StreamRead {
@@ -148,12 +248,26 @@ impl Read for StreamRead {
         while self.chunk.is_empty() {
             match self.rt.block_on(self.stream.next()) {
                 Some(Ok(chunk)) => self.chunk = chunk,
-                Some(Err(e)) => return Err(read_error(&e, "download")),
+                Some(Err(e)) if self.retries > 0 && !flowlake_store::is_unreachable(&e) => {
+                    self.retries -= 1;
+                    let options = object_store::GetOptions {
+                        range: Some((self.offset..).into()),
+                        if_match: self.etag.clone(),
+                        ..Default::default()
+                    };
+                    let resumed = self
+                        .rt
+                        .block_on(self.store.get_opts(&self.path, options))
+                        .map_err(|e| read_error(&e, &self.location))?;
+                    self.stream = resumed.into_stream();
+                }
+                Some(Err(e)) => return Err(read_error(&e, &self.location)),
                 None => return Ok(0),
             }
         }
         let n = buf.len().min(self.chunk.len());
         buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        self.offset += n as u64;
         Ok(n)
     }
 }
@@ -166,28 +280,46 @@ pub struct ListOptions {
     /// `[since, until)` are listed.
     pub since: Option<i64>,
     pub until: Option<i64>,
+    /// Follow symbolic links in local folders (each file is still read once).
+    pub follow: bool,
+}
+
+/// What a listing found: the inputs, the entries that cannot be inputs, and what it left
+/// out on purpose.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub inputs: Vec<Input>,
+    /// Entries that could not be listed or named (an unreadable folder, a file name that
+    /// is not UTF-8): `(location, error)`.
+    pub failures: Vec<(String, String)>,
+    /// Folders of other AWS services (and stray objects beside them) not descended into,
+    /// by service.
+    pub other_services: BTreeMap<String, u64>,
+    /// Symbolic links not followed (without `--follow`).
+    pub links_skipped: u64,
 }
 
 /// Prefixes listed at once on S3.
 const LIST_CONCURRENCY: usize = 16;
 
 /// List the inputs named on the command line: files, directories and S3 prefixes
-/// (recursively; names starting with `.` or `_` are skipped, as Hive and Athena do), S3
-/// objects, or `-` for standard input.
-pub async fn list_inputs(specs: &[String], options: &ListOptions) -> Result<Vec<Input>> {
-    let local: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new());
+/// (recursively; names starting with `.` or `_` are skipped, as Hive and Athena do, and
+/// other AWS services' folders of a logging bucket are not descended into), S3 objects,
+/// or `-` for standard input. The same file is listed once, however it was reached.
+pub async fn list_inputs(specs: &[String], options: &ListOptions) -> Result<Listing> {
     let mut buckets: HashMap<String, Arc<dyn ObjectStore>> = HashMap::new();
-    let mut inputs = Vec::new();
+    let mut listing = Listing::default();
     let mut stdin = false;
+    let mut files_seen = HashSet::new();
     for spec in specs {
         if spec == "-" {
             if !stdin {
-                inputs.push(Input::stdin());
+                listing.inputs.push(Input::stdin());
                 stdin = true;
             }
             continue;
         }
-        let (store, root, base) = match Location::parse(spec)? {
+        match Location::parse(spec)? {
             Location::S3 { bucket, prefix } => {
                 let store = match buckets.get(&bucket) {
                     Some(s) => Arc::clone(s),
@@ -197,71 +329,167 @@ pub async fn list_inputs(specs: &[String], options: &ListOptions) -> Result<Vec<
                         s
                     }
                 };
-                (store, prefix, format!("s3://{bucket}/"))
+                let base = format!("s3://{bucket}/");
+                let mut found = list_tree(&store, &prefix, options, &mut listing)
+                    .await
+                    .map_err(|e| ConvertError::store(spec, e))?;
+                if found.is_empty() && !prefix.as_ref().is_empty() {
+                    // Not a prefix: a single object?
+                    match store.head(&prefix).await {
+                        Ok(meta) => found.push(meta),
+                        Err(e) if flowlake_store::is_not_found(&e) => {
+                            return Err(ConvertError::InputNotFound(spec.clone()));
+                        }
+                        Err(e) => return Err(ConvertError::store(spec, e)),
+                    }
+                }
+                let mut found: Vec<Input> = found
+                    .into_iter()
+                    .filter(|meta| {
+                        let hidden =
+                            meta.location
+                                .prefix_match(&prefix)
+                                .is_some_and(|mut parts| {
+                                    parts.any(|p| p.as_ref().starts_with(['.', '_']))
+                                });
+                        let dir = meta
+                            .location
+                            .as_ref()
+                            .rsplit_once('/')
+                            .map_or("", |(d, _)| d);
+                        !hidden && FolderSpan::of(dir).overlaps(options.since, options.until)
+                    })
+                    .map(|meta| object_input(&store, &base, meta))
+                    .collect();
+                found.sort_by(|a, b| a.location.cmp(&b.location));
+                listing.inputs.extend(found);
             }
             Location::Local(path) => {
-                let canonical = std::fs::canonicalize(&path).map_err(|e| match e.kind() {
+                let root = std::fs::canonicalize(&path).map_err(|e| match e.kind() {
                     std::io::ErrorKind::NotFound => ConvertError::InputNotFound(spec.clone()),
                     _ => ConvertError::Io { path, source: e },
                 })?;
-                let root = Path::from_filesystem_path(&canonical)
-                    .map_err(|e| ConvertError::store(spec, e.into()))?;
-                if !canonical.is_dir() {
-                    let meta = local
-                        .head(&root)
-                        .await
-                        .map_err(|e| ConvertError::store(spec, e))?;
-                    inputs.push(input(&local, "/", meta));
-                    continue;
-                }
-                (Arc::clone(&local), root, "/".to_string())
-            }
-        };
-        let mut found = list_tree(&store, &root, options)
-            .await
-            .map_err(|e| ConvertError::store(spec, e))?;
-        if found.is_empty() && !root.as_ref().is_empty() {
-            // Not a prefix: a single object?
-            match store.head(&root).await {
-                Ok(meta) => found.push(meta),
-                Err(e) if flowlake_store::is_not_found(&e) => {
-                    return Err(ConvertError::InputNotFound(spec.clone()));
-                }
-                Err(e) => return Err(ConvertError::store(spec, e)),
+                walk_local(&root, options, &mut files_seen, &mut listing);
             }
         }
-        let mut found: Vec<Input> = found
-            .into_iter()
-            .filter(|meta| {
-                let hidden = meta
-                    .location
-                    .prefix_match(&root)
-                    .is_some_and(|mut parts| parts.any(|p| p.as_ref().starts_with(['.', '_'])));
-                let dir = meta
-                    .location
-                    .as_ref()
-                    .rsplit_once('/')
-                    .map_or("", |(d, _)| d);
-                !hidden && FolderSpan::of(dir).overlaps(options.since, options.until)
-            })
-            .map(|meta| input(&store, &base, meta))
-            .collect();
-        found.sort_by(|a, b| a.location.cmp(&b.location));
-        inputs.extend(found);
     }
-    // The same file named twice (a file and its folder) is converted once.
-    let mut seen = std::collections::HashSet::new();
-    inputs.retain(|i| i.is_stdin() || seen.insert(i.location.clone()));
-    Ok(inputs)
+    // The same object named twice (an object and its prefix) is converted once.
+    let mut seen = HashSet::new();
+    listing
+        .inputs
+        .retain(|i| i.is_stdin() || seen.insert(i.location.clone()));
+    Ok(listing)
 }
 
-/// Every object under `root`, listing folders in parallel and skipping the dated folders
-/// of an AWS layout that fall outside the window. Inside a day (or hour) folder, one flat
-/// listing replaces a request per sub-folder.
+/// Walk a local file or folder (a real directory walker: any file name, symbolic links
+/// followed only with `follow`, a file reached twice read once).
+fn walk_local(
+    root: &std::path::Path,
+    options: &ListOptions,
+    seen: &mut HashSet<(u64, u64)>,
+    listing: &mut Listing,
+) {
+    let mut walker = walkdir::WalkDir::new(root)
+        .follow_links(options.follow)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            if name.starts_with(['.', '_']) {
+                return false;
+            }
+            if e.file_type().is_dir() {
+                let path = e.path().to_string_lossy();
+                return FolderSpan::of(&path).overlaps(options.since, options.until);
+            }
+            true
+        });
+    let mut found = Vec::new();
+    while let Some(entry) = walker.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                let why = match e.loop_ancestor() {
+                    Some(a) => format!("symbolic link loop back to {}", a.display()),
+                    None => e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string),
+                };
+                listing
+                    .failures
+                    .push((at, format!("cannot be listed: {why}")));
+                continue;
+            }
+        };
+        let lossy = entry.path().to_string_lossy();
+        if entry.depth() > 0
+            && let Some(service) = other_service(&lossy, entry.file_type().is_dir())
+        {
+            *listing.other_services.entry(service).or_default() += 1;
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        if entry.path_is_symlink() && !options.follow && entry.depth() > 0 {
+            listing.links_skipped += 1;
+            continue;
+        }
+        let Some(location) = entry.path().to_str().map(str::to_string) else {
+            listing.failures.push((
+                lossy.into_owned(),
+                "the file name is not valid UTF-8, so it cannot be recorded in the table log; rename the file".into(),
+            ));
+            continue;
+        };
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                listing
+                    .failures
+                    .push((location, format!("cannot be read: {e}")));
+                continue;
+            }
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if !seen.insert((meta.dev(), meta.ino())) {
+                continue;
+            }
+        }
+        found.push(Input {
+            hints: PathHints::from_path(&location),
+            size: Some(meta.len()),
+            modified: meta.modified().ok().map(DateTime::<Utc>::from),
+            etag: None,
+            source: Source::File(entry.path().to_path_buf()),
+            location,
+        });
+    }
+    listing.inputs.extend(found);
+}
+
+/// Every object under `root`, listing folders in parallel, skipping the dated folders
+/// of an AWS layout that fall outside the window and other AWS services' folders. Inside
+/// a day (or hour) folder, one flat listing replaces a request per sub-folder.
 async fn list_tree(
     store: &Arc<dyn ObjectStore>,
     root: &Path,
     options: &ListOptions,
+    listing: &mut Listing,
 ) -> object_store::Result<Vec<ObjectMeta>> {
     let mut objects = Vec::new();
     let mut frontier = vec![root.clone()];
@@ -282,17 +510,31 @@ async fn list_tree(
                 .try_collect()
                 .await?;
         for (found, dirs) in level {
-            objects.extend(found);
-            frontier.extend(dirs.into_iter().filter(|d| {
-                !d.filename().is_some_and(|n| n.starts_with(['.', '_']))
-                    && FolderSpan::of(d.as_ref()).overlaps(options.since, options.until)
-            }));
+            for meta in found {
+                match other_service(meta.location.as_ref(), false) {
+                    Some(service) if meta.location != *root => {
+                        *listing.other_services.entry(service).or_default() += 1;
+                    }
+                    _ => objects.push(meta),
+                }
+            }
+            for d in dirs {
+                if d.filename().is_some_and(|n| n.starts_with(['.', '_']))
+                    || !FolderSpan::of(d.as_ref()).overlaps(options.since, options.until)
+                {
+                    continue;
+                }
+                match other_service(d.as_ref(), true) {
+                    Some(service) => *listing.other_services.entry(service).or_default() += 1,
+                    None => frontier.push(d),
+                }
+            }
         }
     }
     Ok(objects)
 }
 
-fn input(store: &Arc<dyn ObjectStore>, base: &str, meta: ObjectMeta) -> Input {
+fn object_input(store: &Arc<dyn ObjectStore>, base: &str, meta: ObjectMeta) -> Input {
     let location = format!("{base}{}", meta.location);
     Input {
         hints: PathHints::from_path(meta.location.as_ref()),
@@ -300,7 +542,7 @@ fn input(store: &Arc<dyn ObjectStore>, base: &str, meta: ObjectMeta) -> Input {
         size: Some(meta.size),
         modified: Some(meta.last_modified),
         etag: meta.e_tag,
-        object: Some((Arc::clone(store), meta.location)),
+        source: Source::Object(Arc::clone(store), meta.location),
     }
 }
 
@@ -328,7 +570,7 @@ mod tests {
         rt.block_on(store.put(&path, PutPayload::from(gz.clone())))
             .unwrap();
         let input = Input {
-            object: Some((store, path)),
+            source: Source::Object(store, path),
             ..Input::stdin()
         };
         let counter = Arc::new(Progress::default());
@@ -364,7 +606,8 @@ mod tests {
                 &[root.clone(), format!("{root}/a/1.log")],
                 &ListOptions::default(),
             ))
-            .unwrap();
+            .unwrap()
+            .inputs;
         let canonical = std::fs::canonicalize(dir.path()).unwrap();
         let names: Vec<String> = inputs
             .iter()
@@ -386,5 +629,101 @@ mod tests {
             missing.to_string(),
             format!("input {root}/nope does not exist")
         );
+    }
+
+    fn list(root: &std::path::Path, follow: bool) -> Listing {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(list_inputs(
+            &[root.to_str().unwrap().to_string()],
+            &ListOptions {
+                follow,
+                ..ListOptions::default()
+            },
+        ))
+        .unwrap()
+    }
+
+    fn names(listing: &Listing, root: &std::path::Path) -> Vec<String> {
+        let root = std::fs::canonicalize(root).unwrap();
+        listing
+            .inputs
+            .iter()
+            .map(|i| {
+                i.location
+                    .strip_prefix(root.to_str().unwrap())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_logging_bucket_lists_only_flow_log_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/03/01/a.log.gz",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/t.json.gz",
+            "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/d.json.gz",
+            "AWSLogs/111122223333/elasticloadbalancing/us-east-1/e.log.gz",
+            "AWSLogs/111122223333/ELBAccessLogTestFile",
+            "AWSLogs/o-abcdefghij/111122223333/CloudTrail/us-east-1/o.json.gz",
+        ] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let listing = list(dir.path(), false);
+        assert_eq!(
+            names(&listing, dir.path()),
+            ["/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/03/01/a.log.gz"]
+        );
+        let skipped: Vec<(&str, u64)> = listing
+            .other_services
+            .iter()
+            .map(|(s, n)| (s.as_str(), *n))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("AWSLogs", 1),
+                ("CloudTrail", 2),
+                ("CloudTrail-Digest", 1),
+                ("elasticloadbalancing", 1)
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn any_name_is_listed_links_only_on_request_and_each_file_once() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        std::fs::create_dir_all(logs.join("sub")).unwrap();
+        std::fs::write(logs.join("sub/a#1234.log"), "x").unwrap();
+        std::fs::write(logs.join("b.log"), "x").unwrap();
+        let bad = std::ffi::OsStr::from_bytes(b"c\xff.log");
+        std::fs::write(logs.join(bad), "x").unwrap();
+        // A link to a folder of the tree, and to a file outside it.
+        std::os::unix::fs::symlink(logs.join("sub"), logs.join("again")).unwrap();
+        std::fs::write(dir.path().join("outside.log"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.log"), logs.join("out.log")).unwrap();
+
+        let listing = list(&logs, false);
+        assert_eq!(names(&listing, &logs), ["/b.log", "/sub/a#1234.log"]);
+        assert_eq!(listing.links_skipped, 2);
+        assert_eq!(listing.failures.len(), 1, "{:?}", listing.failures);
+        assert!(listing.failures[0].1.contains("not valid UTF-8"));
+
+        // Followed: the linked folder's file is the same file, read once (by the first
+        // path the walk reaches it by).
+        let listing = list(&logs, true);
+        assert_eq!(
+            names(&listing, &logs),
+            ["/again/a#1234.log", "/b.log", "/out.log"]
+        );
+        assert_eq!(listing.links_skipped, 0);
     }
 }

@@ -95,6 +95,7 @@ impl Writer {
             target.disk_root.clone(),
             display.trim_end_matches('/').to_string(),
             table.partition_by(),
+            &target.opened,
         );
         Ok(Self {
             target,

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch, new_null_array};
 use arrow_select::interleave::interleave;
-use flowlog::col;
+use flowlog::RecordKind;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
@@ -94,14 +94,15 @@ impl WriteOptions {
         Ok(())
     }
 
-    fn properties(&self) -> WriterProperties {
+    fn properties(&self, kind: RecordKind) -> WriterProperties {
         let mut builder = WriterProperties::builder();
+        let start = kind.field("start").expect("every kind has start");
         // Rows are sorted by `start` and `end` follows it closely: delta encoding stores
         // them in a few bits each where a dictionary would overflow (8% smaller files on
         // generated data). DuckDB and PyArrow read it in the cross-engine tests; Spark's and
         // Trino's (Athena's) readers support the encoding too.
-        for c in [col::START, col::END] {
-            let path = ColumnPath::from(flowlog::FIELDS[c].column);
+        for c in ["start", "end"] {
+            let path = ColumnPath::from(c);
             builder = builder
                 .set_column_dictionary_enabled(path.clone(), false)
                 .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
@@ -113,7 +114,7 @@ impl WriteOptions {
             .set_max_row_group_row_count(None)
             .set_created_by(format!("flowlake version {}", env!("CARGO_PKG_VERSION")))
             .set_sorting_columns(Some(vec![SortingColumn {
-                column_idx: col::START as i32,
+                column_idx: start.id as i32,
                 descending: false,
                 nulls_first: true,
             }]))
@@ -148,6 +149,8 @@ struct OpenFile {
 
 struct Partition {
     dir: String,
+    /// Which table's records it holds (set by its first batch).
+    kind: RecordKind,
     buffer: Mutex<Buffer>,
     file: Mutex<Option<OpenFile>>,
     last_used: AtomicU64,
@@ -161,7 +164,8 @@ struct Partition {
 pub(crate) struct PartitionSet {
     options: WriteOptions,
     by: PartitionBy,
-    properties: WriterProperties,
+    /// For VPC and transit gateway files.
+    properties: (WriterProperties, WriterProperties),
     root: PathBuf,
     staging: String,
     file_prefix: String,
@@ -189,7 +193,10 @@ impl PartitionSet {
         uploader: Option<Uploader>,
     ) -> Self {
         Self {
-            properties: options.properties(),
+            properties: (
+                options.properties(RecordKind::Vpc),
+                options.properties(RecordKind::TransitGateway),
+            ),
             options,
             by,
             root: root.to_path_buf(),
@@ -205,11 +212,12 @@ impl PartitionSet {
         }
     }
 
-    fn partition(&self, dir: String) -> Arc<Partition> {
+    fn partition(&self, dir: String, kind: RecordKind) -> Arc<Partition> {
         let mut map = self.partitions.lock().expect("lock");
         let p = map.entry(dir).or_insert_with_key(|dir| {
             Arc::new(Partition {
                 dir: dir.clone(),
+                kind,
                 buffer: Mutex::new(Buffer {
                     batches: Vec::new(),
                     rows: 0,
@@ -232,7 +240,8 @@ impl PartitionSet {
     /// Add a batch of rows of the partition folder `dir` (relative to the output root).
     pub fn push_to(&self, dir: String, batch: RecordBatch) -> Result<()> {
         let bytes = memory_size(&batch);
-        let part = self.partition(dir);
+        let kind = RecordKind::of(&batch.schema()).expect("a flow-log batch");
+        let part = self.partition(dir, kind);
         let full = {
             let mut buf = part.buffer.lock().expect("lock");
             buf.rows += batch.num_rows();
@@ -325,7 +334,11 @@ impl PartitionSet {
         };
         std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
         let f = File::create(&path).map_err(io)?;
-        let writer = ArrowWriter::try_new(f, flowlog::schema(), Some(self.properties.clone()))
+        let properties = match part.kind {
+            RecordKind::Vpc => &self.properties.0,
+            RecordKind::TransitGateway => &self.properties.1,
+        };
+        let writer = ArrowWriter::try_new(f, part.kind.schema(), Some(properties.clone()))
             .map_err(|source| ConvertError::parquet(path.clone(), source))?;
         Ok(OpenFile {
             writer,
@@ -436,7 +449,10 @@ fn sort_by_start(batches: &[RecordBatch]) -> RecordBatch {
     let mut order: Vec<(i64, u32, u32)> =
         Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
     for (b, batch) in batches.iter().enumerate() {
-        let start = batch.column(col::START).as_primitive::<Int64Type>();
+        let start = batch
+            .column_by_name("start")
+            .expect("every kind has start")
+            .as_primitive::<Int64Type>();
         for row in 0..batch.num_rows() {
             let t = if start.is_valid(row) {
                 start.value(row)
@@ -452,12 +468,13 @@ fn sort_by_start(batches: &[RecordBatch]) -> RecordBatch {
         .iter()
         .map(|&(_, b, r)| (b as usize, r as usize))
         .collect();
-    let schema = flowlog::schema();
+    let schema = batches[0].schema();
+    let kind = RecordKind::of(&schema).expect("a flow-log batch");
     let columns: Vec<ArrayRef> = (0..schema.fields().len())
         .map(|c| {
             let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(c).as_ref()).collect();
             if arrays.iter().all(|a| a.null_count() == a.len()) {
-                flowlog::null_array(flowlog::FIELDS[c].ty, indices.len())
+                flowlog::null_array(kind.fields()[c].ty, indices.len())
             } else {
                 interleave(&arrays, &indices).expect("same types")
             }
@@ -466,9 +483,28 @@ fn sort_by_start(batches: &[RecordBatch]) -> RecordBatch {
     RecordBatch::try_new(schema, columns).expect("columns match the schema")
 }
 
+/// A batch in the canonical schema of `kind`: columns matched by name, cast where the
+/// type differs, NULL where absent (AWS-delivered files hold only their format's fields).
+pub(crate) fn conform(
+    batch: &RecordBatch,
+    kind: RecordKind,
+) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
+    let schema = kind.schema();
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| match batch.column_by_name(field.name()) {
+            Some(col) if col.data_type() == field.data_type() => Ok(Arc::clone(col)),
+            Some(col) => arrow_cast::cast(col, field.data_type()),
+            None => Ok(new_null_array(field.data_type(), batch.num_rows())),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema, columns)
+}
+
 #[cfg(test)]
 mod tests {
-    use flowlog::Decoder;
+    use flowlog::{Decoder, col};
 
     use super::*;
 

@@ -8,13 +8,18 @@ use arrow_array::{ArrayRef, RecordBatch};
 
 use crate::error::{MAX_RAW_LEN, Reject, RejectReason};
 use crate::format::Format;
-use crate::schema::{FIELD_COUNT, FIELDS, FieldDef, FieldType, col, null_array, schema};
+use crate::schema::{FieldDef, FieldType, RecordKind, null_array};
 
 /// Rows per record batch unless configured otherwise.
 pub const DEFAULT_BATCH_SIZE: usize = 32 * 1024;
 
 /// Rows a column builder is sized for before it grows.
 const INITIAL_CAPACITY: usize = 1024;
+
+/// Longest line decoded unless configured otherwise: 1 MiB. A flow-log record is at most a
+/// few KiB (54 fields, tags included); a longer "line" is a file that is not flow-log
+/// text, and holding it whole would make memory depend on the input.
+pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
 
 /// `start`/`end` values above this are taken to be milliseconds, as some third-party tools
 /// write them (spec section 1), and divided by 1000.
@@ -111,8 +116,10 @@ impl Column {
 pub struct Decoder {
     format: Format,
     columns: Vec<Column>,
+    /// The kind of record (VPC or transit gateway) the columns are built for.
+    kind: RecordKind,
     /// Fields that received a value or a null in the batch being built.
-    active: [bool; FIELD_COUNT],
+    active: Vec<bool>,
     rows: usize,
     batch_size: usize,
     tail: Vec<u8>,
@@ -122,6 +129,22 @@ pub struct Decoder {
     rejects: Vec<Reject>,
     notices: Vec<Notice>,
     stats: DecodeStats,
+    /// Lines longer than this are rejected without being held whole.
+    max_line: usize,
+    /// Inside a line already rejected as too long: bytes are dropped until its newline.
+    skipping: bool,
+    /// The line of a header that could not be used; the lines it governs are rejected
+    /// until the next usable header.
+    unusable_header: Option<u64>,
+    /// Lines start with a CloudWatch Logs event time (`2026-01-01T00:01:00.000Z `), as in
+    /// an export; `None` until the first record line decides it.
+    event_time: Option<bool>,
+    /// Stop at the first content line if it is neither a header nor a record.
+    strict_start: bool,
+    /// Set when `strict_start` found that the input is not flow-log text.
+    not_flow_log: Option<Reject>,
+    /// Whether a header or a record line has been seen.
+    started: bool,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -147,11 +170,9 @@ impl Decoder {
             // Builders start small and grow: most inputs (AWS writes a file every five
             // minutes) hold far fewer records than a batch, and a batch's buffers keep
             // whatever capacity they were given for as long as the batch lives.
-            columns: FIELDS
-                .iter()
-                .map(|f| Column::new(f, batch_size.min(INITIAL_CAPACITY)))
-                .collect(),
-            active: [false; FIELD_COUNT],
+            columns: Vec::new(),
+            kind: RecordKind::Vpc,
+            active: Vec::new(),
             rows: 0,
             batch_size,
             tail: Vec::new(),
@@ -162,9 +183,40 @@ impl Decoder {
             notices: Vec::new(),
             stats: DecodeStats::default(),
             format: Format::default_v2(),
+            max_line: DEFAULT_MAX_LINE,
+            skipping: false,
+            unusable_header: None,
+            event_time: None,
+            strict_start: false,
+            not_flow_log: None,
+            started: false,
         };
         decoder.set_format(format);
         decoder
+    }
+
+    /// Reject lines longer than `bytes` (at least 1 KiB) instead of holding them whole.
+    pub fn set_max_line(&mut self, bytes: usize) {
+        self.max_line = bytes.max(1024);
+    }
+
+    /// Lines carry a CloudWatch Logs event time before the record (`true`, as an export
+    /// task writes them) or not (`false`). Without a call, the first record line decides.
+    pub fn set_event_time(&mut self, on: bool) {
+        self.event_time = Some(on);
+    }
+
+    /// Treat an input whose first line is neither a header nor a record of the format as
+    /// not flow-log text at all: decoding stops there, and
+    /// [`not_flow_log`](Self::not_flow_log) says why, instead of one reject per line.
+    pub fn set_strict_start(&mut self, on: bool) {
+        self.strict_start = on;
+    }
+
+    /// Why the input is not flow-log text, when [`set_strict_start`](Self::set_strict_start)
+    /// found so: the first content line and what was wrong with it.
+    pub fn not_flow_log(&self) -> Option<&Reject> {
+        self.not_flow_log.as_ref()
     }
 
     /// The format lines are currently decoded with.
@@ -176,11 +228,23 @@ impl Decoder {
         self.stats
     }
 
-    /// Decode every complete line in `buf`; an incomplete last line waits for more input.
+    /// Decode every complete line in `buf`; an incomplete last line waits for more input
+    /// (at most the line limit of it is held).
     pub fn decode(&mut self, mut buf: &[u8]) {
+        if self.not_flow_log.is_some() {
+            return;
+        }
+        if self.skipping {
+            let Some(nl) = memchr::memchr(b'\n', buf) else {
+                return;
+            };
+            self.skipping = false;
+            buf = &buf[nl + 1..];
+        }
         if !self.tail.is_empty() {
             let Some(nl) = memchr::memchr(b'\n', buf) else {
                 self.tail.extend_from_slice(buf);
+                self.check_tail();
                 return;
             };
             let mut tail = std::mem::take(&mut self.tail);
@@ -192,15 +256,35 @@ impl Decoder {
         }
         let mut start = 0;
         for nl in memchr::memchr_iter(b'\n', buf) {
+            if self.not_flow_log.is_some() {
+                return;
+            }
             self.line(&buf[start..nl]);
             start = nl + 1;
         }
         self.tail.extend_from_slice(&buf[start..]);
+        self.check_tail();
+    }
+
+    /// A partial line already over the limit is rejected now, and the rest of it dropped
+    /// as it arrives.
+    fn check_tail(&mut self) {
+        if self.tail.len() > self.max_line {
+            let tail = std::mem::take(&mut self.tail);
+            self.stats.lines += 1;
+            self.reject(
+                &tail,
+                RejectReason::TooLong {
+                    limit: self.max_line,
+                },
+            );
+            self.skipping = true;
+        }
     }
 
     /// End of input: decode a last line that has no newline and close the current batch.
     pub fn finish(&mut self) {
-        if !self.tail.is_empty() {
+        if !self.tail.is_empty() && self.not_flow_log.is_none() {
             let tail = std::mem::take(&mut self.tail);
             self.line(&tail);
         }
@@ -210,7 +294,7 @@ impl Decoder {
     /// End of a broken input (a truncated gzip stream, a read error): the bytes after the
     /// last newline are not a complete line, so they are rejected rather than loaded.
     pub fn finish_truncated(&mut self) {
-        if !self.tail.is_empty() {
+        if !self.tail.is_empty() && self.not_flow_log.is_none() {
             let tail = std::mem::take(&mut self.tail);
             self.stats.lines += 1;
             self.reject(&tail, RejectReason::Truncated);
@@ -234,6 +318,19 @@ impl Decoder {
     }
 
     fn set_format(&mut self, format: Format) {
+        if format.kind() != self.kind || self.columns.is_empty() {
+            // Records of the other table: close this batch, build the other columns.
+            self.finish_batch();
+            self.kind = format.kind();
+            let capacity = self.batch_size.min(INITIAL_CAPACITY);
+            self.columns = self
+                .kind
+                .fields()
+                .iter()
+                .map(|f| Column::new(f, capacity))
+                .collect();
+            self.active = vec![false; self.columns.len()];
+        }
         for def in format.slots().iter().flatten() {
             self.columns[def.id].pad_to(self.rows);
             self.active[def.id] = true;
@@ -253,7 +350,20 @@ impl Decoder {
 
     fn line(&mut self, line: &[u8]) {
         self.stats.lines += 1;
-        let line = trim(line);
+        if line.len() > self.max_line {
+            self.reject(
+                line,
+                RejectReason::TooLong {
+                    limit: self.max_line,
+                },
+            );
+            return;
+        }
+        let mut line = trim(line);
+        if self.stats.lines == 1 {
+            // A byte-order mark (an editor's, or a Windows tool's) before the header.
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
         let Some(&first) = line.first() else {
             self.stats.skipped += 1;
             return;
@@ -263,10 +373,38 @@ impl Decoder {
             return;
         }
         if (first.is_ascii_lowercase() || first == b'$') && Format::is_header_line(line) {
+            self.started = true;
             self.header(line);
             return;
         }
+        if let Some(header) = self.unusable_header {
+            self.reject(line, RejectReason::UnusableHeader { header });
+            return;
+        }
+        let event_time = *self
+            .event_time
+            .get_or_insert_with(|| starts_with_event_time(line));
+        if event_time {
+            match line.iter().position(|b| is_sep(*b)) {
+                Some(end) if is_event_time(&line[..end]) => line = trim(&line[end..]),
+                _ => {
+                    self.reject(line, RejectReason::NoEventTime);
+                    return;
+                }
+            }
+        }
+        let strict = self.strict_start && !self.started;
+        self.started = true;
+        let rejected = self.stats.rejected;
+        self.record(line);
+        if strict && self.stats.rejected > rejected {
+            self.not_flow_log = self.rejects.pop();
+            self.stats.rejected -= 1;
+        }
+    }
 
+    /// Decode one record line (trimmed, event time removed).
+    fn record(&mut self, line: &[u8]) {
         self.spans.clear();
         let mut i = 0;
         while i < line.len() {
@@ -341,6 +479,7 @@ impl Decoder {
         let text = std::str::from_utf8(line).unwrap_or_default();
         match Format::parse(text) {
             Ok(format) => {
+                self.unusable_header = None;
                 if !format.unknown_fields().is_empty() {
                     self.notices.push(Notice::UnknownFields {
                         line: self.stats.lines,
@@ -351,7 +490,10 @@ impl Decoder {
                     self.set_format(format);
                 }
             }
-            Err(e) => self.reject(line, RejectReason::BadHeader(e)),
+            Err(e) => {
+                self.reject(line, RejectReason::BadHeader(e));
+                self.unusable_header = Some(self.stats.lines);
+            }
         }
     }
 
@@ -360,7 +502,9 @@ impl Decoder {
             return;
         }
         let rows = self.rows;
-        let columns: Vec<ArrayRef> = FIELDS
+        let columns: Vec<ArrayRef> = self
+            .kind
+            .fields()
             .iter()
             .zip(&mut self.columns)
             .map(|(def, column)| {
@@ -376,14 +520,50 @@ impl Decoder {
                 }
             })
             .collect();
-        let batch = RecordBatch::try_new(schema(), columns).expect("columns match the schema");
+        let batch =
+            RecordBatch::try_new(self.kind.schema(), columns).expect("columns match the schema");
         self.ready.push_back(batch);
         self.rows = 0;
-        self.active = [false; FIELD_COUNT];
+        self.active.fill(false);
         for def in self.format.slots().iter().flatten() {
             self.active[def.id] = true;
         }
     }
+}
+
+/// Does the line start with a CloudWatch Logs event time and a space?
+fn starts_with_event_time(line: &[u8]) -> bool {
+    line.iter()
+        .position(|b| is_sep(*b))
+        .is_some_and(|end| is_event_time(&line[..end]))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the ISO-8601 UTC time CloudWatch Logs writes before each
+/// event of an export (`aws logs create-export-task`).
+fn is_event_time(token: &[u8]) -> bool {
+    let digits = |r: std::ops::Range<usize>| {
+        token
+            .get(r)
+            .is_some_and(|t| t.iter().all(u8::is_ascii_digit))
+    };
+    token.len() >= 20
+        && digits(0..4)
+        && token[4] == b'-'
+        && digits(5..7)
+        && token[7] == b'-'
+        && digits(8..10)
+        && token[10] == b'T'
+        && digits(11..13)
+        && token[13] == b':'
+        && digits(14..16)
+        && token[16] == b':'
+        && digits(17..19)
+        && token.last() == Some(&b'Z')
+        && token[19..token.len() - 1]
+            .strip_prefix(b".")
+            .map_or(token.len() == 20, |frac| {
+                frac.iter().all(u8::is_ascii_digit)
+            })
 }
 
 #[inline]
@@ -435,7 +615,7 @@ fn parse_int(def: &FieldDef, token: &[u8]) -> Result<Option<i64>, RejectReason> 
     if v > max {
         return Err(out_of_range());
     }
-    if (def.id == col::START || def.id == col::END) && v > MAX_SECONDS {
+    if def.seconds && v > MAX_SECONDS {
         v /= 1000;
     }
     Ok(Some(v))
@@ -448,6 +628,7 @@ mod tests {
     use arrow_array::{Array, RecordBatch};
 
     use super::*;
+    use crate::schema::{col, schema};
 
     const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
 
@@ -579,7 +760,7 @@ mod tests {
 
     #[test]
     fn unknown_header_fields_are_skipped_and_reported_once() {
-        let input = "tgw-id srcaddr packets-lost-mtu-exceeded bytes\ntgw-1 10.0.0.1 0 50\ntgw-1 10.0.0.2 1 60\n";
+        let input = "future-a srcaddr future-b bytes\nx 10.0.0.1 0 50\nx 10.0.0.2 1 60\n";
         let (batches, mut d) = decode_all(None, input.as_bytes());
         let b = &batches[0];
         assert_eq!(b.num_rows(), 2);
@@ -588,9 +769,39 @@ mod tests {
             d.take_notices(),
             [Notice::UnknownFields {
                 line: 1,
-                names: vec!["tgw-id".into(), "packets-lost-mtu-exceeded".into()]
+                names: vec!["future-a".into(), "future-b".into()]
             }]
         );
+    }
+
+    #[test]
+    fn transit_gateway_records_make_transit_gateway_batches() {
+        let tgw = "version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service\n\
+            6 TransitGateway 444455556666 tgw-0fedcba9876543210 tgw-attach-01234abcd5678ef90 444455556666 777788889999 vpc-0aa11bb22cc33dd44 vpc-0ee55ff66aa77bb88 subnet-0aa11bb22cc33dd44 subnet-0ee55ff66aa77bb88 eni-0aa11bb22cc33dd44 eni-0ee55ff66aa77bb88 euw1-az1 euw1-az3 - 172.31.4.9 10.20.3.8 51516 5432 6 1 60 1767225600 1767225660 OK IPv4 1 0 0 0 2 eu-west-1 ingress - -\n";
+        // A VPC file concatenated after it: its records go to a batch of their own.
+        let input = format!("{tgw}{HEADER}\n2 123 eni-1 1.1.1.1 2.2.2.2 1 2 6 3 4 5 6 ACCEPT OK\n");
+        let (batches, mut d) = decode_all(None, input.as_bytes());
+        assert!(d.take_rejects().is_empty());
+        assert!(d.take_notices().is_empty());
+        assert_eq!(batches.len(), 2);
+        let t = &batches[0];
+        assert_eq!(
+            RecordKind::of(&t.schema()),
+            Some(RecordKind::TransitGateway)
+        );
+        assert_eq!(t.num_columns(), 36);
+        let by_name = |b: &RecordBatch, n: &str| b.schema().index_of(n).unwrap();
+        assert_eq!(
+            str_at(t, by_name(t, "tgw_attachment_id"), 0),
+            Some("tgw-attach-01234abcd5678ef90")
+        );
+        assert_eq!(str_at(t, by_name(t, "tgw_pair_attachment_id"), 0), None);
+        assert_eq!(i64_at(t, by_name(t, "packets_lost_no_route"), 0), Some(1));
+        assert_eq!(i64_at(t, by_name(t, "bytes"), 0), Some(60));
+        assert_eq!(i32_at(t, by_name(t, "tcp_flags"), 0), Some(2));
+        assert_eq!(str_at(t, by_name(t, "flow_direction"), 0), Some("ingress"));
+        assert_eq!(RecordKind::of(&batches[1].schema()), Some(RecordKind::Vpc));
+        assert_eq!(batches[1].num_rows(), 1);
     }
 
     #[test]
@@ -672,5 +883,109 @@ mod tests {
         assert!(batches.is_empty());
         assert_eq!(d.stats().skipped, 4);
         assert_eq!(d.stats().rejected, 0);
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_header() {
+        let input = "\u{feff}srcaddr bytes\n10.0.0.1 5\n";
+        let (batches, d) = decode_all(None, input.as_bytes());
+        assert_eq!(d.stats().headers, 1);
+        assert_eq!(i64_at(&batches[0], col::BYTES, 0), Some(5));
+    }
+
+    #[test]
+    fn lines_after_an_unusable_header_are_rejected_not_decoded_with_another_format() {
+        let input = "srcaddr bytes\n10.0.0.1 5\nsrcaddr srcaddr\n10.0.0.2 6\n10.0.0.3 7\nbytes srcaddr\n8 10.0.0.4\n";
+        let (batches, mut d) = decode_all(None, input.as_bytes());
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        assert_eq!(rows, 2);
+        let rejects: Vec<String> = d.take_rejects().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            rejects,
+            [
+                "line 3: unusable header line: field `srcaddr` appears twice in the format",
+                "line 4: follows the unusable header line 3; not decoded with another format",
+                "line 5: follows the unusable header line 3; not decoded with another format",
+            ]
+        );
+        let b = &batches[0];
+        assert_eq!(str_at(b, col::SRCADDR, 1), Some("10.0.0.4"));
+        assert_eq!(i64_at(b, col::BYTES, 1), Some(8));
+    }
+
+    #[test]
+    fn long_lines_are_rejected_without_being_held() {
+        let mut d = Decoder::with_batch_size(Some(Format::parse("srcaddr").unwrap()), 8);
+        d.set_max_line(2048);
+        d.decode(b"10.0.0.1\n");
+        // A 1 MiB line in small chunks: never more than the limit (and a chunk) is held.
+        for _ in 0..256 {
+            d.decode(&[b'x'; 4096]);
+            assert!(d.tail.len() <= 2048 + 4096);
+        }
+        d.decode(b"yyy\n10.0.0.2\n");
+        // A long line inside one chunk is rejected too.
+        let mut one = vec![b'z'; 5000];
+        one.extend_from_slice(b"\n10.0.0.3\n");
+        d.decode(&one);
+        d.finish();
+        let b = d.next_batch().unwrap();
+        assert_eq!(b.num_rows(), 3);
+        assert_eq!(str_at(&b, col::SRCADDR, 2), Some("10.0.0.3"));
+        let rejects = d.take_rejects();
+        let lines: Vec<(u64, String)> = rejects
+            .iter()
+            .map(|r| (r.line, r.reason.to_string()))
+            .collect();
+        let reason = "the line is longer than 2048 bytes (--max-line-length)".to_string();
+        assert_eq!(lines, [(2, reason.clone()), (4, reason)]);
+        assert!(rejects.iter().all(|r| r.raw.len() <= MAX_RAW_LEN));
+        assert_eq!(d.stats().lines, 5);
+    }
+
+    #[test]
+    fn cloudwatch_export_lines_lose_their_event_time() {
+        let input = "2026-01-01T00:01:00.000Z 2 444455556666 eni-1 10.20.3.1 203.0.113.41 443 60001 6 4 200 1767225600 1767225660 ACCEPT OK\n\
+                     2026-01-01T00:02:00Z 2 444455556666 eni-2 10.20.3.2 203.0.113.42 443 60002 6 4 400 1767225600 1767225660 ACCEPT OK\n\
+                     2 444455556666 eni-3 10.20.3.3 203.0.113.43 443 60003 6 4 600 1767225600 1767225660 ACCEPT OK\n";
+        let (batches, mut d) = decode_all(None, input.as_bytes());
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        assert_eq!(rows, 2);
+        assert_eq!(i64_at(&batches[0], col::BYTES, 1), Some(400));
+        assert_eq!(
+            str_at(&batches[0], col::ACCOUNT_ID, 0),
+            Some("444455556666")
+        );
+        let r = d.take_rejects();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].reason, RejectReason::NoEventTime);
+        // Plain lines are not taken for an export, and a forced export needs the time.
+        let (batches, _) = decode_all(None, &input.as_bytes()[input.rfind("2 4444").unwrap()..]);
+        assert_eq!(batches[0].num_rows(), 1);
+        assert!(!is_event_time(b"2026-01-01T00:01:00.000"));
+        assert!(!is_event_time(b"2026-01-01 00:01:00Z"));
+        assert!(is_event_time(b"2026-01-01T00:01:00.123456Z"));
+    }
+
+    #[test]
+    fn strict_start_stops_at_a_first_line_that_is_not_flow_log_text() {
+        let mut d = Decoder::new(None);
+        d.set_strict_start(true);
+        d.decode(b"{\"manifest\": true,\n \"files\": []}\nmore\nlines\n");
+        d.finish();
+        let why = d.not_flow_log().unwrap();
+        assert_eq!(why.line, 1);
+        assert_eq!(why.to_string(), "line 1: expected 14 fields, found 2");
+        assert!(d.take_rejects().is_empty());
+        assert_eq!(d.stats().rejected, 0);
+        assert!(d.next_batch().is_none());
+        // A bad record after a good start is an ordinary reject.
+        let mut d = Decoder::new(None);
+        d.set_strict_start(true);
+        d.decode(b"# comment\n\n2 123 eni-1 1.1.1.1 2.2.2.2 1 2 6 3 4 5 6 ACCEPT OK\nbad\n");
+        d.finish();
+        assert!(d.not_flow_log().is_none());
+        assert_eq!(d.take_rejects().len(), 1);
+        assert_eq!(d.next_batch().unwrap().num_rows(), 1);
     }
 }

@@ -37,6 +37,13 @@ pub enum RejectReason {
     BadHeader(FormatError),
     /// The input ended in the middle of this line (a truncated file).
     Truncated,
+    /// The line follows a header that could not be used (on line `header`): decoding it
+    /// with any other format would put values in the wrong columns.
+    UnusableHeader { header: u64 },
+    /// The line is longer than the decoder's limit; only its first bytes are kept.
+    TooLong { limit: usize },
+    /// A line of a CloudWatch Logs export without the event time that starts every line.
+    NoEventTime,
 }
 
 impl fmt::Display for RejectReason {
@@ -57,6 +64,16 @@ impl fmt::Display for RejectReason {
             RejectReason::InvalidUtf8 => f.write_str("the line is not valid UTF-8"),
             RejectReason::BadHeader(e) => write!(f, "unusable header line: {e}"),
             RejectReason::Truncated => f.write_str("the input ends in the middle of this line"),
+            RejectReason::UnusableHeader { header } => write!(
+                f,
+                "follows the unusable header line {header}; not decoded with another format"
+            ),
+            RejectReason::TooLong { limit } => {
+                write!(f, "the line is longer than {limit} bytes (--max-line-length)")
+            }
+            RejectReason::NoEventTime => f.write_str(
+                "no event time at the start of the line, as every line of a CloudWatch Logs export has",
+            ),
         }
     }
 }

@@ -3,14 +3,17 @@
 use std::fmt;
 
 use crate::error::FormatError;
-use crate::schema::{DEFAULT_FORMAT, FIELD_COUNT, FieldDef, field_by_name};
+use crate::schema::{DEFAULT_FORMAT, FieldDef, RecordKind, field_by_name};
 
 /// The field layout of a flow log: one entry per token of a record line.
 ///
-/// A slot is `None` for a field this version of flowlake does not know (a transit-gateway
-/// field, or one AWS adds later). Its tokens are skipped so the known fields still load.
+/// A slot is `None` for a field this version of flowlake does not know (one AWS adds
+/// later). Its tokens are skipped so the known fields still load. A format naming any
+/// transit-gateway-only field (`tgw-id`, `packets-lost-*` ...) is a transit gateway flow
+/// log's: its records belong to `tgw_flow_logs`, with [`TGW_FIELDS`](crate::TGW_FIELDS).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Format {
+    kind: RecordKind,
     slots: Vec<Option<&'static FieldDef>>,
     unknown: Vec<String>,
 }
@@ -32,11 +35,13 @@ impl Format {
 
     /// Build a format from a header line's tokens. Unknown names become skipped slots.
     pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, FormatError> {
+        let names: Vec<&str> = names.into_iter().collect();
+        let kind = RecordKind::of_names(names.iter().copied());
         let mut slots = Vec::new();
         let mut unknown = Vec::new();
-        let mut seen = [false; FIELD_COUNT];
+        let mut seen = vec![false; kind.fields().len()];
         for name in names {
-            let def = field_by_name(name);
+            let def = kind.field(name);
             match def {
                 Some(def) if seen[def.id] => {
                     return Err(FormatError::Duplicate(def.name.to_string()));
@@ -61,7 +66,16 @@ impl Format {
         if slots.iter().all(Option::is_none) {
             return Err(FormatError::NoKnownField(unknown.join(" ")));
         }
-        Ok(Self { slots, unknown })
+        Ok(Self {
+            kind,
+            slots,
+            unknown,
+        })
+    }
+
+    /// Which flow log (and table) the records of this format belong to.
+    pub fn kind(&self) -> RecordKind {
+        self.kind
     }
 
     /// Is this line (trimmed) a header line rather than a record?
@@ -86,10 +100,9 @@ impl Format {
                 return false;
             }
             if !known {
-                known = std::str::from_utf8(bare)
-                    .ok()
-                    .and_then(field_by_name)
-                    .is_some();
+                known = std::str::from_utf8(bare).ok().is_some_and(|n| {
+                    field_by_name(n).is_some() || RecordKind::TransitGateway.field(n).is_some()
+                });
             }
         }
         any && known
@@ -177,11 +190,26 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_kept_as_skipped_slots() {
-        let f = Format::parse("resource-type tgw-id srcaddr").unwrap();
-        assert_eq!(f.len(), 3);
-        assert_eq!(f.unknown_fields(), ["resource-type", "tgw-id"]);
+        let f = Format::parse("future-field srcaddr").unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f.kind(), RecordKind::Vpc);
+        assert_eq!(f.unknown_fields(), ["future-field"]);
         assert!(f.slots()[0].is_none());
-        assert_eq!(f.to_string(), "resource-type tgw-id srcaddr");
+        assert_eq!(f.to_string(), "future-field srcaddr");
+    }
+
+    #[test]
+    fn transit_gateway_formats() {
+        let f = Format::parse("resource-type tgw-id srcaddr packets-lost-blackhole").unwrap();
+        assert_eq!(f.kind(), RecordKind::TransitGateway);
+        assert!(f.unknown_fields().is_empty());
+        assert_eq!(f.slots()[3].unwrap().column, "packets_lost_blackhole");
+        assert!(Format::is_header_line(
+            b"resource-type tgw-id tgw-attachment-id"
+        ));
+        // A VPC-only field in a transit gateway format is unknown there.
+        let f = Format::parse("tgw-id vpc-id").unwrap();
+        assert_eq!(f.unknown_fields(), ["vpc-id"]);
     }
 
     #[test]

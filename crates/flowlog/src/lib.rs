@@ -22,10 +22,12 @@ mod error;
 mod format;
 mod schema;
 
-pub use decoder::{DEFAULT_BATCH_SIZE, DecodeStats, Decoder, MAX_SECONDS, Notice};
+pub use decoder::{
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE, DecodeStats, Decoder, MAX_SECONDS, Notice,
+};
 pub use error::{FormatError, MAX_RAW_LEN, Reject, RejectReason};
 pub use format::Format;
 pub use schema::{
-    DEFAULT_FORMAT, FIELD_COUNT, FIELDS, FieldDef, FieldType, col, field_by_name, null_array,
-    schema,
+    DEFAULT_FORMAT, FIELD_COUNT, FIELDS, FieldDef, FieldType, RecordKind, TGW_FIELDS, col,
+    field_by_name, null_array, schema,
 };

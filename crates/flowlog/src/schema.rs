@@ -49,18 +49,26 @@ pub struct FieldDef {
     /// Inclusive range a numeric value must fall in, where the field has a narrower
     /// domain than its type (ports, protocol numbers).
     pub range: Option<(i64, i64)>,
+    /// `start` or `end`: Unix seconds (milliseconds, as some tools write them, are
+    /// divided by 1000).
+    pub seconds: bool,
+}
+
+const fn is_time(name: &str) -> bool {
+    let n = name.as_bytes();
+    matches!(n, b"start" | b"end")
 }
 
 macro_rules! fields {
-    ($( $name:literal, $column:literal, $version:literal, $ty:ident $(, $lo:literal ..= $hi:literal)? ;)*) => {
-        /// Every field in canonical order. The column order of every Parquet file flowlake
-        /// writes follows this table.
-        pub const FIELDS: &[FieldDef] = &fields!(@defs 0usize; []; $( $name, $column, $version, $ty $(, $lo, $hi)? ;)*);
+    ($(#[$doc:meta])* $table:ident; $( $name:literal, $column:literal, $version:literal, $ty:ident $(, $lo:literal ..= $hi:literal)? ;)*) => {
+        $(#[$doc])*
+        pub const $table: &[FieldDef] = &fields!(@defs 0usize; []; $( $name, $column, $version, $ty $(, $lo, $hi)? ;)*);
     };
     (@defs $i:expr; [$($done:expr,)*]; $name:literal, $column:literal, $version:literal, $ty:ident $(, $lo:literal, $hi:literal)? ; $($rest:tt)*) => {
         fields!(@defs $i + 1; [$($done,)* FieldDef {
             id: $i, name: $name, column: $column, version: $version, ty: FieldType::$ty,
             range: fields!(@range $($lo, $hi)?),
+            seconds: is_time($name),
         },]; $($rest)*)
     };
     (@defs $i:expr; [$($done:expr,)*];) => { [$($done,)*] };
@@ -69,6 +77,9 @@ macro_rules! fields {
 }
 
 fields! {
+    /// Every VPC flow-log field in canonical order. The column order of every Parquet file
+    /// flowlake writes for `vpc_flow_logs` follows this table.
+    FIELDS;
     "version", "version", 2, Int32;
     "account-id", "account_id", 2, Utf8;
     "interface-id", "interface_id", 2, Utf8;
@@ -124,6 +135,128 @@ fields! {
     "next-hop-vpc-id", "next_hop_vpc_id", 11, Utf8;
     "next-hop-interface-type", "next_hop_interface_type", 11, Utf8;
 }
+
+fields! {
+    /// Every Transit Gateway flow-log field, in AWS's order (the default TGW format, version
+    /// 6), with the Parquet types of AWS's Parquet delivery. Source: Amazon VPC Transit
+    /// Gateways guide, "Transit Gateway Flow Logs records", available fields. The columns
+    /// of every `tgw_flow_logs` Parquet file follow this table.
+    TGW_FIELDS;
+    "version", "version", 6, Int32;
+    "resource-type", "resource_type", 6, Utf8;
+    "account-id", "account_id", 6, Utf8;
+    "tgw-id", "tgw_id", 6, Utf8;
+    "tgw-attachment-id", "tgw_attachment_id", 6, Utf8;
+    "tgw-src-vpc-account-id", "tgw_src_vpc_account_id", 6, Utf8;
+    "tgw-dst-vpc-account-id", "tgw_dst_vpc_account_id", 6, Utf8;
+    "tgw-src-vpc-id", "tgw_src_vpc_id", 6, Utf8;
+    "tgw-dst-vpc-id", "tgw_dst_vpc_id", 6, Utf8;
+    "tgw-src-subnet-id", "tgw_src_subnet_id", 6, Utf8;
+    "tgw-dst-subnet-id", "tgw_dst_subnet_id", 6, Utf8;
+    "tgw-src-eni", "tgw_src_eni", 6, Utf8;
+    "tgw-dst-eni", "tgw_dst_eni", 6, Utf8;
+    "tgw-src-az-id", "tgw_src_az_id", 6, Utf8;
+    "tgw-dst-az-id", "tgw_dst_az_id", 6, Utf8;
+    "tgw-pair-attachment-id", "tgw_pair_attachment_id", 6, Utf8;
+    "srcaddr", "srcaddr", 6, Utf8;
+    "dstaddr", "dstaddr", 6, Utf8;
+    "srcport", "srcport", 6, Int32, 0 ..= 65535;
+    "dstport", "dstport", 6, Int32, 0 ..= 65535;
+    "protocol", "protocol", 6, Int32, 0 ..= 255;
+    "packets", "packets", 6, Int64;
+    "bytes", "bytes", 6, Int64;
+    "start", "start", 6, Int64;
+    "end", "end", 6, Int64;
+    "log-status", "log_status", 6, Utf8;
+    "type", "type", 6, Utf8;
+    "packets-lost-no-route", "packets_lost_no_route", 6, Int64;
+    "packets-lost-blackhole", "packets_lost_blackhole", 6, Int64;
+    "packets-lost-mtu-exceeded", "packets_lost_mtu_exceeded", 6, Int64;
+    "packets-lost-ttl-expired", "packets_lost_ttl_expired", 6, Int64;
+    "tcp-flags", "tcp_flags", 6, Int32;
+    "region", "region", 6, Utf8;
+    "flow-direction", "flow_direction", 6, Utf8;
+    "pkt-src-aws-service", "pkt_src_aws_service", 6, Utf8;
+    "pkt-dst-aws-service", "pkt_dst_aws_service", 6, Utf8;
+}
+
+/// Which flow log a record is from, and so which table it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum RecordKind {
+    /// A VPC, subnet or network-interface flow log: `vpc_flow_logs`, [`FIELDS`].
+    #[default]
+    Vpc,
+    /// A transit gateway (or attachment) flow log: `tgw_flow_logs`, [`TGW_FIELDS`].
+    TransitGateway,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 2] = [RecordKind::Vpc, RecordKind::TransitGateway];
+
+    /// The fields of a record of this kind, in column order.
+    pub fn fields(self) -> &'static [FieldDef] {
+        match self {
+            RecordKind::Vpc => FIELDS,
+            RecordKind::TransitGateway => TGW_FIELDS,
+        }
+    }
+
+    /// The Arrow schema of this kind's table (all columns nullable).
+    pub fn schema(self) -> SchemaRef {
+        match self {
+            RecordKind::Vpc => Arc::clone(&SCHEMA),
+            RecordKind::TransitGateway => Arc::clone(&TGW_SCHEMA),
+        }
+    }
+
+    /// The SQL table name: `vpc_flow_logs` or `tgw_flow_logs`.
+    pub fn table_name(self) -> &'static str {
+        match self {
+            RecordKind::Vpc => "vpc_flow_logs",
+            RecordKind::TransitGateway => "tgw_flow_logs",
+        }
+    }
+
+    /// A field of this kind by name (any spelling, as [`field_by_name`]).
+    pub fn field(self, name: &str) -> Option<&'static FieldDef> {
+        let name = name
+            .strip_prefix("${")
+            .and_then(|n| n.strip_suffix('}'))
+            .unwrap_or(name);
+        self.fields()
+            .iter()
+            .find(|f| f.name == name || f.column == name)
+    }
+
+    /// The kind of a batch, from its schema; `None` for another schema.
+    pub fn of(schema: &Schema) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.schema().fields() == schema.fields())
+    }
+
+    /// The kind a format's field names say: transit gateway when any of them is a field
+    /// only transit-gateway flow logs have (`resource-type`, `tgw-*`, `packets-lost-*`).
+    pub fn of_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let tgw_only = |n: &str| {
+            RecordKind::TransitGateway.field(n).is_some() && RecordKind::Vpc.field(n).is_none()
+        };
+        if names.into_iter().any(tgw_only) {
+            RecordKind::TransitGateway
+        } else {
+            RecordKind::Vpc
+        }
+    }
+}
+
+static TGW_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(
+        TGW_FIELDS
+            .iter()
+            .map(|f| Field::new(f.column, f.ty.data_type(), true))
+            .collect::<Vec<_>>(),
+    ))
+});
 
 /// Number of fields (and columns) in a canonical record.
 pub const FIELD_COUNT: usize = FIELDS.len();
@@ -254,5 +387,52 @@ mod tests {
             assert_eq!(field_by_name(name).unwrap().id, col::LOG_STATUS);
         }
         assert!(field_by_name("tgw-id").is_none());
+    }
+
+    #[test]
+    fn transit_gateway_fields() {
+        assert_eq!(TGW_FIELDS.len(), 36);
+        for (i, f) in TGW_FIELDS.iter().enumerate() {
+            assert_eq!(f.id, i);
+            assert_eq!(f.column, f.name.replace('-', "_"), "{}", f.name);
+            // A field both kinds have has the same type in both.
+            if let Some(vpc) = field_by_name(f.name) {
+                assert_eq!(vpc.ty, f.ty, "{}", f.name);
+            }
+        }
+        let longs: Vec<_> = TGW_FIELDS
+            .iter()
+            .filter(|f| f.ty == FieldType::Int64)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            longs,
+            [
+                "packets",
+                "bytes",
+                "start",
+                "end",
+                "packets-lost-no-route",
+                "packets-lost-blackhole",
+                "packets-lost-mtu-exceeded",
+                "packets-lost-ttl-expired"
+            ]
+        );
+        assert!(
+            TGW_FIELDS
+                .iter()
+                .filter(|f| f.seconds)
+                .map(|f| f.name)
+                .eq(["start", "end"])
+        );
+        assert_eq!(
+            RecordKind::of_names(["srcaddr", "packets-lost-mtu-exceeded"]),
+            RecordKind::TransitGateway
+        );
+        assert_eq!(RecordKind::of_names(["srcaddr", "region"]), RecordKind::Vpc);
+        assert_eq!(
+            RecordKind::of(&RecordKind::TransitGateway.schema()),
+            Some(RecordKind::TransitGateway)
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::hunt::Hunt;
-use crate::lake::TABLE;
+use flowlog::RecordKind;
 
 /// What the DDL needs to know about a lake.
 #[derive(Debug, Clone, Default)]
@@ -15,21 +15,34 @@ pub struct DdlOptions {
     pub regions: Vec<String>,
     /// Partitioned by hour as well as by day.
     pub hour: bool,
-    /// Table name; [`TABLE`] by default.
+    /// Table name; the kind's (`vpc_flow_logs`, `tgw_flow_logs`) by default.
     pub table: Option<String>,
+    /// VPC or transit gateway flow logs: the columns, and where the table's folder is.
+    pub kind: RecordKind,
+}
+
+/// The root of `kind`'s table inside the lake at `location`.
+fn table_root(location: &str, kind: RecordKind) -> String {
+    let mut root = location.trim_end_matches('/').to_string();
+    if root.ends_with("/AWSLogs") {
+        root.truncate(root.len() - "/AWSLogs".len());
+    }
+    match flowlake_table::table_dir(kind) {
+        Some(dir) if !root.ends_with(&format!("/{dir}")) => format!("{root}/{dir}"),
+        _ => root,
+    }
 }
 
 /// `CREATE EXTERNAL TABLE` with every column in the type flowlake writes, the partition
 /// columns of AWS's layout and partition projection, so no crawler and no `MSCK REPAIR
 /// TABLE` is needed.
 pub fn create_table(o: &DdlOptions) -> String {
-    let mut root = o.location.trim_end_matches('/').to_string();
-    if root.ends_with("/AWSLogs") {
-        root.truncate(root.len() - "/AWSLogs".len());
-    }
-    let table = o.table.as_deref().unwrap_or(TABLE);
+    let root = table_root(&o.location, o.kind);
+    let table = o.table.as_deref().unwrap_or(o.kind.table_name());
     let mut s = format!("CREATE EXTERNAL TABLE IF NOT EXISTS `{table}` (\n");
-    let cols: Vec<String> = flowlog::FIELDS
+    let cols: Vec<String> = o
+        .kind
+        .fields()
         .iter()
         .map(|f| format!("  `{}` {}", f.column, f.ty.athena_type()))
         .collect();
@@ -98,12 +111,9 @@ pub fn create_table(o: &DdlOptions) -> String {
 /// `CREATE EXTERNAL TABLE` of the lake as a Delta Lake table: Athena reads the columns,
 /// the partitions and the files from the lake's table log (`_delta_log/` at `location`).
 /// Athena's syntax: "Querying Linux Foundation Delta Lake tables" in the Athena user guide.
-pub fn create_delta_table(location: &str, table: Option<&str>) -> String {
-    let mut root = location.trim_end_matches('/').to_string();
-    if root.ends_with("/AWSLogs") {
-        root.truncate(root.len() - "/AWSLogs".len());
-    }
-    let table = table.unwrap_or(TABLE);
+pub fn create_delta_table(location: &str, table: Option<&str>, kind: RecordKind) -> String {
+    let root = table_root(location, kind);
+    let table = table.unwrap_or(kind.table_name());
     format!(
         "CREATE EXTERNAL TABLE IF NOT EXISTS `{table}`
 LOCATION '{root}/'
@@ -393,6 +403,7 @@ mod tests {
             regions: vec!["us-east-1".into()],
             hour: true,
             table: None,
+            kind: RecordKind::Vpc,
         });
         assert!(
             ddl.contains("LOCATION 's3://bucket/lake/AWSLogs/'"),
@@ -409,6 +420,36 @@ mod tests {
                 + ddl.matches(" int\n").count()
                 + ddl.matches(" string").count(),
             54 + 7
+        );
+    }
+
+    #[test]
+    fn the_transit_gateway_table_is_in_its_own_folder() {
+        let ddl = create_table(&DdlOptions {
+            location: "s3://bucket/lake".into(),
+            accounts: vec!["444455556666".into()],
+            regions: vec!["eu-west-1".into()],
+            hour: false,
+            table: None,
+            kind: RecordKind::TransitGateway,
+        });
+        assert!(ddl.starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS `tgw_flow_logs` ("));
+        assert!(
+            ddl.contains("LOCATION 's3://bucket/lake/_tgw_flow_logs/AWSLogs/'"),
+            "{ddl}"
+        );
+        assert!(ddl.contains("`packets_lost_blackhole` bigint"), "{ddl}");
+        assert!(
+            ddl.contains(
+                "'s3://bucket/lake/_tgw_flow_logs/AWSLogs/aws-account-id=${aws-account-id}"
+            ),
+            "{ddl}"
+        );
+        assert!(!ddl.contains("`vpc_id`"));
+        let delta = create_delta_table("s3://bucket/lake/", None, RecordKind::TransitGateway);
+        assert!(
+            delta.contains("`tgw_flow_logs`\nLOCATION 's3://bucket/lake/_tgw_flow_logs/'"),
+            "{delta}"
         );
     }
 }

@@ -135,9 +135,12 @@ pub struct Hunt {
     /// The Athena integration's named query this hunt is the equivalent of.
     #[serde(default)]
     pub athena: Option<String>,
+    /// The table it reads: `vpc_flow_logs` (the default) or `tgw_flow_logs`.
+    #[serde(default = "default_table")]
+    pub table: String,
     /// The lowest flow-log version whose default format has every field used.
     pub min_version: u8,
-    /// The flow-log fields the hunt reads.
+    /// The flow-log fields the hunt reads (of its table's kind).
     pub fields: Vec<String>,
     /// Joins the `ioc` table (`--ioc FILE`), restricted to these categories (any category
     /// when empty).
@@ -156,7 +159,20 @@ pub struct Hunt {
     pub origin: String,
 }
 
+fn default_table() -> String {
+    crate::lake::TABLE.to_string()
+}
+
 impl Hunt {
+    /// The kind of flow log the hunt reads: VPC, or transit gateway (`tgw_flow_logs`).
+    pub fn record_kind(&self) -> flowlog::RecordKind {
+        if self.table == crate::lake::TGW_TABLE {
+            flowlog::RecordKind::TransitGateway
+        } else {
+            flowlog::RecordKind::Vpc
+        }
+    }
+
     /// Parse a hunt file. `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Self> {
         let bad = |msg: String| QueryError::Hunt {
@@ -196,9 +212,20 @@ impl Hunt {
         if self.sql.is_empty() {
             return Err("no SQL after the metadata block".into());
         }
+        if self.table != crate::lake::TABLE && self.table != crate::lake::TGW_TABLE {
+            return Err(format!(
+                "table {:?} must be {} or {}",
+                self.table,
+                crate::lake::TABLE,
+                crate::lake::TGW_TABLE
+            ));
+        }
         for field in &self.fields {
-            if flowlog::field_by_name(field).is_none() {
-                return Err(format!("fields: {field:?} is not a flow-log field"));
+            if self.record_kind().field(field).is_none() {
+                return Err(format!(
+                    "fields: {field:?} is not a field of {}",
+                    self.table
+                ));
             }
         }
         let used = placeholders(&self.sql);
@@ -577,7 +604,7 @@ GROUP BY srcaddr HAVING count(*) >= {{ min_flows }};
 
     /// The flow-log columns `sql` reads: bare lower-case words that are column names, and
     /// `"start"` / `"end"` quoted (bare, `end` is the keyword closing a `CASE`).
-    fn columns_read(sql: &str) -> std::collections::BTreeSet<String> {
+    fn columns_read(sql: &str, kind: flowlog::RecordKind) -> std::collections::BTreeSet<String> {
         let b = sql.as_bytes();
         let mut out = std::collections::BTreeSet::new();
         let mut i = 0;
@@ -589,7 +616,7 @@ GROUP BY srcaddr HAVING count(*) >= {{ min_flows }};
                 }
                 let word = &sql[start..i];
                 let quoted = start > 0 && b[start - 1] == b'"' && b.get(i) == Some(&b'"');
-                if let Some(f) = flowlog::FIELDS.iter().find(|f| f.column == word)
+                if let Some(f) = kind.fields().iter().find(|f| f.column == word)
                     && (quoted || !matches!(word, "start" | "end"))
                 {
                     out.insert(f.column.to_string());
@@ -604,16 +631,28 @@ GROUP BY srcaddr HAVING count(*) >= {{ min_flows }};
     #[test]
     fn fields_metadata_lists_exactly_the_columns_each_hunt_reads() {
         for hunt in Library::builtin().iter() {
+            let kind = hunt.record_kind();
             let declared: std::collections::BTreeSet<String> = hunt
                 .fields
                 .iter()
-                .map(|f| flowlog::field_by_name(f).unwrap().column.to_string())
+                .map(|f| kind.field(f).unwrap().column.to_string())
                 .collect();
-            assert_eq!(declared, columns_read(&hunt.sql), "{}: fields", hunt.name);
+            assert_eq!(
+                declared,
+                columns_read(&hunt.sql, kind),
+                "{}: fields",
+                hunt.name
+            );
+            assert!(
+                hunt.sql.contains(&hunt.table),
+                "{}: reads {}",
+                hunt.name,
+                hunt.table
+            );
             let newest = hunt
                 .fields
                 .iter()
-                .map(|f| flowlog::field_by_name(f).unwrap().version)
+                .map(|f| kind.field(f).unwrap().version)
                 .max()
                 .unwrap_or(2);
             assert_eq!(
@@ -719,12 +758,20 @@ pub fn catalogue_markdown(lib: &Library) -> String {
         if let Some(a) = &h.athena {
             let _ = writeln!(s, "- Athena named query: {a}");
         }
-        let _ = writeln!(
-            s,
-            "- Needs: flow-log version {}+ (`{}`)",
-            h.min_version,
-            h.fields.join("`, `")
-        );
+        if h.record_kind() == flowlog::RecordKind::TransitGateway {
+            let _ = writeln!(
+                s,
+                "- Needs: transit gateway flow logs, table `tgw_flow_logs` (`{}`)",
+                h.fields.join("`, `")
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "- Needs: flow-log version {}+ (`{}`)",
+                h.min_version,
+                h.fields.join("`, `")
+            );
+        }
         if let Some(c) = &h.ioc {
             let _ = writeln!(
                 s,

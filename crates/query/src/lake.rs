@@ -21,6 +21,9 @@ use crate::window::TimeWindow;
 /// Name of the table every query and hunt reads.
 pub const TABLE: &str = "vpc_flow_logs";
 
+/// Name of the transit gateway flow-log table (empty when the lake holds none).
+pub const TGW_TABLE: &str = "tgw_flow_logs";
+
 /// Partition columns of the layout, outermost first. `hour` only in per-hour lakes.
 pub const PARTITION_COLUMNS: &[&str] = &flowlake_table::PARTITION_COLUMNS;
 
@@ -101,6 +104,19 @@ async fn subdirs(
 pub async fn inspect(lake: &Location, s3: &S3Options) -> Result<LakeInfo> {
     let opened = open(lake, s3).await?;
     inspect_opened(&opened).await
+}
+
+/// [`inspect`] of the table of `kind`: the lake itself, or its transit gateway table.
+pub async fn inspect_table(
+    lake: &Location,
+    s3: &S3Options,
+    kind: flowlog::RecordKind,
+) -> Result<LakeInfo> {
+    let opened = open(lake, s3).await?;
+    match flowlake_table::table_dir(kind) {
+        None => inspect_opened(&opened).await,
+        Some(dir) => inspect_opened(&opened.child(dir)).await,
+    }
 }
 
 async fn open(lake: &Location, s3: &S3Options) -> Result<Opened> {
@@ -230,8 +246,12 @@ pub async fn register_lake_with(
         match Lake::open(&opened).await.map_err(store_error)? {
             Some(log) => {
                 let info = info_of(&log)?;
-                let table =
-                    crate::snapshot::SnapshotTable::new(log, store_url, opened.prefix.clone());
+                let table = crate::snapshot::SnapshotTable::new(
+                    log,
+                    flowlog::RecordKind::Vpc,
+                    store_url.clone(),
+                    opened.prefix.clone(),
+                );
                 (info, Arc::new(table))
             }
             None => {
@@ -245,21 +265,63 @@ pub async fn register_lake_with(
                 let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                     .with_file_extension(".parquet")
                     .with_table_partition_cols(partitions);
-                let config = ListingTableConfig::new(url)
+                let config = ListingTableConfig::new(url.clone())
                     .with_listing_options(options)
                     .with_schema(flowlog::schema());
                 (info, Arc::new(ListingTable::try_new(config)?))
             }
         };
-    let table = match window.predicate(info.hour) {
-        None => table,
-        Some(predicate) => {
-            let df = ctx.read_table(table)?;
-            let filter = df.parse_sql_expr(&predicate)?;
-            df.filter(filter)?.into_view()
-        }
+    let windowed = |table: Arc<dyn TableProvider>| -> Result<Arc<dyn TableProvider>> {
+        Ok(match window.predicate(info.hour) {
+            None => table,
+            Some(predicate) => {
+                let df = ctx.read_table(table)?;
+                let filter = df.parse_sql_expr(&predicate)?;
+                df.filter(filter)?.into_view()
+            }
+        })
     };
     ctx.deregister_table(TABLE)?;
-    ctx.register_table(TABLE, table)?;
+    ctx.register_table(TABLE, windowed(table)?)?;
+
+    // `tgw_flow_logs`: the lake's transit gateway table, else an empty one (so queries
+    // and hunts over it run, and find nothing).
+    let tgw_root = opened.child(flowlake_table::TGW_TABLE_DIR);
+    let tgw: Arc<dyn TableProvider> = match Lake::open(&tgw_root).await.map_err(store_error)? {
+        Some(log) => Arc::new(crate::snapshot::SnapshotTable::new(
+            log,
+            flowlog::RecordKind::TransitGateway,
+            store_url,
+            tgw_root.prefix.clone(),
+        )),
+        None => {
+            let fields: Vec<datafusion::arrow::datatypes::FieldRef> =
+                flowlog::RecordKind::TransitGateway
+                    .schema()
+                    .fields()
+                    .iter()
+                    .cloned()
+                    .chain(
+                        PARTITION_COLUMNS
+                            .iter()
+                            .filter(|c| info.hour || **c != "hour")
+                            .map(|c| {
+                                Arc::new(datafusion::arrow::datatypes::Field::new(
+                                    *c,
+                                    DataType::Utf8,
+                                    true,
+                                ))
+                            }),
+                    )
+                    .collect();
+            let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+            Arc::new(datafusion::datasource::MemTable::try_new(
+                schema,
+                vec![vec![]],
+            )?)
+        }
+    };
+    ctx.deregister_table(TGW_TABLE)?;
+    ctx.register_table(TGW_TABLE, windowed(tgw)?)?;
     Ok(info)
 }

@@ -26,6 +26,7 @@ pub use error::{QueryError, Result};
 pub use flowlake_store::{Location, S3Options};
 pub use hunt::{Hunt, Library, Severity};
 pub use lake::{
-    LakeInfo, PARTITION_COLUMNS, TABLE, inspect, register_lake, register_lake_with, session,
+    LakeInfo, PARTITION_COLUMNS, TABLE, TGW_TABLE, inspect, inspect_table, register_lake,
+    register_lake_with, session,
 };
 pub use window::{Bound, TimeWindow, parse_bound};

@@ -61,8 +61,14 @@ impl std::fmt::Debug for SnapshotTable {
 }
 
 impl SnapshotTable {
-    pub(crate) fn new(lake: Lake, store_url: ObjectStoreUrl, prefix: Path) -> Self {
-        let file_schema = flowlog::schema();
+    /// The table of `kind` whose log is `lake`, its files under `prefix` of the store.
+    pub(crate) fn new(
+        lake: Lake,
+        kind: flowlog::RecordKind,
+        store_url: ObjectStoreUrl,
+        prefix: Path,
+    ) -> Self {
+        let file_schema = kind.schema();
         let partition_fields: Vec<FieldRef> = lake
             .partition_by()
             .columns()

@@ -158,9 +158,13 @@ async fn every_detection_finds_its_scenario_and_is_quiet_without_attacks() {
         results["tor-client"]
     );
 
-    // Reports always have rows.
+    // Reports on VPC flow logs always have rows (this lake has no transit gateway flow
+    // logs; the TGW hunts are tested on TGW records in the binary's tests).
     let lib = Library::builtin();
-    for hunt in lib.iter().filter(|h| h.kind == Kind::Report) {
+    for hunt in lib
+        .iter()
+        .filter(|h| h.kind == Kind::Report && h.record_kind() == flowlog::RecordKind::Vpc)
+    {
         assert!(
             !results[&hunt.name].is_empty(),
             "{} returned nothing",

@@ -66,6 +66,23 @@ impl std::fmt::Debug for Opened {
 }
 
 impl Opened {
+    /// The folder `dir` (one name) inside this location, on the same store.
+    #[must_use]
+    pub fn child(&self, dir: &str) -> Self {
+        let location = match &self.location {
+            Location::Local(p) => Location::Local(p.join(dir)),
+            Location::S3 { bucket, prefix } => Location::S3 {
+                bucket: bucket.clone(),
+                prefix: prefix.clone().join(dir),
+            },
+        };
+        Self {
+            store: Arc::clone(&self.store),
+            prefix: self.prefix.clone().join(dir),
+            location,
+        }
+    }
+
     /// Open a location: the local file system (rooted at `/`, writes `fsync`ed) for paths,
     /// an S3 client for `s3://`. A local path must exist (it is made absolute).
     pub async fn open(location: &Location, s3: &S3Options) -> Result<Self> {

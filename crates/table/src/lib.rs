@@ -45,7 +45,10 @@ use futures::TryStreamExt;
 use object_store::ObjectStore;
 use object_store::prefix::PrefixStore;
 
-pub use scheme::{HIVE_DEFAULT_PARTITION, PARTITION_COLUMNS, PartitionBy, partition_of};
+pub use flowlog::RecordKind;
+pub use scheme::{
+    HIVE_DEFAULT_PARTITION, PARTITION_COLUMNS, PartitionBy, TGW_TABLE_DIR, partition_of, table_dir,
+};
 
 /// The folder of the table log, at the lake's root.
 pub const LOG_DIR: &str = "_delta_log";
@@ -216,14 +219,30 @@ impl Lake {
         by: PartitionBy,
         actions: Vec<Action>,
     ) -> Result<Self> {
+        Self::open_or_create_kind(opened, RecordKind::Vpc, by, actions).await
+    }
+
+    /// [`open_or_create`](Self::open_or_create) for the table of `kind`, whose root is
+    /// `opened` (the lake's root for VPC records, its [`TGW_TABLE_DIR`] for transit
+    /// gateway records).
+    pub async fn open_or_create_kind(
+        opened: &Opened,
+        kind: RecordKind,
+        by: PartitionBy,
+        actions: Vec<Action>,
+    ) -> Result<Self> {
         if let Some(lake) = Self::open(opened).await? {
             return Ok(lake);
         }
+        let comment = match kind {
+            RecordKind::Vpc => "Amazon VPC Flow Logs, converted by flowlake",
+            RecordKind::TransitGateway => "AWS Transit Gateway Flow Logs, converted by flowlake",
+        };
         let created = CreateBuilder::new()
             .with_log_store(log_store(opened)?)
-            .with_table_name(TABLE_NAME)
-            .with_comment("Amazon VPC Flow Logs, converted by flowlake")
-            .with_columns(scheme::table_columns(by))
+            .with_table_name(kind.table_name())
+            .with_comment(comment)
+            .with_columns(scheme::table_columns(kind, by))
             .with_partition_columns(by.columns().iter().copied())
             .with_save_mode(SaveMode::ErrorIfExists)
             .with_actions(actions)

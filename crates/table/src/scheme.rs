@@ -1,7 +1,7 @@
 //! The table's shape: the 54 canonical columns, then AWS's partition columns.
 
 use deltalake_core::kernel::{DataType, StructField};
-use flowlog::FieldType;
+use flowlog::{FieldType, RecordKind};
 
 /// Partition columns of AWS's Hive-compatible layout, outermost first. `hour` only in
 /// per-hour lakes. (AWS: "Partitioning of flow log files" in the VPC user guide; spec §3.)
@@ -52,10 +52,25 @@ impl PartitionBy {
     }
 }
 
-/// The Delta schema of a lake: the canonical columns (in the Parquet files) and the
-/// partition columns (in the log's `partitionValues` and the folder names), all strings.
-pub(crate) fn table_columns(by: PartitionBy) -> Vec<StructField> {
-    let data = flowlog::FIELDS.iter().map(|f| {
+/// The folder, inside a lake, of its `tgw_flow_logs` table (its own table log and data
+/// files in the same Hive layout). Named with a leading `_` so that tools treating the
+/// lake's root as one table (a Delta `VACUUM` of `vpc_flow_logs`, Hive readers of the
+/// root) leave it alone, as they leave `_delta_log/` and `_flowlake/`.
+pub const TGW_TABLE_DIR: &str = "_tgw_flow_logs";
+
+/// The folder of a kind's table inside the lake: the root for VPC records.
+pub fn table_dir(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::Vpc => None,
+        RecordKind::TransitGateway => Some(TGW_TABLE_DIR),
+    }
+}
+
+/// The Delta schema of a table: the canonical columns of its kind (in the Parquet files)
+/// and the partition columns (in the log's `partitionValues` and the folder names), all
+/// strings.
+pub(crate) fn table_columns(kind: RecordKind, by: PartitionBy) -> Vec<StructField> {
+    let data = kind.fields().iter().map(|f| {
         let ty = match f.ty {
             FieldType::Int32 => DataType::INTEGER,
             FieldType::Int64 => DataType::LONG,

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use flowlake_convert::{
-    Codec, ConvertOptions, Location, PartitionBy, Progress, WriteOptions, convert,
+    Codec, ConvertOptions, InputFormat, Location, PartitionBy, Progress, WriteOptions, convert,
 };
 use flowlog::Format;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Outcome;
-use crate::args::{CompressionArg, ConvertArgs, Partition};
+use crate::args::{CompressionArg, ConvertArgs, InputFormatArg, Partition};
 use crate::output::print_summary;
 
 pub fn run(args: ConvertArgs) -> Result<Outcome> {
@@ -60,6 +60,15 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
             .max(1),
         commit_every: args.commit_every.0,
         rejects: args.rejects,
+        input_format: match args.input_format {
+            InputFormatArg::Auto => InputFormat::Auto,
+            InputFormatArg::Text => InputFormat::Text,
+            InputFormatArg::CloudwatchExport => InputFormat::CloudwatchExport,
+            InputFormatArg::CloudwatchSubscription => InputFormat::CloudwatchSubscription,
+            InputFormatArg::Parquet => InputFormat::Parquet,
+        },
+        max_line: usize::try_from(args.max_line_length.0).unwrap_or(usize::MAX),
+        follow: args.follow,
         ..ConvertOptions::new(args.inputs, output)
     };
 

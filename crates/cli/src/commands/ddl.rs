@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 use flowlake_query::athena::{DdlOptions, create_delta_table, create_table};
+use flowlog::RecordKind;
 
 use crate::Outcome;
 use crate::args::{DdlAthenaArgs, DdlCommand, Partition, TableType};
@@ -19,6 +20,11 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
             a.location
         );
     }
+    let kind = if a.tgw {
+        RecordKind::TransitGateway
+    } else {
+        RecordKind::Vpc
+    };
     if a.table_type == TableType::Delta {
         if a.lake.is_some()
             || !a.accounts.is_empty()
@@ -29,7 +35,7 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
                 "--lake, --account, --region and --partition are for the Hive table (--table-type hive); the Delta table reads them from the lake's table log"
             );
         }
-        return Ok(create_delta_table(&a.location, Some(&a.table)));
+        return Ok(create_delta_table(&a.location, a.table.as_deref(), kind));
     }
     let info = match &a.lake {
         Some(lake) => {
@@ -37,9 +43,10 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(flowlake_query::inspect(
+                .block_on(flowlake_query::inspect_table(
                     &lake,
                     &flowlake_query::S3Options::default(),
+                    kind,
                 ))?
         }
         None => flowlake_query::LakeInfo::default(),
@@ -68,6 +75,7 @@ fn athena(a: &DdlAthenaArgs) -> Result<String> {
         accounts,
         regions,
         hour,
-        table: Some(a.table.clone()),
+        table: a.table.clone(),
+        kind,
     }))
 }

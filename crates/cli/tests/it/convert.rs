@@ -240,7 +240,7 @@ fn rejected_lines_are_reported_with_file_line_and_reason_and_the_rest_is_written
 fn rejects_flag_writes_where_asked() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("bad.log");
-    std::fs::write(&input, "not a flow log\n").unwrap();
+    std::fs::write(&input, format!("{}not a flow log\n", record(0, DAY1))).unwrap();
     let rejects = dir.path().join("rejects.ndjson");
     let (code, summary, _) = convert_json(&[
         s(&input),
@@ -403,8 +403,8 @@ fn unknown_header_fields_are_noted_once_and_skipped() {
     std::fs::create_dir_all(dir.path().join("in")).unwrap();
     for i in 0..3 {
         std::fs::write(
-            dir.path().join(format!("in/tgw{i}.log")),
-            "resource-type tgw-id srcaddr dstaddr bytes start\nTransitGateway tgw-1 10.0.0.1 10.0.0.2 7 1772323200\n",
+            dir.path().join(format!("in/future{i}.log")),
+            "future-type future-id srcaddr dstaddr bytes start\nX y-1 10.0.0.1 10.0.0.2 7 1772323200\n",
         )
         .unwrap();
     }
@@ -413,7 +413,7 @@ fn unknown_header_fields_are_noted_once_and_skipped() {
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert_eq!(
-        err.matches("unknown field(s) resource-type, tgw-id")
+        err.matches("unknown field(s) future-type, future-id")
             .count(),
         1,
         "{err}"
@@ -423,7 +423,7 @@ fn unknown_header_fields_are_noted_once_and_skipped() {
 }
 
 #[test]
-fn parquet_inputs_are_reported_not_decoded() {
+fn a_broken_parquet_input_is_one_error() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in/x.log.parquet");
     std::fs::create_dir_all(input.parent().unwrap()).unwrap();
@@ -431,7 +431,7 @@ fn parquet_inputs_are_reported_not_decoded() {
     let o = run(&["convert", s(&input), "--out", s(&dir.path().join("lake"))]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("is a Parquet file, not flow-log text"),
+        stderr(&o).contains("x.log.parquet: not a readable Parquet file"),
         "{}",
         stderr(&o)
     );

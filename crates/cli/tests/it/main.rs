@@ -5,6 +5,7 @@ mod convert;
 mod crash;
 mod hunt;
 mod log;
+mod sources;
 mod sql;
 mod torture;
 mod util;

@@ -1,0 +1,689 @@
+//! What real accounts deliver, beside the S3 text flow logs: a logging bucket with other
+//! services' logs, CloudWatch Logs exports and subscriptions (through Firehose), AWS's
+//! Parquet delivery without Hive prefixes, `unknown` accounts, stray files, odd names.
+//! The fixtures are written here from AWS's documented shapes.
+
+use std::path::Path;
+
+use crate::util::*;
+
+/// `SELECT ... ORDER BY ...` on a lake, as JSON rows.
+fn query(lake: &Path, sql: &str) -> Vec<serde_json::Value> {
+    let o = run(&["sql", "--lake", s(lake), "--format", "json", "-e", sql]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn put(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+const V2_HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+
+/// A v2 record of account 444455556666 with `bytes` bytes, on 2026-01-01.
+fn v2(i: u64, bytes: u64) -> String {
+    format!(
+        "2 444455556666 eni-0aa11bb22cc33dd4{i} 10.20.3.{i} 203.0.113.4{i} 443 6000{i} 6 4 {bytes} 1767225600 1767225660 ACCEPT OK"
+    )
+}
+
+/// A central logging bucket: flow logs beside `CloudTrail` logs and digests, ELB access
+/// logs and Config snapshots (and the test object ELB writes at the account level). Only
+/// the flow logs are read; the other folders are not descended into.
+#[test]
+fn a_logging_bucket_converts_its_flow_logs_and_leaves_other_services_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("central-logs");
+    let account = bucket.join("AWSLogs/444455556666");
+    write_gz(
+        &account.join("vpcflowlogs/eu-west-1/2026/01/01/444455556666_vpcflowlogs_eu-west-1_fl-01_20260101T0000Z_aa.log.gz"),
+        &format!("{V2_HEADER}{}\n{}\n", v2(1, 200), v2(2, 400)),
+    );
+    write_gz(
+        &account.join("CloudTrail/eu-west-1/2026/01/01/444455556666_CloudTrail_eu-west-1_20260101T0000Z_x.json.gz"),
+        r#"{"Records":[{"eventVersion":"1.08","eventSource":"s3.amazonaws.com"}]}"#,
+    );
+    write_gz(
+        &account.join("CloudTrail-Digest/eu-west-1/2026/01/01/d.json.gz"),
+        r#"{"awsAccountId":"444455556666"}"#,
+    );
+    write_gz(
+        &account.join("elasticloadbalancing/eu-west-1/2026/01/01/444455556666_elasticloadbalancing_eu-west-1_app.x_20260101T0000Z_1.2.3.4_y.log.gz"),
+        "https 2026-01-01T00:00:00.000000Z app/x 1.2.3.4:5 - 0.0 0.0 0.0 200 200 0 0 \"GET / HTTP/1.1\"\n",
+    );
+    put(
+        &account.join("Config/eu-west-1/2026/1/1/ConfigSnapshot/x.json.gz"),
+        b"\x1f\x8b not even gzip",
+    );
+    put(
+        &account.join("ELBAccessLogTestFile"),
+        b"Enable AccessLog for ELB: x at 2026-01-01",
+    );
+
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&bucket.join("AWSLogs")), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}{summary}");
+    assert_eq!(summary["inputs"], 1);
+    assert_eq!(summary["inputs_converted"], 1);
+    assert_eq!(summary["records_rejected"], 0);
+    assert_eq!(
+        summary["skipped_other_services"],
+        serde_json::json!({"AWSLogs": 1, "CloudTrail": 1, "CloudTrail-Digest": 1, "Config": 1, "elasticloadbalancing": 1})
+    );
+    let notices = summary["notices"].to_string();
+    assert!(notices.contains("other AWS services"), "{notices}");
+    let rows = query(
+        &lake,
+        "SELECT bytes, \"aws-account-id\" AS a, \"aws-region\" AS r FROM vpc_flow_logs ORDER BY bytes",
+    );
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"bytes": 200, "a": "444455556666", "r": "eu-west-1"},
+            {"bytes": 400, "a": "444455556666", "r": "eu-west-1"}
+        ])
+        .as_array()
+        .unwrap()
+        .clone()
+    );
+}
+
+/// `aws logs create-export-task` output: gzip, each line the event's ISO-8601 time, a
+/// space, the record; no header. Any flow-log format, given with --log-format.
+#[test]
+fn cloudwatch_logs_exports_are_read_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir
+        .path()
+        .join("export/7d3b2c1a-task/eni-0aa11bb22cc33dd41-all");
+    let lines: String = (1..=3)
+        .map(|i| format!("2026-01-01T00:0{i}:00.000Z {}", v2(i, 200 * i)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write_gz(&export.join("000000.gz"), &lines);
+    // A second log group, in a custom format.
+    let custom = dir.path().join("export-custom/task/eni-1-all");
+    write_gz(
+        &custom.join("000000.gz"),
+        "2026-01-01T00:05:00.000Z 10.0.0.1 10.0.0.2 700 1767225900 ingress\n2026-01-01T00:05:01.000Z 10.0.0.3 10.0.0.4 800 1767225901 egress\n",
+    );
+
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[
+        s(&dir.path().join("export")),
+        "--out",
+        s(&lake),
+        "--default-account",
+        "444455556666",
+        "--default-region",
+        "eu-west-1",
+    ]);
+    assert_eq!(
+        (code, summary["records_rejected"].as_u64()),
+        (0, Some(0)),
+        "{err}{summary}"
+    );
+    let (code, summary, err) = convert_json(&[
+        s(&dir.path().join("export-custom")),
+        "--out",
+        s(&lake),
+        "--default-account",
+        "444455556666",
+        "--log-format",
+        "${srcaddr} ${dstaddr} ${bytes} ${start} ${flow-direction}",
+    ]);
+    assert_eq!(
+        (code, summary["records_rejected"].as_u64()),
+        (0, Some(0)),
+        "{err}{summary}"
+    );
+    let rows = query(
+        &lake,
+        "SELECT account_id, bytes, start, srcaddr, flow_direction AS d, \"aws-account-id\" AS a FROM vpc_flow_logs ORDER BY bytes",
+    );
+    let got: Vec<(String, i64, i64, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str().unwrap_or("NULL").to_string(),
+                r["bytes"].as_i64().unwrap(),
+                r["start"].as_i64().unwrap(),
+                r["srcaddr"].as_str().unwrap().to_string(),
+                r["a"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let acct = "444455556666".to_string();
+    assert_eq!(
+        got,
+        [
+            (
+                acct.clone(),
+                200,
+                1_767_225_600,
+                "10.20.3.1".into(),
+                acct.clone()
+            ),
+            (
+                acct.clone(),
+                400,
+                1_767_225_600,
+                "10.20.3.2".into(),
+                acct.clone()
+            ),
+            (
+                acct.clone(),
+                600,
+                1_767_225_600,
+                "10.20.3.3".into(),
+                acct.clone()
+            ),
+            (
+                "NULL".into(),
+                700,
+                1_767_225_900,
+                "10.0.0.1".into(),
+                acct.clone()
+            ),
+            ("NULL".into(), 800, 1_767_225_901, "10.0.0.3".into(), acct),
+        ]
+    );
+    assert_eq!(rows[4]["d"], "egress");
+}
+
+/// A CloudWatch Logs subscription delivered to S3 by Firehose: one gzip stream of JSON
+/// envelopes back to back, a `CONTROL_MESSAGE` first; records are `logEvents[].message`.
+/// The envelope's owner is the partition account when the path names none.
+#[test]
+fn cloudwatch_subscription_envelopes_from_firehose_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let control = r#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1767225600000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#;
+    let data = |events: &[(u64, u64)]| {
+        let events: Vec<String> = events
+            .iter()
+            .map(|(i, b)| {
+                format!(
+                    r#"{{"id":"3{i}","timestamp":176722560500{i},"message":"{}"}}"#,
+                    v2(*i, *b).replace("444455556666", "-")
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"messageType":"DATA_MESSAGE","owner":"444455556666","logGroup":"/vpc/flow-logs","logStream":"eni-0aa11bb22cc33dd41-all","subscriptionFilters":["to-firehose"],"logEvents":[{}]}}"#,
+            events.join(",")
+        )
+    };
+    // Firehose's own S3 key layout: YYYY/MM/DD/HH/, no AWSLogs.
+    let object = dir
+        .path()
+        .join("firehose/2026/01/01/00/flow-logs-stream-1-2026-01-01-00-00-05-0a1b2c3d");
+    write_gz(
+        &object,
+        &format!(
+            "{control}{}{}",
+            data(&[(1, 200), (2, 400), (3, 600)]),
+            data(&[(4, 800)])
+        ),
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&dir.path().join("firehose")), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}{summary}");
+    assert_eq!(summary["records_read"], 4);
+    assert_eq!(summary["records_rejected"], 0);
+    let rows = query(
+        &lake,
+        "SELECT bytes, account_id, \"aws-account-id\" AS a FROM vpc_flow_logs ORDER BY bytes",
+    );
+    let bytes: Vec<i64> = rows.iter().map(|r| r["bytes"].as_i64().unwrap()).collect();
+    assert_eq!(bytes, [200, 400, 600, 800]);
+    // The records carry no account (`-`); the envelope's owner partitions them.
+    assert!(
+        rows.iter()
+            .all(|r| r["account_id"].is_null() && r["a"] == "444455556666"),
+        "{rows:?}"
+    );
+}
+
+/// AWS's Parquet delivery without Hive prefixes
+/// (`AWSLogs/<account>/vpcflowlogs/<region>/yyyy/mm/dd/*.parquet`), with the columns of
+/// its format only: cast to the canonical schema, absent columns NULL, partitioned by the
+/// path's account and region and the records' time.
+#[test]
+fn aws_parquet_delivery_in_the_plain_layout_is_converted() {
+    use std::sync::Arc;
+
+    use arrow_array::{Int32Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("version", DataType::Int32, true),
+        Field::new("account_id", DataType::Utf8, true),
+        Field::new("srcaddr", DataType::Utf8, true),
+        Field::new("dstport", DataType::Int32, true),
+        // AWS's DDL says bigint for protocol; a file with it as INT64 is read too.
+        Field::new("protocol", DataType::Int64, true),
+        Field::new("bytes", DataType::Int64, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("action", DataType::Utf8, true),
+        Field::new("flow_direction", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(Int32Array::from(vec![5, 5, 5])),
+            Arc::new(StringArray::from(vec![
+                Some("444455556666"),
+                Some("unknown"),
+                None,
+            ])),
+            Arc::new(StringArray::from(vec!["10.0.0.1", "10.0.0.2", "10.0.0.3"])),
+            Arc::new(Int32Array::from(vec![Some(443), None, Some(22)])),
+            Arc::new(Int64Array::from(vec![6, 17, 6])),
+            Arc::new(Int64Array::from(vec![100, 200, 300])),
+            Arc::new(Int64Array::from(vec![DAY1, DAY1 + 60, DAY1 + 86_400])),
+            Arc::new(Int64Array::from(vec![DAY1 + 60, DAY1 + 120, DAY1 + 86_460])),
+            Arc::new(StringArray::from(vec!["ACCEPT", "REJECT", "ACCEPT"])),
+            Arc::new(StringArray::from(vec!["ingress", "egress", "ingress"])),
+        ],
+    )
+    .unwrap();
+    let file = dir.path().join(
+        "AWSLogs/444455556666/vpcflowlogs/eu-west-1/2026/01/01/444455556666_vpcflowlogs_eu-west-1_fl-01_20260101T0000Z_aa.log.parquet",
+    );
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::GZIP(
+            parquet::basic::GzipLevel::default(),
+        ))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&file).unwrap(),
+        schema,
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&dir.path().join("AWSLogs")), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}{summary}");
+    assert_eq!(summary["records_written"], 3);
+    let rows = query(
+        &lake,
+        "SELECT bytes, account_id, protocol, dstport, vpc_id, flow_direction AS d, \"aws-account-id\" AS a, \"aws-region\" AS r, day FROM vpc_flow_logs ORDER BY bytes",
+    );
+    let expect = serde_json::json!([
+        {"bytes": 100, "account_id": "444455556666", "protocol": 6, "dstport": 443, "vpc_id": null, "d": "ingress", "a": "444455556666", "r": "eu-west-1", "day": "01"},
+        {"bytes": 200, "account_id": "unknown", "protocol": 17, "dstport": null, "vpc_id": null, "d": "egress", "a": "444455556666", "r": "eu-west-1", "day": "01"},
+        {"bytes": 300, "account_id": null, "protocol": 6, "dstport": 22, "vpc_id": null, "d": "ingress", "a": "444455556666", "r": "eu-west-1", "day": "02"}
+    ]);
+    assert_eq!(serde_json::Value::Array(rows), expect);
+    // The column types are the canonical ones.
+    let types = query(
+        &lake,
+        "SELECT arrow_typeof(protocol) AS p, arrow_typeof(bytes) AS b FROM vpc_flow_logs LIMIT 1",
+    );
+    assert_eq!(types[0]["p"], "Int32");
+    assert_eq!(types[0]["b"], "Int64");
+}
+
+/// `account-id` is `unknown` for ENIs AWS services own: with an owner known (path or
+/// --default-account) it stays in the column but makes no `unknown` partition.
+#[test]
+fn unknown_accounts_keep_their_value_but_not_a_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{V2_HEADER}{}\n{}\n",
+        v2(1, 200),
+        v2(2, 400).replace("444455556666", "unknown")
+    );
+    let input = dir.path().join("flows.log");
+    put(&input, text.as_bytes());
+    let lake = dir.path().join("lake");
+    let (code, _, err) = convert_json(&[
+        s(&input),
+        "--out",
+        s(&lake),
+        "--default-account",
+        "444455556666",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = query(
+        &lake,
+        "SELECT account_id, \"aws-account-id\" AS a FROM vpc_flow_logs ORDER BY bytes",
+    );
+    assert_eq!(
+        serde_json::Value::Array(rows),
+        serde_json::json!([
+            {"account_id": "444455556666", "a": "444455556666"},
+            {"account_id": "unknown", "a": "444455556666"}
+        ])
+    );
+    assert!(
+        partition_dirs(&lake)
+            .iter()
+            .all(|d| !d.contains("aws-account-id=unknown"))
+    );
+}
+
+/// A JSON manifest and a README in a converted folder: one error each, naming the file,
+/// not a reject per line; everything else converted; exit 2.
+#[test]
+fn a_file_that_is_not_a_flow_log_is_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write_log(&logs.join("a.log"), 20, DAY1, 0);
+    let manifest = (0..500)
+        .map(|i| format!("  {{\"key\": \"AWSLogs/{i}.log.gz\", \"size\": {i}}}"))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    put(
+        &logs.join("manifest.json"),
+        format!("{{\n\"files\": [\n{manifest}]}}\n").as_bytes(),
+    );
+    put(
+        &logs.join("README.txt"),
+        b"These are the flow logs of the payments VPC.\nAsk the network team before deleting.\n",
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 2, "{err}{summary}");
+    assert_eq!(summary["records_written"], 20);
+    assert_eq!(summary["records_rejected"], 0, "{summary}");
+    let failures = summary["failures"].as_array().unwrap();
+    let named: Vec<&str> = failures
+        .iter()
+        .map(|f| f["location"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(named, ["README.txt", "manifest.json"]);
+    assert!(
+        failures[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not flow-log text: line 1 is neither a header nor a record"),
+        "{}",
+        failures[0]
+    );
+    assert!(
+        failures[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not flow-log text: not a CloudWatch Logs subscription envelope"),
+        "{}",
+        failures[1]
+    );
+}
+
+/// Odd names: `#<digits>` (which `object_store`'s local store takes for its own temporary
+/// files) is converted; a name that is not UTF-8 fails alone; a folder reached twice
+/// through a link is read once with --follow, and links are not followed without it.
+#[cfg(unix)]
+#[test]
+fn every_name_is_converted_once_and_a_bad_name_fails_alone() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write_log(&logs.join("day/a#1234"), 10, DAY1, 0);
+    write_log(&logs.join("b.log"), 5, DAY1, 100);
+    write_log(
+        &logs.join(std::ffi::OsStr::from_bytes(b"c\xff.log")),
+        7,
+        DAY1,
+        200,
+    );
+    std::os::unix::fs::symlink(logs.join("day"), logs.join("day-again")).unwrap();
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 2, "{err}{summary}");
+    assert_eq!(summary["records_written"], 15);
+    assert_eq!(summary["inputs_failed"], 1);
+    assert!(
+        summary["failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not valid UTF-8")
+    );
+    assert_eq!(summary["skipped_links"], 1);
+    let lake2 = dir.path().join("lake2");
+    let (_, summary, err) = convert_json(&[s(&logs), "--out", s(&lake2), "--follow"]);
+    assert_eq!(summary["records_written"], 15, "{err}{summary}");
+    assert_eq!(summary["inputs_converted"], 2);
+}
+
+/// A line far longer than any record (a file with no newline at all) is rejected with its
+/// line number, and the lines after it still load.
+#[test]
+fn an_overlong_line_is_rejected_and_the_rest_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = record(0, DAY1);
+    text.push_str(&"x".repeat(3 * 1024 * 1024));
+    text.push('\n');
+    text.push_str(&record(1, DAY1));
+    let input = dir.path().join("long.log");
+    put(&input, text.as_bytes());
+    let lake = dir.path().join("lake");
+    let (code, summary, err) =
+        convert_json(&[s(&input), "--out", s(&lake), "--max-line-length", "64KiB"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(summary["records_written"], 2);
+    assert_eq!(summary["records_rejected"], 1);
+    assert_eq!(summary["reject_samples"][0]["line"], 2);
+    assert_eq!(
+        summary["reject_samples"][0]["reason"],
+        "the line is longer than 65536 bytes (--max-line-length)"
+    );
+}
+
+const TGW_HEADER: &str = "version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service\n";
+
+/// A TGW record in AWS's default TGW format: attachment `att`, destination account `dst`,
+/// `bytes`, and packets lost (no route, blackhole, MTU, TTL).
+fn tgw(att: &str, dst: &str, bytes: u64, lost: [u64; 4], pair: &str) -> String {
+    format!(
+        "6 TransitGateway 444455556666 tgw-0fedcba9876543210 {att} 444455556666 {dst} vpc-0aa11bb22cc33dd44 vpc-0ee55ff66aa77bb88 subnet-0aa11bb22cc33dd44 subnet-0ee55ff66aa77bb88 eni-0aa11bb22cc33dd44 eni-0ee55ff66aa77bb88 euw1-az1 euw1-az3 {pair} 172.31.4.9 10.20.3.8 51515 5432 6 12 {bytes} 1767225600 1767225660 OK IPv4 {} {} {} {} 3 eu-west-1 ingress - -\n",
+        lost[0], lost[1], lost[2], lost[3]
+    )
+}
+
+/// Transit gateway flow logs beside VPC flow logs in one bucket tree, converted in one
+/// run: every TGW field kept, with AWS's names and types, in `tgw_flow_logs`; no TGW
+/// record counted in `vpc_flow_logs`; the TGW hunts answer from it; `ddl athena --tgw`
+/// prints its table.
+#[test]
+fn transit_gateway_flow_logs_get_their_own_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir
+        .path()
+        .join("AWSLogs/444455556666/vpcflowlogs/eu-west-1/2026/01/01");
+    let att = "tgw-attach-01234abcd5678ef90";
+    write_gz(
+        &day.join("444455556666_vpcflowlogs_eu-west-1_fl-0abc123def4567890_20260101T0000Z_1a2b3c4d.log.gz"),
+        &format!(
+            "{TGW_HEADER}{}{}{}",
+            tgw(att, "777788889999", 3400, [0, 2, 0, 0], "tgw-attach-0ffeeddccbbaa9988"),
+            tgw(att, "777788889999", 60, [1, 0, 0, 0], "-"),
+            tgw("tgw-attach-0b", "444455556666", 100, [0, 0, 5, 0], "-"),
+        ),
+    );
+    write_gz(
+        &day.join("444455556666_vpcflowlogs_eu-west-1_fl-0vpc_20260101T0000Z_5e6f.log.gz"),
+        &format!("{V2_HEADER}{}\n{}\n", v2(1, 200), v2(2, 400)),
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&dir.path().join("AWSLogs")), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}{summary}");
+    assert_eq!(summary["records_written"], 5);
+    assert!(
+        summary["notices"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    // Two tables, each its own rows.
+    let vpc = query(
+        &lake,
+        "SELECT count(*) AS n, sum(bytes) AS b FROM vpc_flow_logs",
+    );
+    assert_eq!(vpc[0], serde_json::json!({"n": 2, "b": 600}));
+    let rows = query(
+        &lake,
+        "SELECT tgw_attachment_id AS a, tgw_dst_vpc_account_id AS d, tgw_pair_attachment_id AS p, \
+         packets_lost_no_route AS nr, packets_lost_blackhole AS bh, packets_lost_mtu_exceeded AS mtu, \
+         bytes, region, flow_direction AS dir, resource_type AS rt, version, \"aws-account-id\" AS acct, day \
+         FROM tgw_flow_logs ORDER BY bytes DESC",
+    );
+    assert_eq!(
+        serde_json::Value::Array(rows),
+        serde_json::json!([
+            {"a": att, "d": "777788889999", "p": "tgw-attach-0ffeeddccbbaa9988", "nr": 0, "bh": 2, "mtu": 0, "bytes": 3400, "region": "eu-west-1", "dir": "ingress", "rt": "TransitGateway", "version": 6, "acct": "444455556666", "day": "01"},
+            {"a": "tgw-attach-0b", "d": "444455556666", "p": null, "nr": 0, "bh": 0, "mtu": 5, "bytes": 100, "region": "eu-west-1", "dir": "ingress", "rt": "TransitGateway", "version": 6, "acct": "444455556666", "day": "01"},
+            {"a": att, "d": "777788889999", "p": null, "nr": 1, "bh": 0, "mtu": 0, "bytes": 60, "region": "eu-west-1", "dir": "ingress", "rt": "TransitGateway", "version": 6, "acct": "444455556666", "day": "01"}
+        ])
+    );
+    let types = query(
+        &lake,
+        "SELECT arrow_typeof(packets_lost_ttl_expired) AS l, arrow_typeof(tcp_flags) AS f, arrow_typeof(srcport) AS p FROM tgw_flow_logs LIMIT 1",
+    );
+    assert_eq!(
+        types[0],
+        serde_json::json!({"l": "Int64", "f": "Int32", "p": "Int32"})
+    );
+    // Its files are under the lake's _tgw_flow_logs/, in the same layout.
+    let tgw_files: Vec<_> = visible_files(&lake.join("_tgw_flow_logs"));
+    assert_eq!(tgw_files.len(), 1);
+    assert!(lake.join("_tgw_flow_logs/_delta_log").is_dir());
+    assert!(
+        visible_files(&lake)
+            .iter()
+            .all(|f| !f.starts_with(lake.join("_tgw_flow_logs")))
+    );
+
+    // The hunts only TGW logs answer.
+    let hunt = |name: &str| {
+        let o = run(&["hunt", "run", name, "--lake", s(&lake), "--format", "json"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        serde_json::from_slice::<Vec<serde_json::Value>>(&o.stdout).unwrap()
+    };
+    let lost = hunt("tgw-packet-loss");
+    let lost: Vec<(String, i64, i64, i64)> = lost
+        .iter()
+        .map(|r| {
+            (
+                r["tgw_attachment_id"].as_str().unwrap().to_string(),
+                r["packets_lost"].as_i64().unwrap(),
+                r["lost_blackhole"].as_i64().unwrap(),
+                r["lost_mtu_exceeded"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lost,
+        [
+            (att.to_string(), 3, 2, 0),
+            ("tgw-attach-0b".to_string(), 5, 0, 5)
+        ]
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+    );
+    let pairs = hunt("tgw-cross-account-traffic");
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    assert_eq!(pairs[0]["cross_account"], true);
+    assert_eq!(pairs[0]["dst_account"], "777788889999");
+    assert_eq!(pairs[0]["bytes"], 3460);
+    assert_eq!(pairs[1]["cross_account"], false);
+    let top = hunt("tgw-top-talkers-by-attachment");
+    assert_eq!(top[0]["tgw_attachment_id"], att);
+    assert_eq!(top[0]["bytes"], 3460);
+
+    // Athena: the TGW table, in its folder.
+    let o = run(&["ddl", "athena", "--tgw", "--location", "s3://b/lake/"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("`tgw_flow_logs`\nLOCATION 's3://b/lake/_tgw_flow_logs/'"));
+    let o = run(&[
+        "ddl",
+        "athena",
+        "--tgw",
+        "--table-type",
+        "hive",
+        "--lake",
+        s(&lake),
+        "--location",
+        "s3://b/lake/",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ddl = stdout(&o);
+    assert!(ddl.contains("`packets_lost_mtu_exceeded` bigint"), "{ddl}");
+    assert!(
+        ddl.contains("'projection.aws-account-id.values' = '444455556666'"),
+        "{ddl}"
+    );
+
+    // A re-run converts nothing; a compaction keeps both tables' rows.
+    let (code, summary, _) = convert_json(&[s(&dir.path().join("AWSLogs")), "--out", s(&lake)]);
+    assert_eq!((code, summary["inputs_skipped"].as_u64()), (0, Some(2)));
+    let tgw_count = || query(&lake, "SELECT count(*) AS n FROM tgw_flow_logs")[0]["n"].as_i64();
+    assert_eq!(tgw_count(), Some(3));
+}
+
+/// A run killed after its VPC commit and before the same commit's TGW files reached the
+/// transit gateway table: the next run finishes it, every row once in each table.
+#[test]
+fn a_run_killed_between_the_two_tables_is_finished_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write_gz(
+        &logs.join("tgw.log.gz"),
+        &format!(
+            "{TGW_HEADER}{}",
+            tgw("tgw-attach-1", "777788889999", 10, [0; 4], "-")
+        ),
+    );
+    write_gz(
+        &logs.join("vpc.log.gz"),
+        &format!("{V2_HEADER}{}\n", v2(1, 200)),
+    );
+    let lake = dir.path().join("lake");
+    let o = flowlake()
+        .args([
+            "convert",
+            s(&logs),
+            "--out",
+            s(&lake),
+            "--default-account",
+            "444455556666",
+        ])
+        .env("FLOWLAKE_FAULT", "before-tgw-commit")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "the fault should have stopped it");
+    // The VPC commit is in; the TGW table has nothing yet.
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM vpc_flow_logs")[0]["n"],
+        1
+    );
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM tgw_flow_logs")[0]["n"],
+        0
+    );
+    let (code, summary, err) = convert_json(&[
+        s(&logs),
+        "--out",
+        s(&lake),
+        "--default-account",
+        "444455556666",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["inputs_skipped"], 2, "{summary}");
+    assert_eq!(summary["recovered_commits"], 1, "{summary}");
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM vpc_flow_logs")[0]["n"],
+        1
+    );
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM tgw_flow_logs")[0]["n"],
+        1
+    );
+}
