@@ -13,7 +13,6 @@ import collections
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 
 import duckdb
@@ -28,36 +27,6 @@ KEY = ["account_id", "interface_id", "srcaddr", "dstaddr", "srcport", "dstport",
 
 def run(*args):
     return subprocess.run([BIN, *args], check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    if shutil.which("java") is None:
-        pytest.fail("Spark needs a Java runtime (17 or later) on PATH: install one "
-                    "(Debian: apt-get install openjdk-17-jre-headless) and run the tests again")
-    # Spark binds its driver to loopback only.
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    from pyspark.sql import SparkSession
-
-    base = tmp_path_factory.mktemp("spark")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("flowlake-cross-engine")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.warehouse.dir", str(base / "warehouse"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={base / 'derby'}")
-        # Hive's metastore cannot parse a filter on a column named with a hyphen
-        # (`aws-account-id`, AWS's name): Spark then lists the partitions and filters them
-        # itself. docs/querying.md says so.
-        .config("spark.sql.hive.metastorePartitionPruningFallbackOnException", "true")
-        .enableHiveSupport()
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def hive_ddl(lake, *extra):

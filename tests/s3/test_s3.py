@@ -310,3 +310,36 @@ def test_killed_compaction_is_recovered(s3, raw, fault):
             .get("Contents", [])]
     assert not [k for k in keys if "/staging/" in k or "/pending/" in k], keys
     assert done["recovered_commits"] + done["retired"] + done["discarded_staging"] >= 1
+
+
+def test_a_logging_bucket_lists_and_reads_only_flow_logs(s3, logs, relay):
+    """A central logging bucket on S3: flow logs beside CloudTrail, Config and ELB logs.
+    Only the flow-log folders are listed and read (counted on the wire: no request ever
+    names another service's prefix), and the summary says what was left out."""
+    root, _ = logs
+    name = bucket(s3)
+    c = s3.client()
+    flow = sorted(p for p in Path(root).rglob("*.log.gz") if "444455556666" in p.as_posix())[:3]
+    for p in flow:
+        c.upload_file(str(p), name, p.relative_to(root).as_posix())
+    others = {
+        "AWSLogs/444455556666/CloudTrail/us-east-1/2026/03/01/t.json.gz": b"{}",
+        "AWSLogs/444455556666/Config/us-east-1/2026/3/1/ConfigSnapshot/c.json.gz": b"{}",
+        "AWSLogs/444455556666/elasticloadbalancing/us-east-1/2026/03/01/e.log.gz": b"h2 x",
+        "AWSLogs/444455556666/ELBAccessLogTestFile": b"Enable AccessLog",
+    }
+    for key, body in others.items():
+        c.put_object(Bucket=name, Key=key, Body=body)
+    relay.requests.clear()
+    out = json.loads(run(["convert", f"s3://{name}/AWSLogs/", "--out", f"s3://{name}/lake/",
+                          "--json"], s3.env(relay)).stdout)
+    assert out["inputs"] == len(flow) and out["inputs_failed"] == 0, out
+    assert out["skipped_other_services"] == {"AWSLogs": 1, "CloudTrail": 1, "Config": 1,
+                                             "elasticloadbalancing": 1}, out
+    touched = [r for r in relay.requests if f"/{name}" in r]
+    for service in ("CloudTrail", "Config", "elasticloadbalancing", "ELBAccessLogTestFile"):
+        assert not any(service in r for r in touched), [r for r in touched if service in r]
+    gets = [r for r in touched if r.startswith("GET ") and "list-type=2" not in r
+            and "/lake/" not in r]
+    assert len([r for r in gets if "vpcflowlogs" in r]) == len(flow), gets
+    assert count(f"s3://{name}/lake/", s3.env()) == out["records_written"] > 0
