@@ -64,8 +64,11 @@ S3: credentials, region and endpoint come from the AWS environment as the AWS CL
 (AWS_PROFILE, ~/.aws/credentials, AWS_ACCESS_KEY_ID, ...); see docs/s3.md. Files bound for S3
 are written to a local spool folder first and uploaded as they are finished.
 
-Re-running is safe: inputs already converted into DIR are skipped, and a run that was
-killed is completed or rolled back; no row is ever written twice.
+Re-running is safe: inputs already converted into DIR are skipped (also under another name:
+a renamed or copied input is recognised by its size and content fingerprint), and a run
+that was killed is completed or rolled back; no row is ever written twice. An input that
+changed since it was converted is reported (exit 2); --convert-appended converts what was
+appended to it.
 
 Exit status: 0 all converted; 2 some lines or files rejected (the rest is written, details in
 the summary and DIR/_flowlake/rejects/); 1 fatal error (nothing new published).";
@@ -111,6 +114,13 @@ pub struct ConvertArgs {
     /// Follow symbolic links in input folders (a file reached twice is still read once).
     #[arg(long)]
     pub follow: bool,
+
+    /// Convert what was appended to inputs that grew since they were converted (a plain
+    /// file appended to, a gzip converted while it was still being written), from where
+    /// that conversion stopped. Without it, such inputs are reported (exit 2) and left as
+    /// they were converted.
+    #[arg(long)]
+    pub convert_appended: bool,
 
     /// Time partitioning of a new lake: by day (the default), or by hour as AWS's Parquet
     /// delivery does. A lake keeps the scheme it was created with; asking an existing lake

@@ -28,7 +28,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use flowlake_store::Opened;
 use flowlake_table::{
-    Change, Committed, DataFile, Lake, PartitionBy, RecordKind, TGW_TABLE_DIR, partition_of,
+    Change, Committed, DataFile, InputTxn, Lake, PartitionBy, RecordKind, TGW_TABLE_DIR,
+    partition_of,
 };
 use futures::TryStreamExt;
 use object_store::path::Path;
@@ -70,6 +71,15 @@ pub struct InputRecord {
     pub status: InputStatus,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// Its content fingerprint (see `Input::fingerprint`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fingerprint: Option<String>,
+    /// The size recorded for it before, when this commit converts what was appended.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub previous_size: Option<u64>,
+    /// Bytes of its text converted, through the last whole line (from its start).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text_bytes: Option<u64>,
 }
 
 impl InputRecord {
@@ -389,7 +399,13 @@ impl CommitLog {
             .inputs
             .iter()
             .filter(|i| !i.is_stdin())
-            .map(|i| (i.location.clone(), i.size.unwrap_or(0) as i64))
+            .map(|i| InputTxn {
+                location: i.location.clone(),
+                size: i.size.unwrap_or(0) as i64,
+                previous: i.previous_size.map(|p| p as i64),
+                content: i.fingerprint.clone(),
+                text: i.text_bytes.map(|t| t as i64),
+            })
             .collect();
         let mut info = HashMap::new();
         info.insert(

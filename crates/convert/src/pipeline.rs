@@ -22,7 +22,9 @@ use crate::envelope::{EnvelopeInfo, EnvelopeRead};
 use crate::error::{ConvertError, Result};
 use crate::partition::{RouteDefaults, Router};
 use crate::progress::Progress;
-use crate::source::{Content, Input, ListOptions, SourceError, decompress, list_inputs, peek};
+use crate::source::{
+    Content, Input, ListOptions, Resume, SourceError, decompress, list_inputs, peek,
+};
 use crate::target::{Target, Writer};
 use crate::writer::StagedFile;
 use crate::writer::conform;
@@ -69,6 +71,9 @@ pub struct ConvertOptions {
     pub max_line: usize,
     /// Follow symbolic links in local input folders.
     pub follow: bool,
+    /// Convert what was appended to inputs that grew since they were converted, from
+    /// where that conversion stopped (else such inputs are reported and left alone).
+    pub convert_appended: bool,
 }
 
 /// What an input holds. `Auto` tells them apart by their content: Parquet by its magic
@@ -110,6 +115,7 @@ impl ConvertOptions {
             input_format: InputFormat::Auto,
             max_line: flowlog::DEFAULT_MAX_LINE,
             follow: false,
+            convert_appended: false,
         }
     }
 }
@@ -139,6 +145,12 @@ pub struct Summary {
     pub inputs: u64,
     /// Inputs skipped because an earlier run converted them into this output.
     pub inputs_skipped: u64,
+    /// Of those, inputs skipped because their content was converted under another name
+    /// (renamed or copied).
+    pub inputs_renamed: u64,
+    /// Inputs that changed since they were converted (also in `failures`); with
+    /// `convert_appended`, those that grew are converted from where they stopped.
+    pub inputs_changed: u64,
     pub inputs_converted: u64,
     pub inputs_failed: u64,
     /// Bytes read from inputs, as stored.
@@ -244,21 +256,81 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         ));
     }
 
+    let contents = writer.rt.block_on(writer.lake.contents())?;
+    let text_offsets = writer.rt.block_on(writer.lake.text_offsets())?;
     let mut todo = Vec::new();
-    for input in listed {
-        match committed.get(&input.location) {
-            Some(&done) if !input.is_stdin() => {
+    let mut fingerprints = std::collections::HashSet::new();
+    for mut input in listed {
+        if input.is_stdin() {
+            todo.push(input);
+            continue;
+        }
+        let now = input.size.unwrap_or(0);
+        if let Some(&done) = committed.get(&input.location) {
+            let done = done as u64;
+            if done == now {
                 summary.inputs_skipped += 1;
-                let now = input.size.unwrap_or(0) as i64;
-                if done != now {
-                    summary.notices.push(format!(
-                        "{}: changed size since it was converted ({done} -> {now} bytes); not converted again, which would duplicate its earlier rows",
-                        input.location,
-                    ));
+                continue;
+            }
+            let text = text_offsets.get(&input.location).map(|t| *t as u64);
+            match (options.convert_appended, text) {
+                (true, Some(text_offset)) if now > done => {
+                    input.resume = Some(Resume {
+                        previous_size: done,
+                        text_offset,
+                    });
+                    todo.push(input);
+                }
+                (appended, text) => {
+                    let why = if !appended {
+                        "not converted again, which would duplicate its earlier rows; --convert-appended converts what was appended to it".to_string()
+                    } else if now < done {
+                        "it shrank, so it was not appended to: not converted again; convert it into another lake, or move it away".to_string()
+                    } else if text.is_none() {
+                        "where its earlier conversion stopped is not recorded (converted by an earlier flowlake): not converted again".to_string()
+                    } else {
+                        unreachable!("handled above")
+                    };
+                    summary.inputs_changed += 1;
+                    summary.inputs_failed += 1;
+                    summary.failures.push(Failure {
+                        location: input.location.clone(),
+                        error: format!(
+                            "changed since it was converted ({done} -> {now} bytes); {why}"
+                        ),
+                        records_kept: 0,
+                    });
                 }
             }
-            _ => todo.push(input),
+            continue;
         }
+        match input.compute_fingerprint() {
+            Ok(Some(fp)) => {
+                if contents.contains_key(&fp) || !fingerprints.insert(fp.clone()) {
+                    summary.inputs_skipped += 1;
+                    summary.inputs_renamed += 1;
+                    continue;
+                }
+                input.fingerprint = Some(fp);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                summary.inputs_failed += 1;
+                summary.failures.push(Failure {
+                    location: input.location.clone(),
+                    error: format!("cannot be read: {e}"),
+                    records_kept: 0,
+                });
+                continue;
+            }
+        }
+        todo.push(input);
+    }
+    if summary.inputs_renamed > 0 {
+        summary.notices.push(format!(
+            "{} input(s) skipped: the same content was converted before under another name (renamed or copied; same size and content fingerprint)",
+            summary.inputs_renamed
+        ));
     }
     // Date order keeps few partitions open at once on a long backfill.
     todo.sort_by(|a, b| (a.hints.time, &a.location).cmp(&(b.hints.time, &b.location)));
@@ -322,8 +394,17 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                 }
                 Outcome::Lost(why) => {
                     let done = writer.rt.block_on(writer.lake.inputs())?;
+                    let contents = writer.rt.block_on(writer.lake.contents())?;
                     let before = chunk.len();
-                    chunk.retain(|i| i.is_stdin() || !done.contains_key(&i.location));
+                    chunk.retain(|i| {
+                        i.is_stdin()
+                            || (done.get(&i.location).map(|d| *d as u64)
+                                == i.resume.map(|r| r.previous_size)
+                                && !i
+                                    .fingerprint
+                                    .as_ref()
+                                    .is_some_and(|f| contents.contains_key(f)))
+                    });
                     let taken = before - chunk.len();
                     if taken == 0 || chunk.iter().any(Input::is_stdin) {
                         return Err(ConvertError::Invalid(format!(
@@ -639,6 +720,24 @@ impl Job<'_> {
             }
             InputFormat::Auto | InputFormat::Parquet => {}
         }
+        // The part converted before, when converting what was appended: its header line
+        // (if it starts with one) sets the format, the rest is only counted.
+        let mut text_base = 0;
+        if let (Some(resume), None) = (input.resume, &broken) {
+            match skip_converted(&mut reader, &mut decoder, resume.text_offset) {
+                Ok(base) => text_base = base,
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok((
+                        Err(failed(format!(
+                            "grew from {} bytes, but its text is shorter than the {} bytes converted then: rewritten, not appended to; not converted",
+                            resume.previous_size, resume.text_offset
+                        ))),
+                        notices,
+                    ));
+                }
+                Err(e) => broken = Some(e),
+            }
+        }
         let mut router: Option<Router> = None;
         let mut buf = vec![0u8; 256 * 1024];
         while broken.is_none() {
@@ -709,14 +808,19 @@ impl Job<'_> {
                 Ok(input_record(
                     input,
                     stats,
-                    InputStatus::Truncated,
-                    Some(error),
+                    (InputStatus::Truncated, Some(error)),
+                    Some(text_base + decoder.consumed_bytes()),
                 )),
                 notices,
             ));
         }
         Ok((
-            Ok(input_record(input, stats, InputStatus::Complete, None)),
+            Ok(input_record(
+                input,
+                stats,
+                (InputStatus::Complete, None),
+                Some(text_base + decoder.consumed_bytes()),
+            )),
             notices,
         ))
     }
@@ -830,7 +934,12 @@ impl Job<'_> {
             ..Default::default()
         };
         Ok((
-            Ok(input_record(input, stats, InputStatus::Complete, None)),
+            Ok(input_record(
+                input,
+                stats,
+                (InputStatus::Complete, None),
+                None,
+            )),
             notices,
         ))
     }
@@ -874,8 +983,8 @@ impl Job<'_> {
 fn input_record(
     input: &Input,
     stats: flowlog::DecodeStats,
-    end: InputStatus,
-    error: Option<String>,
+    (end, error): (InputStatus, Option<String>),
+    text_bytes: Option<u64>,
 ) -> InputRecord {
     InputRecord {
         location: input.location.clone(),
@@ -886,6 +995,62 @@ fn input_record(
         rejected: stats.rejected,
         status: end,
         error,
+        fingerprint: input.fingerprint.clone(),
+        previous_size: input.resume.map(|r| r.previous_size),
+        text_bytes,
+    }
+}
+
+/// Read past the first `offset` bytes of an input's text (the part converted before):
+/// a header line at its start is given to the decoder (it sets the format), the other
+/// lines are only counted, so reject line numbers stay the input's. Returns `offset` less
+/// the bytes given to the decoder (which it counts itself).
+fn skip_converted(
+    reader: &mut dyn Read,
+    decoder: &mut Decoder,
+    offset: u64,
+) -> std::io::Result<u64> {
+    const FIRST_LINE_MAX: usize = 64 * 1024;
+    let mut first = Vec::new();
+    let mut first_done = false;
+    let mut lines = 0u64;
+    let mut left = offset;
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = match reader.read(&mut buf[..want]) {
+            Ok(0) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "shorter than before",
+                ));
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        left -= n as u64;
+        let mut rest = &buf[..n];
+        if !first_done {
+            let end = memchr::memchr(b'\n', rest);
+            let take = end.map_or(rest.len(), |i| i + 1);
+            if first.len() < FIRST_LINE_MAX {
+                first.extend_from_slice(&rest[..take.min(FIRST_LINE_MAX - first.len())]);
+            }
+            first_done = end.is_some();
+            rest = &rest[take..];
+        }
+        lines += memchr::memchr_iter(b'\n', rest).count() as u64;
+    }
+    let line = first.trim_ascii();
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if first_done && Format::is_header_line(line) {
+        decoder.decode(&first);
+        decoder.skip_lines(lines);
+        Ok(offset - first.len() as u64)
+    } else {
+        decoder.skip_lines(lines + u64::from(first_done));
+        Ok(offset)
     }
 }
 

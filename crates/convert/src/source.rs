@@ -33,8 +33,24 @@ pub struct Input {
     pub modified: Option<DateTime<Utc>>,
     pub etag: Option<String>,
     pub hints: PathHints,
+    /// Its content fingerprint, once computed (see [`Input::fingerprint`]).
+    pub fingerprint: Option<String>,
+    /// Converting what was appended to it since an earlier conversion.
+    pub resume: Option<Resume>,
     source: Source,
 }
+
+/// Where converting an input that grew resumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    /// Its size (as stored) when it was converted.
+    pub previous_size: u64,
+    /// Bytes of its text converted then, through the last whole line.
+    pub text_offset: u64,
+}
+
+/// Bytes read from each end of a local file for its fingerprint.
+const FINGERPRINT_SPAN: u64 = 64 * 1024;
 
 #[derive(Debug, Clone)]
 enum Source {
@@ -54,7 +70,57 @@ impl Input {
             modified: None,
             etag: None,
             hints: PathHints::default(),
+            fingerprint: None,
+            resume: None,
             source: Source::Stdin,
+        }
+    }
+
+    /// A content fingerprint, by which the same content under another name (a renamed
+    /// or copied input) is recognised: on S3 the object's `ETag` (an MD5 of the content for
+    /// single-part uploads) with its size; on disk an MD5 of the size and of the first and
+    /// last 64 KiB (the whole file when smaller), so a fingerprint costs at most 128 KiB
+    /// of reading. `None` for standard input.
+    pub(crate) fn compute_fingerprint(&self) -> std::io::Result<Option<String>> {
+        use md5::Digest;
+        let size = self.size.unwrap_or(0);
+        match &self.source {
+            Source::Stdin => Ok(None),
+            Source::Object(..) => Ok(self
+                .etag
+                .as_ref()
+                .map(|e| format!("etag:{}:{size}", e.trim_matches('"')))),
+            Source::File(path) => {
+                use std::io::{Seek, SeekFrom};
+                let mut file = std::fs::File::open(path)?;
+                let mut hash = md5::Md5::new();
+                hash.update(size.to_le_bytes());
+                let mut buf = vec![0u8; FINGERPRINT_SPAN as usize];
+                let mut filled = 0;
+                while filled < buf.len() {
+                    match file.read(&mut buf[filled..])? {
+                        0 => break,
+                        n => filled += n,
+                    }
+                }
+                hash.update(&buf[..filled]);
+                if size > 2 * FINGERPRINT_SPAN {
+                    file.seek(SeekFrom::Start(size - FINGERPRINT_SPAN))?;
+                    file.read_exact(&mut buf)?;
+                    hash.update(&buf);
+                } else if size > FINGERPRINT_SPAN {
+                    let mut rest = Vec::new();
+                    file.read_to_end(&mut rest)?;
+                    hash.update(&rest);
+                }
+                let digest = hash.finalize();
+                let hex = digest.iter().fold(String::new(), |mut out, b| {
+                    use std::fmt::Write as _;
+                    let _ = write!(out, "{b:02x}");
+                    out
+                });
+                Ok(Some(format!("md5-ends:{hex}:{size}")))
+            }
         }
     }
 
@@ -475,6 +541,8 @@ fn walk_local(
             size: Some(meta.len()),
             modified: meta.modified().ok().map(DateTime::<Utc>::from),
             etag: None,
+            fingerprint: None,
+            resume: None,
             source: Source::File(entry.path().to_path_buf()),
             location,
         });
@@ -542,6 +610,8 @@ fn object_input(store: &Arc<dyn ObjectStore>, base: &str, meta: ObjectMeta) -> I
         size: Some(meta.size),
         modified: Some(meta.last_modified),
         etag: meta.e_tag,
+        fingerprint: None,
+        resume: None,
         source: Source::Object(Arc::clone(store), meta.location),
     }
 }

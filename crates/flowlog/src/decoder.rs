@@ -145,6 +145,8 @@ pub struct Decoder {
     not_flow_log: Option<Reject>,
     /// Whether a header or a record line has been seen.
     started: bool,
+    /// Bytes given to `decode` so far.
+    fed: u64,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -190,6 +192,7 @@ impl Decoder {
             strict_start: false,
             not_flow_log: None,
             started: false,
+            fed: 0,
         };
         decoder.set_format(format);
         decoder
@@ -219,6 +222,20 @@ impl Decoder {
         self.not_flow_log.as_ref()
     }
 
+    /// Bytes of input taken as whole lines so far (loaded, rejected or skipped): where a
+    /// later decoder of the same input, grown since, resumes. After
+    /// [`finish`](Self::finish), every byte given.
+    pub fn consumed_bytes(&self) -> u64 {
+        self.fed - self.tail.len() as u64
+    }
+
+    /// Count `n` lines that were read elsewhere (the part of an input converted before),
+    /// so the line numbers of rejects stay those of the input.
+    pub fn skip_lines(&mut self, n: u64) {
+        self.stats.lines += n;
+        self.started = true;
+    }
+
     /// The format lines are currently decoded with.
     pub fn format(&self) -> &Format {
         &self.format
@@ -234,6 +251,7 @@ impl Decoder {
         if self.not_flow_log.is_some() {
             return;
         }
+        self.fed += buf.len() as u64;
         if self.skipping {
             let Some(nl) = memchr::memchr(b'\n', buf) else {
                 return;
@@ -296,6 +314,8 @@ impl Decoder {
     pub fn finish_truncated(&mut self) {
         if !self.tail.is_empty() && self.not_flow_log.is_none() {
             let tail = std::mem::take(&mut self.tail);
+            // Not consumed: a later decoder of the grown input reads this line whole.
+            self.fed -= tail.len() as u64;
             self.stats.lines += 1;
             self.reject(&tail, RejectReason::Truncated);
         }

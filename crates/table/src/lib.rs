@@ -57,6 +57,10 @@ pub const LOG_DIR: &str = "_delta_log";
 pub const INPUT_APP_PREFIX: &str = "flowlake-input:";
 /// Prefix of the application id each commit records about itself.
 pub const COMMIT_APP_PREFIX: &str = "flowlake-commit:";
+/// Application id prefix of an input's content fingerprint (version = its size).
+pub const CONTENT_APP_PREFIX: &str = "flowlake-content:";
+/// Application id prefix of the bytes of an input's text converted (version = bytes).
+pub const TEXT_APP_PREFIX: &str = "flowlake-text:";
 /// Prefix of the application ids a compaction records for each partition folder it
 /// rewrites (version: the commit's time in milliseconds). Two compactions of one partition
 /// then conflict in the log even where delta-rs would let them both remove the same files
@@ -102,6 +106,25 @@ pub enum Committed {
     Conflict(String),
 }
 
+/// One input a commit converts, as recorded in the table log (each a `txn` action, so
+/// Delta's conflict check refuses a second commit of it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputTxn {
+    /// Where it is (a path, a URL): `flowlake-input:<location>`, version = `size`.
+    pub location: String,
+    /// Its size as converted, bytes as stored.
+    pub size: i64,
+    /// The size recorded for it before, when this commit converts what was appended to
+    /// an input converted earlier: the commit conflicts unless the table still says so.
+    pub previous: Option<i64>,
+    /// Its content fingerprint (`flowlake-content:<fingerprint>`, version = `size`), by
+    /// which a renamed or copied input is recognised.
+    pub content: Option<String>,
+    /// Bytes of its text converted, through the last complete line
+    /// (`flowlake-text:<location>`): where converting what was appended resumes.
+    pub text: Option<i64>,
+}
+
 /// What a commit adds or removes, in flowlake's terms.
 #[derive(Debug, Clone, Default)]
 pub struct Change {
@@ -111,8 +134,8 @@ pub struct Change {
     pub add: Vec<DataFile>,
     /// Files removed (a compaction), relative to the lake's root.
     pub remove: Vec<DataFile>,
-    /// Inputs converted: location and size as converted (bytes).
-    pub inputs: Vec<(String, i64)>,
+    /// Inputs converted.
+    pub inputs: Vec<InputTxn>,
     /// Kept in the commit's `commitInfo` (what ran, the input records).
     pub info: HashMap<String, serde_json::Value>,
 }
@@ -354,11 +377,26 @@ impl Lake {
 
     /// The converted inputs: location and size as converted.
     pub async fn inputs(&mut self) -> Result<HashMap<String, i64>> {
+        self.apps_with(INPUT_APP_PREFIX).await
+    }
+
+    /// The content fingerprints of converted inputs, with their sizes.
+    pub async fn contents(&mut self) -> Result<HashMap<String, i64>> {
+        self.apps_with(CONTENT_APP_PREFIX).await
+    }
+
+    /// Bytes of text converted of each input, by location (inputs converted before this
+    /// was recorded have none).
+    pub async fn text_offsets(&mut self) -> Result<HashMap<String, i64>> {
+        self.apps_with(TEXT_APP_PREFIX).await
+    }
+
+    async fn apps_with(&mut self, prefix: &str) -> Result<HashMap<String, i64>> {
         Ok(self
             .applications()
             .await?
             .iter()
-            .filter_map(|(app, v)| Some((app.strip_prefix(INPUT_APP_PREFIX)?.to_string(), *v)))
+            .filter_map(|(app, v)| Some((app.strip_prefix(prefix)?.to_string(), *v)))
             .collect())
     }
 
@@ -379,11 +417,25 @@ impl Lake {
             }
         }
         let apps = self.applications().await?;
-        Ok(change
-            .inputs
-            .iter()
-            .find(|(input, _)| apps.contains_key(&format!("{INPUT_APP_PREFIX}{input}")))
-            .map(|(input, _)| format!("another commit converted {input} first")))
+        for input in &change.inputs {
+            let done = apps.get(&format!("{INPUT_APP_PREFIX}{}", input.location));
+            if done.copied() != input.previous {
+                return Ok(Some(format!(
+                    "another commit converted {} first",
+                    input.location
+                )));
+            }
+            if let Some(content) = &input.content
+                && input.previous.is_none()
+                && apps.contains_key(&format!("{CONTENT_APP_PREFIX}{content}"))
+            {
+                return Ok(Some(format!(
+                    "another commit converted the content of {} first (under another name)",
+                    input.location
+                )));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether the commit `id` is in the table (as of the latest version).
@@ -433,12 +485,21 @@ impl Lake {
                 Some(now),
             )));
         }
-        for (input, size) in &change.inputs {
-            actions.push(Action::Txn(Transaction::new_with_last_update(
-                format!("{INPUT_APP_PREFIX}{input}"),
-                *size,
-                Some(now),
-            )));
+        for input in &change.inputs {
+            let mut txn = |app: String, version: i64| {
+                actions.push(Action::Txn(Transaction::new_with_last_update(
+                    app,
+                    version,
+                    Some(now),
+                )));
+            };
+            txn(format!("{INPUT_APP_PREFIX}{}", input.location), input.size);
+            if let Some(content) = &input.content {
+                txn(format!("{CONTENT_APP_PREFIX}{content}"), input.size);
+            }
+            if let Some(text) = input.text {
+                txn(format!("{TEXT_APP_PREFIX}{}", input.location), text);
+            }
         }
         let operation = if data_change {
             DeltaOperation::Write {

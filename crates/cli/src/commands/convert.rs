@@ -69,6 +69,7 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         },
         max_line: usize::try_from(args.max_line_length.0).unwrap_or(usize::MAX),
         follow: args.follow,
+        convert_appended: args.convert_appended,
         ..ConvertOptions::new(args.inputs, output)
     };
 

@@ -687,3 +687,129 @@ fn a_run_killed_between_the_two_tables_is_finished_by_the_next() {
         1
     );
 }
+
+/// Inputs are known by more than their path: a renamed input, or a copy of one, already
+/// converted is skipped with a note; two copies in one run are converted once.
+#[test]
+fn renamed_and_copied_inputs_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write_log(&logs.join("a.log"), 30, DAY1, 0);
+    // Larger than twice the fingerprint's span, so only its ends are read.
+    write_log(&logs.join("big.log"), 3000, DAY1, 100);
+    let lake = dir.path().join("lake");
+    let (code, _, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::rename(logs.join("a.log"), logs.join("renamed.log")).unwrap();
+    std::fs::copy(logs.join("big.log"), logs.join("big-copy.log")).unwrap();
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        (
+            summary["inputs_converted"].as_u64(),
+            summary["inputs_renamed"].as_u64()
+        ),
+        (Some(0), Some(2)),
+        "{summary}"
+    );
+    assert!(
+        summary["notices"]
+            .to_string()
+            .contains("under another name")
+    );
+    // Same size, other content: converted.
+    let mut text = std::fs::read_to_string(logs.join("renamed.log")).unwrap();
+    text = text.replacen("10.1.0.9", "10.1.0.8", 1);
+    std::fs::write(logs.join("edited.log"), text).unwrap();
+    // Two copies of a new file in one run: once.
+    write_log(&logs.join("new.log"), 7, DAY1, 9000);
+    std::fs::copy(logs.join("new.log"), logs.join("new-copy.log")).unwrap();
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["inputs_converted"], 2, "{summary}");
+    let n = query(&lake, "SELECT count(*) AS n FROM vpc_flow_logs")[0]["n"].as_i64();
+    assert_eq!(n, Some(30 + 3000 + 30 + 7));
+}
+
+/// An input that changed since it was converted is reported (exit 2, also under --quiet
+/// and in --json); --convert-appended converts only what was appended, the lines of the
+/// part converted before counted so rejects keep their line numbers.
+#[test]
+fn an_input_that_grew_is_reported_and_its_new_part_converted_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("flows.log");
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    let first: String = (0..10).map(|i| record(i, DAY1)).collect();
+    put(&input, format!("{header}{first}").as_bytes());
+    let lake = dir.path().join("lake");
+    let (code, _, err) = convert_json(&[s(&input), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    let more: String = (10..15).map(|i| record(i, DAY1)).collect();
+    put(
+        &input,
+        format!("{header}{first}{more}bad line\n").as_bytes(),
+    );
+
+    let (code, summary, _) = convert_json(&[s(&input), "--out", s(&lake)]);
+    assert_eq!(code, 2);
+    assert_eq!(summary["inputs_changed"], 1);
+    assert!(
+        summary["failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("changed since it was converted"),
+        "{summary}"
+    );
+    let o = run(&["convert", "-q", s(&input), "--out", s(&lake)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("changed since it was converted"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM vpc_flow_logs")[0]["n"],
+        10
+    );
+
+    let (code, summary, err) = convert_json(&[s(&input), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(summary["records_written"], 5, "{summary}");
+    assert_eq!(summary["reject_samples"][0]["line"], 17, "{summary}");
+    let rows = query(
+        &lake,
+        "SELECT count(*) AS n, count(DISTINCT srcaddr) AS d FROM vpc_flow_logs",
+    );
+    assert_eq!(rows[0], serde_json::json!({"n": 15, "d": 15}));
+    // Now up to date: skipped.
+    let (code, summary, _) = convert_json(&[s(&input), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!((code, summary["inputs_skipped"].as_u64()), (0, Some(1)));
+}
+
+/// A gzip converted while it was still being written (a truncated stream: its complete
+/// lines kept) is finished by --convert-appended once whole: every record once.
+#[test]
+fn a_gzip_converted_half_written_is_completed() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..2000).map(|i| record(i, DAY1)).collect();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).unwrap();
+    let gz = enc.finish().unwrap();
+    let input = dir.path().join("flows.log.gz");
+    put(&input, &gz[..gz.len() / 2]);
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&input), "--out", s(&lake)]);
+    assert_eq!(code, 2, "{err}");
+    let kept = summary["records_written"].as_u64().unwrap();
+    assert!(kept > 0 && kept < 2000, "{summary}");
+    put(&input, &gz);
+    let (code, summary, err) = convert_json(&[s(&input), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 0, "{err}{summary}");
+    assert_eq!(summary["records_written"].as_u64(), Some(2000 - kept));
+    let rows = query(
+        &lake,
+        "SELECT count(*) AS n, count(DISTINCT srcaddr || ':' || CAST(srcport AS VARCHAR)) AS d FROM vpc_flow_logs",
+    );
+    assert_eq!(rows[0], serde_json::json!({"n": 2000, "d": 2000}));
+}
