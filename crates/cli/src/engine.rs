@@ -270,7 +270,10 @@ impl Engine {
         let rows = self
             .run_sql(&sql)
             .with_context(|| format!("hunt {name} failed"))?;
-        if rows == 0 && hunt.record_kind() == flowlog::RecordKind::TransitGateway {
+        if rows == 0
+            && hunt.record_kind() == flowlog::RecordKind::TransitGateway
+            && self.table_is_empty(flowlake_query::TGW_TABLE)
+        {
             eprintln!(
                 "note: {name} reads transit gateway flow logs (tgw_flow_logs); convert a transit gateway flow log's files into the lake to fill it"
             );
@@ -288,6 +291,17 @@ impl Engine {
             );
         }
         Ok(())
+    }
+
+    /// Whether `table` has no rows (`false` when that cannot be told).
+    fn table_is_empty(&self, table: &str) -> bool {
+        let sql = format!("SELECT 1 FROM {table} LIMIT 1");
+        self.rt
+            .block_on(async {
+                let df = self.ctx.sql(&sql).await?;
+                df.collect().await
+            })
+            .is_ok_and(|batches| batches.iter().all(|b| b.num_rows() == 0))
     }
 
     /// Run a script: SQL statements ending in `;`, and meta-commands on lines of their own.

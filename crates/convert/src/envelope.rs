@@ -9,7 +9,7 @@
 //! record is a JSON object"), and "Log data format" for the envelope's fields.
 
 use std::io::Read;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
@@ -32,12 +32,19 @@ struct LogEvent {
     message: String,
 }
 
-/// What the envelopes of one input said about their source.
+/// What the envelope being read said about its source.
 #[derive(Debug, Default)]
 pub(crate) struct EnvelopeInfo {
-    /// The account that owns the log group (`owner` of the first data message): the flow
-    /// log's owner, used as the partition account when the path names none.
-    pub owner: OnceLock<String>,
+    /// The account that owns the log group (`owner` of the current data message): the
+    /// flow log's owner, used as the partition account when the path names none.
+    owner: Mutex<Option<String>>,
+}
+
+impl EnvelopeInfo {
+    /// The owner of the envelope whose records the last read returned.
+    pub(crate) fn owner(&self) -> Option<String> {
+        self.owner.lock().expect("lock").clone()
+    }
 }
 
 /// Turns a stream of envelopes into flow-log text, one record per line, for the decoder.
@@ -91,9 +98,7 @@ impl<R: Read> EnvelopeRead<R> {
             if envelope.message_type != "DATA_MESSAGE" {
                 continue;
             }
-            if let Some(owner) = envelope.owner.filter(|o| !o.is_empty()) {
-                let _ = self.info.owner.set(owner);
-            }
+            *self.info.owner.lock().expect("lock") = envelope.owner.filter(|o| !o.is_empty());
             self.text.clear();
             self.pos = 0;
             for event in envelope.log_events {
@@ -166,7 +171,7 @@ mod tests {
         let out = out.unwrap();
         assert_eq!(out.lines().count(), 2);
         assert!(out.lines().all(|l| l.starts_with("2 444455556666 eni-1")));
-        assert_eq!(info.owner.get().map(String::as_str), Some("444455556666"));
+        assert_eq!(info.owner().as_deref(), Some("444455556666"));
     }
 
     #[test]

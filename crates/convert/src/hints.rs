@@ -24,7 +24,7 @@ impl PathHints {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut hints = Self::default();
         if let Some(pos) = segments.iter().rposition(|s| *s == "AWSLogs") {
-            let rest = &segments[pos + 1..];
+            let rest = skip_org(&segments[pos + 1..]);
             if rest.len() >= 3 && rest[1] == "vpcflowlogs" {
                 hints.account = Some(rest[0].to_string());
                 hints.region = Some(rest[2].to_string());
@@ -59,10 +59,7 @@ impl PathHints {
 pub(crate) fn other_service(path: &str, is_dir: bool) -> Option<String> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let pos = segments.iter().rposition(|s| *s == "AWSLogs")?;
-    let mut rest = &segments[pos + 1..];
-    if rest.first().is_some_and(|s| is_org_id(s)) && rest.len() > 1 {
-        rest = &rest[1..];
-    }
+    let rest = skip_org(&segments[pos + 1..]);
     let account = rest.first()?;
     let hive = account.starts_with("aws-account-id=");
     if !(hive || account.bytes().all(|b| b.is_ascii_digit()) || is_org_id(account)) {
@@ -86,6 +83,15 @@ pub(crate) fn other_service(path: &str, is_dir: bool) -> Option<String> {
             }
             Some(name.to_string())
         }
+    }
+}
+
+/// The segments after `AWSLogs/`, past an organization's `o-...` level (organization
+/// trails and organization-wide deliveries put one before the account).
+fn skip_org<'a, 'b>(rest: &'a [&'b str]) -> &'a [&'b str] {
+    match rest {
+        [org, tail @ ..] if is_org_id(org) && !tail.is_empty() => tail,
+        _ => rest,
     }
 }
 
@@ -127,7 +133,7 @@ impl FolderSpan {
         let Some(pos) = segments.iter().rposition(|s| *s == "AWSLogs") else {
             return Self::Undated;
         };
-        let rest = &segments[pos + 1..];
+        let rest = skip_org(&segments[pos + 1..]);
         let names = ["year=", "month=", "day=", "hour="];
         let parts: Vec<u32> = if rest.len() > 3 && rest[1] == "vpcflowlogs" {
             rest[3..]
@@ -224,6 +230,19 @@ mod tests {
         assert_eq!(h.account.as_deref(), Some("123456789012"));
         assert_eq!(h.region.as_deref(), Some("us-east-1"));
         assert_eq!(h.time, Some(ts("2026-03-01 01:05")));
+    }
+
+    #[test]
+    fn organization_level() {
+        let p = "AWSLogs/o-abcdefghij/222233334444/vpcflowlogs/eu-west-1/2026/01/01/a.log";
+        let h = PathHints::from_path(p);
+        assert_eq!(h.account.as_deref(), Some("222233334444"));
+        assert_eq!(h.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(h.time, Some(ts("2026-01-01 00:00")));
+        assert!(matches!(
+            FolderSpan::of("AWSLogs/o-abcdefghij/222233334444/vpcflowlogs/eu-west-1/2026/01/01"),
+            FolderSpan::Dated { .. }
+        ));
     }
 
     #[test]

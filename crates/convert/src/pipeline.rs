@@ -27,8 +27,8 @@ use crate::source::{
 };
 use crate::target::{Target, Writer};
 use crate::writer::StagedFile;
-use crate::writer::conform;
 use crate::writer::{PartitionSet, WriteOptions};
+use crate::writer::{check_rows, conform};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// Input bytes (as stored) converted between two commits unless configured otherwise.
@@ -696,17 +696,29 @@ impl Job<'_> {
             Ok(head) => (head, None),
             Err(e) => (Vec::new(), Some(e)),
         };
+        // A byte-order mark is not content (the decoder drops it from a first line).
+        let start = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         let envelopes = match format {
             InputFormat::CloudwatchSubscription => true,
-            InputFormat::Auto => head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
+            InputFormat::Auto => {
+                head[start..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+            }
             _ => false,
         };
-        let body: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(reader));
         let info = Arc::new(EnvelopeInfo::default());
         let mut reader: Box<dyn Read + Send> = if envelopes {
-            Box::new(EnvelopeRead::new(body, Arc::clone(&info)))
+            let body = std::io::Cursor::new(head[start..].to_vec()).chain(reader);
+            // The JSON reader asks for a few bytes at a time: buffered.
+            Box::new(EnvelopeRead::new(
+                std::io::BufReader::with_capacity(256 * 1024, body),
+                Arc::clone(&info),
+            ))
         } else {
-            body
+            Box::new(std::io::Cursor::new(head).chain(reader))
         };
 
         let mut decoder =
@@ -738,7 +750,9 @@ impl Job<'_> {
                 Err(e) => broken = Some(e),
             }
         }
-        let mut router: Option<Router> = None;
+        // The router of the rows decoded so far; with envelopes, of the current owner (a
+        // Firehose stream may carry several accounts' envelopes in one object).
+        let mut router: Option<(Option<String>, Router)> = None;
         let mut buf = vec![0u8; 256 * 1024];
         while broken.is_none() {
             match reader.read(&mut buf) {
@@ -747,12 +761,24 @@ impl Job<'_> {
                     self.progress
                         .text_bytes
                         .fetch_add(n as u64, Ordering::Relaxed);
+                    // One read of envelopes holds one envelope's records.
+                    let owner = info.owner();
+                    if let Some((routed, current)) = &router
+                        && *routed != owner
+                    {
+                        // The rows so far belong to the previous owner.
+                        decoder.flush();
+                        self.drain(input, &mut decoder, current, &mut notices)?;
+                        router = None;
+                    }
                     decoder.decode(&buf[..n]);
                     if decoder.not_flow_log().is_some() {
                         break;
                     }
-                    let router = router.get_or_insert_with(|| self.router(input, &info));
-                    self.drain(input, &mut decoder, router, &mut notices)?;
+                    let (_, current) = router.get_or_insert_with(|| {
+                        (owner.clone(), self.router(input, owner.as_deref()))
+                    });
+                    self.drain(input, &mut decoder, current, &mut notices)?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
@@ -763,6 +789,13 @@ impl Job<'_> {
                 Err(e) => broken = Some(e),
             }
         }
+        if decoder.not_flow_log().is_none() {
+            match &broken {
+                Some(_) => decoder.finish_truncated(),
+                None => decoder.finish(),
+            }
+        }
+        // Checked after `finish` too: a one-line input's line is decoded there.
         if let Some(first) = decoder.not_flow_log() {
             let hint = if envelopes {
                 "the envelopes' messages are not flow-log records"
@@ -777,12 +810,10 @@ impl Job<'_> {
                 notices,
             ));
         }
-        match &broken {
-            Some(_) => decoder.finish_truncated(),
-            None => decoder.finish(),
-        }
-        let router = router.get_or_insert_with(|| self.router(input, &info));
-        self.drain(input, &mut decoder, router, &mut notices)?;
+        let owner = info.owner();
+        let (_, current) =
+            router.get_or_insert_with(|| (owner.clone(), self.router(input, owner.as_deref())));
+        self.drain(input, &mut decoder, current, &mut notices)?;
         let stats = decoder.stats();
         if let Some(e) = broken {
             let error = format!("read failed after line {}: {e}", stats.lines);
@@ -825,11 +856,11 @@ impl Job<'_> {
         ))
     }
 
-    /// The router of one input: its path's account, else the owner its envelopes named.
-    fn router(&self, input: &Input, info: &EnvelopeInfo) -> Router {
+    /// The router of one input: its path's account, else the owner its envelope named.
+    fn router(&self, input: &Input, owner: Option<&str>) -> Router {
         let mut hints = input.hints.clone();
         if hints.account.is_none() {
-            hints.account = info.owner.get().cloned();
+            hints.account = owner.map(str::to_string);
         }
         Router::new(&hints, self.defaults)
     }
@@ -902,6 +933,8 @@ impl Job<'_> {
         };
         let router = Router::new(&input.hints, self.defaults);
         let mut records = 0u64;
+        let mut seen = 0u64;
+        let mut rejected_rows = 0u64;
         for batch in reader {
             let batch = match batch.and_then(|b| conform(&b, kind)) {
                 Ok(b) => b,
@@ -921,6 +954,24 @@ impl Job<'_> {
                     return Ok((Err(out), notices));
                 }
             };
+            let in_file = batch.num_rows() as u64;
+            let (batch, rejected) = check_rows(&batch, kind);
+            if !rejected.is_empty() {
+                let rejects: Vec<flowlog::Reject> = rejected
+                    .into_iter()
+                    .map(|(row, reason)| flowlog::Reject {
+                        line: seen + row as u64 + 1,
+                        reason,
+                        raw: format!("row {} of the Parquet file", seen + row as u64 + 1),
+                    })
+                    .collect();
+                rejected_rows += rejects.len() as u64;
+                self.progress
+                    .rejected
+                    .fetch_add(rejects.len() as u64, Ordering::Relaxed);
+                self.sink.write(&input.location, &rejects)?;
+            }
+            seen += in_file;
             records += batch.num_rows() as u64;
             self.progress
                 .records
@@ -931,6 +982,7 @@ impl Job<'_> {
         }
         let stats = flowlog::DecodeStats {
             records,
+            rejected: rejected_rows,
             ..Default::default()
         };
         Ok((

@@ -481,12 +481,14 @@ fn walk_local(
                 let at = e
                     .path()
                     .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                let why = match e.loop_ancestor() {
-                    Some(a) => format!("symbolic link loop back to {}", a.display()),
-                    None => e
-                        .io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string),
-                };
+                if e.loop_ancestor().is_some() {
+                    // A link back up the tree: everything below it is listed already.
+                    listing.links_skipped += 1;
+                    continue;
+                }
+                let why = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
                 listing
                     .failures
                     .push((at, format!("cannot be listed: {why}")));

@@ -490,16 +490,113 @@ pub(crate) fn conform(
     kind: RecordKind,
 ) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
     let schema = kind.schema();
-    let columns = schema
+    let strict = arrow_cast::CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    let columns = kind
         .fields()
         .iter()
-        .map(|field| match batch.column_by_name(field.name()) {
-            Some(col) if col.data_type() == field.data_type() => Ok(Arc::clone(col)),
-            Some(col) => arrow_cast::cast(col, field.data_type()),
-            None => Ok(new_null_array(field.data_type(), batch.num_rows())),
+        .zip(schema.fields())
+        .map(|(def, field)| {
+            // AWS's column names (`log_status`), or the field's own (`log-status`).
+            let col = batch
+                .column_by_name(def.column)
+                .or_else(|| batch.column_by_name(def.name));
+            match col {
+                Some(col) if col.data_type() == field.data_type() => Ok(Arc::clone(col)),
+                Some(col) => {
+                    if col.data_type().is_floating() && !field.data_type().is_floating() {
+                        // 3.7 is not an integer: refused, not truncated.
+                        let floats = arrow_cast::cast(col, &arrow_schema::DataType::Float64)?;
+                        let floats = floats.as_primitive::<arrow_array::types::Float64Type>();
+                        if let Some(v) = floats.iter().flatten().find(|v| v.fract() != 0.0) {
+                            return Err(arrow_schema::ArrowError::CastError(format!(
+                                "column {}: {v} is not an integer",
+                                def.column
+                            )));
+                        }
+                    }
+                    arrow_cast::cast_with_options(col, field.data_type(), &strict).map_err(|e| {
+                        arrow_schema::ArrowError::CastError(format!("column {}: {e}", def.column))
+                    })
+                }
+                None => Ok(new_null_array(field.data_type(), batch.num_rows())),
+            }
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     RecordBatch::try_new(schema, columns)
+}
+
+/// Rows of a conformed batch whose values the text decoder would refuse (a port outside
+/// 0..=65535, a negative count: flowlog's ranges), taken out with why; `start`/`end` in
+/// milliseconds brought to seconds, as the decoder does. Returns the rows kept and, for
+/// each row taken out, its index in `batch` and the reason.
+pub(crate) fn check_rows(
+    batch: &RecordBatch,
+    kind: RecordKind,
+) -> (RecordBatch, Vec<(usize, flowlog::RejectReason)>) {
+    use arrow_array::types::Int32Type;
+    let rows = batch.num_rows();
+    let mut bad: Vec<Option<flowlog::RejectReason>> = vec![None; rows];
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    for (def, column) in kind.fields().iter().zip(columns.iter_mut()) {
+        let (min, max) = def.range.unwrap_or(match def.ty {
+            flowlog::FieldType::Int32 => (0, i64::from(i32::MAX)),
+            _ => (0, i64::MAX),
+        });
+        let values: Vec<Option<i64>> = match def.ty {
+            flowlog::FieldType::Utf8 => continue,
+            flowlog::FieldType::Int32 => column
+                .as_primitive::<Int32Type>()
+                .iter()
+                .map(|v| v.map(i64::from))
+                .collect(),
+            flowlog::FieldType::Int64 => column.as_primitive::<Int64Type>().iter().collect(),
+        };
+        for (row, v) in values.iter().enumerate() {
+            if let Some(v) = *v
+                && (v < min || v > max)
+                && bad[row].is_none()
+            {
+                bad[row] = Some(flowlog::RejectReason::OutOfRange {
+                    field: def.name,
+                    value: v.to_string(),
+                    min,
+                    max,
+                });
+            }
+        }
+        if def.seconds && values.iter().flatten().any(|v| *v > flowlog::MAX_SECONDS) {
+            let seconds: arrow_array::Int64Array = values
+                .iter()
+                .map(|v| {
+                    v.map(|v| {
+                        if v > flowlog::MAX_SECONDS {
+                            v / 1000
+                        } else {
+                            v
+                        }
+                    })
+                })
+                .collect();
+            *column = Arc::new(seconds);
+        }
+    }
+    let rejected: Vec<(usize, flowlog::RejectReason)> = bad
+        .into_iter()
+        .enumerate()
+        .filter_map(|(row, why)| Some((row, why?)))
+        .collect();
+    let fixed = RecordBatch::try_new(batch.schema(), columns).expect("same columns");
+    if rejected.is_empty() {
+        return (fixed, rejected);
+    }
+    let keep: arrow_array::BooleanArray = (0..rows)
+        .map(|row| Some(rejected.binary_search_by_key(&row, |(r, _)| *r).is_err()))
+        .collect();
+    let kept = arrow_select::filter::filter_record_batch(&fixed, &keep).expect("same length");
+    (kept, rejected)
 }
 
 #[cfg(test)]

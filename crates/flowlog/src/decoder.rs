@@ -408,6 +408,17 @@ impl Decoder {
             match line.iter().position(|b| is_sep(*b)) {
                 Some(end) if is_event_time(&line[..end]) => line = trim(&line[end..]),
                 _ => {
+                    if self.strict_start && !self.started {
+                        // A forced export whose first line has no event time: not one.
+                        self.not_flow_log = Some(Reject {
+                            line: self.stats.lines,
+                            reason: RejectReason::NoEventTime,
+                            raw: String::from_utf8_lossy(&line[..line.len().min(MAX_RAW_LEN)])
+                                .into_owned(),
+                        });
+                        return;
+                    }
+                    self.started = true;
                     self.reject(line, RejectReason::NoEventTime);
                     return;
                 }
@@ -417,10 +428,26 @@ impl Decoder {
         self.started = true;
         let rejected = self.stats.rejected;
         self.record(line);
-        if strict && self.stats.rejected > rejected {
+        // Not flow-log text: the first line does not have the format's shape (a value
+        // out of range in a line of the right shape is a bad record, not another file).
+        if strict
+            && self.stats.rejected > rejected
+            && self.rejects.last().is_some_and(|r| {
+                matches!(
+                    r.reason,
+                    RejectReason::FieldCount { .. } | RejectReason::InvalidUtf8
+                )
+            })
+        {
             self.not_flow_log = self.rejects.pop();
             self.stats.rejected -= 1;
         }
+    }
+
+    /// Close the batch being built, so the rows decoded so far can be taken with
+    /// [`next_batch`](Self::next_batch) (and routed apart from the rows that follow).
+    pub fn flush(&mut self) {
+        self.finish_batch();
     }
 
     /// Decode one record line (trimmed, event time removed).

@@ -92,10 +92,10 @@ impl Format {
             .filter(|t| !t.is_empty())
         {
             any = true;
-            let bare = token
-                .strip_prefix(b"${")
-                .and_then(|t| t.strip_suffix(b"}"))
-                .unwrap_or(token);
+            // Lenient about `${`/`}` (a format string with a brace missing is still a
+            // header, an unusable one), strict about the name.
+            let bare = token.strip_prefix(b"${").unwrap_or(token);
+            let bare = bare.strip_suffix(b"}").unwrap_or(bare);
             if !is_name_token(bare) {
                 return false;
             }
@@ -252,6 +252,9 @@ mod tests {
         ));
         assert!(!Format::is_header_line(b"i-01234 eni-1235b8ca"));
         assert!(!Format::is_header_line(b""));
+        // A brace missing: still a header (one that cannot be used).
+        assert!(Format::is_header_line(b"${version} ${srcaddr"));
+        assert!(Format::parse("${version} ${srcaddr").is_err());
     }
 
     #[test]

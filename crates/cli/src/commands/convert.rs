@@ -23,6 +23,23 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         .map(Format::parse)
         .transpose()
         .context("--log-format")?;
+    if args.max_line_length.0 < 1024 {
+        anyhow::bail!(
+            "--max-line-length must be at least 1KiB (a flow-log record can be a few KiB long)"
+        );
+    }
+    if let Some(f) = &format
+        && !f.unknown_fields().is_empty()
+    {
+        eprintln!(
+            "note: --log-format: {} not a field of {} flow logs; their values are skipped",
+            f.unknown_fields().join(", "),
+            match f.kind() {
+                flowlog::RecordKind::Vpc => "VPC",
+                flowlog::RecordKind::TransitGateway => "transit gateway",
+            }
+        );
+    }
     if args.row_group_rows == 0 {
         anyhow::bail!("--row-group-rows must be at least 1");
     }

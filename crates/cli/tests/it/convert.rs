@@ -404,7 +404,7 @@ fn unknown_header_fields_are_noted_once_and_skipped() {
     for i in 0..3 {
         std::fs::write(
             dir.path().join(format!("in/future{i}.log")),
-            "future-type future-id srcaddr dstaddr bytes start\nX y-1 10.0.0.1 10.0.0.2 7 1772323200\n",
+            format!("future-type future-id srcaddr dstaddr bytes start\nX y-1 10.0.0.{i} 10.0.0.2 7 1772323200\n"),
         )
         .unwrap();
     }

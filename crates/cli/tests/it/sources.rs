@@ -813,3 +813,229 @@ fn a_gzip_converted_half_written_is_completed() {
     );
     assert_eq!(rows[0], serde_json::json!({"n": 2000, "d": 2000}));
 }
+
+/// A header-less file whose first record has a bad value is still flow-log text: one
+/// reject, the rest converted. A one-line file with no newline is decided too: text that
+/// is not a flow log is an error, a bad record a reject; neither is committed silently.
+#[test]
+fn first_lines_decide_fairly() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = v2(1, 10);
+    let bad_port = good.replacen(" 443 ", " 70000 ", 1);
+    put(
+        &dir.path().join("a/flows.log"),
+        format!("{bad_port}\n{good}\n{good}\n").as_bytes(),
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&dir.path().join("a")), "--out", s(&lake)]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        (
+            summary["records_written"].as_u64(),
+            summary["records_rejected"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(summary["inputs_failed"], 0, "{summary}");
+
+    // What a CloudWatch Logs export task writes to check the bucket: one line, no newline.
+    put(
+        &dir.path().join("b/aws-logs-write-test"),
+        b"Permission Check Successful",
+    );
+    put(&dir.path().join("b/one.log"), bad_port.as_bytes());
+    let (code, summary, err) = convert_json(&[s(&dir.path().join("b")), "--out", s(&lake)]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(summary["inputs_failed"], 1, "{summary}");
+    assert!(
+        summary["failures"][0]["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("aws-logs-write-test")
+    );
+    assert_eq!(summary["records_rejected"], 1, "{summary}");
+    // The failed one is tried again next time; the rejected line's file is done.
+    let (_, summary, _) = convert_json(&[s(&dir.path().join("b")), "--out", s(&lake)]);
+    assert_eq!(
+        (
+            summary["inputs_failed"].as_u64(),
+            summary["inputs_skipped"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+
+    // A header with a brace missing is a header that cannot be used: the lines it governs
+    // are rejected, not decoded with the previous format.
+    let swapped = "${version} ${account-id} ${interface-id} ${dstaddr} ${srcaddr} ${dstport} ${srcport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status";
+    put(
+        &dir.path().join("c/h.log"),
+        format!("{V2_HEADER}{good}\n{swapped}\n{}\n", v2(2, 20)).as_bytes(),
+    );
+    let lake = dir.path().join("lake-c");
+    let (code, summary, _) = convert_json(&[s(&dir.path().join("c")), "--out", s(&lake)]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        (
+            summary["records_written"].as_u64(),
+            summary["records_rejected"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{summary}"
+    );
+
+    // --max-line-length has a floor, said out loud.
+    let o = run(&[
+        "convert",
+        s(&dir.path().join("a")),
+        "--out",
+        s(&lake),
+        "--max-line-length",
+        "50",
+    ]);
+    assert_fails(&o, "--max-line-length must be at least 1KiB");
+}
+
+/// One Firehose object carrying several accounts' subscription envelopes: each
+/// envelope's records go to its owner's partition.
+#[test]
+fn envelopes_of_several_owners_are_partitioned_by_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let envelope = |owner: &str, bytes: u64| {
+        format!(
+            r#"{{"messageType":"DATA_MESSAGE","owner":"{owner}","logGroup":"g","logStream":"s","subscriptionFilters":[],"logEvents":[{{"id":"1","timestamp":1,"message":"{}"}}]}}"#,
+            v2(1, bytes).replace("444455556666", "-")
+        )
+    };
+    write_gz(
+        &dir.path().join("fh/2026/01/01/00/stream-1"),
+        &format!(
+            "\u{feff}{}{}{}",
+            envelope("111111111111", 1),
+            envelope("222222222222", 2),
+            envelope("111111111111", 3)
+        ),
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[s(&dir.path().join("fh")), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}{summary}");
+    let rows = query(
+        &lake,
+        "SELECT bytes, \"aws-account-id\" AS a FROM vpc_flow_logs ORDER BY bytes",
+    );
+    assert_eq!(
+        serde_json::Value::Array(rows),
+        serde_json::json!([
+            {"bytes": 1, "a": "111111111111"},
+            {"bytes": 2, "a": "222222222222"},
+            {"bytes": 3, "a": "111111111111"}
+        ])
+    );
+}
+
+/// Parquet inputs are held to the text decoder's rules: columns found by AWS's name or
+/// the field's hyphenated one, values that do not fit refused (a row out of range is a
+/// reject; a value that is not a number fails the file), milliseconds made seconds.
+#[test]
+fn parquet_inputs_follow_the_decoders_rules() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, columns: Vec<(&str, ArrayRef)>| {
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let path = dir.path().join("in").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            batch.schema(),
+            None,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    };
+    write(
+        "hyphen.parquet",
+        vec![
+            (
+                "account-id",
+                Arc::new(StringArray::from(vec!["444455556666", "444455556666"])) as ArrayRef,
+            ),
+            (
+                "log-status",
+                Arc::new(StringArray::from(vec!["OK", "NODATA"])),
+            ),
+            ("srcport", Arc::new(Int64Array::from(vec![443, 99_999]))),
+            ("packets", Arc::new(Int64Array::from(vec![3, 4]))),
+            ("start", Arc::new(Int64Array::from(vec![DAY1 * 1000, DAY1]))),
+        ],
+    );
+    write(
+        "floats.parquet",
+        vec![
+            (
+                "bytes",
+                Arc::new(Float64Array::from(vec![1.0, 3.7])) as ArrayRef,
+            ),
+            ("start", Arc::new(Int64Array::from(vec![DAY1, DAY1]))),
+        ],
+    );
+    write(
+        "strings.parquet",
+        vec![
+            (
+                "bytes",
+                Arc::new(StringArray::from(vec!["12", "abc"])) as ArrayRef,
+            ),
+            ("start", Arc::new(Int64Array::from(vec![DAY1, DAY1]))),
+        ],
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[
+        s(&dir.path().join("in")),
+        "--out",
+        s(&lake),
+        "--default-account",
+        "444455556666",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let failed: Vec<&str> = summary["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(failed, ["floats.parquet", "strings.parquet"], "{summary}");
+    assert_eq!(summary["records_rejected"], 1);
+    assert_eq!(summary["reject_samples"][0]["line"], 2);
+    let rows = query(
+        &lake,
+        "SELECT account_id, log_status, srcport, start FROM vpc_flow_logs",
+    );
+    assert_eq!(
+        serde_json::Value::Array(rows),
+        serde_json::json!([{"account_id": "444455556666", "log_status": "OK", "srcport": 443, "start": DAY1}])
+    );
+}
+
+/// The same file through a symbolic link, in a later run with --follow: recognised by
+/// its content, not converted twice.
+#[cfg(unix)]
+#[test]
+fn a_file_reached_through_a_link_in_a_later_run_is_not_converted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("in");
+    write_log(&logs.join("zreal/x.log"), 4, DAY1, 0);
+    std::os::unix::fs::symlink("zreal", logs.join("alink")).unwrap();
+    let lake = dir.path().join("lake");
+    let (code, _, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake), "--follow"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["inputs_renamed"], 1, "{summary}");
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM vpc_flow_logs")[0]["n"],
+        4
+    );
+}
