@@ -41,7 +41,13 @@ def open_lake(con, lake):
     """The views vpc_flow_logs and tgw_flow_logs (the lake's _tgw_flow_logs/ folder) over
     the lake's files (partition values kept as text), and the macros, on the DuckDB
     connection `con`."""
+    import pathlib
+
     for view, folder in [("vpc_flow_logs", ""), ("tgw_flow_logs", "_tgw_flow_logs/")]:
+        if view == "tgw_flow_logs" and not any(pathlib.Path(lake, folder).rglob("*.parquet")):
+            # No transit gateway flow logs: an empty table with the TGW columns.
+            con.execute(f"CREATE TABLE {view} ({TGW_COLUMNS})")
+            continue
         files = f"{lake}/{folder}AWSLogs/**/*.parquet".replace("'", "''")
         con.execute(
             f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{files}', "
@@ -49,3 +55,22 @@ def open_lake(con, lake):
         )
     con.execute(MACROS)
     return con
+
+
+# The columns of tgw_flow_logs (AWS's default TGW format, in order), with the partitions.
+_TGW_INT = {"version", "srcport", "dstport", "protocol", "tcp_flags"}
+_TGW_BIGINT = {"packets", "bytes", "start", "end", "packets_lost_no_route",
+               "packets_lost_blackhole", "packets_lost_mtu_exceeded", "packets_lost_ttl_expired"}
+TGW_COLUMNS = ", ".join(
+    f'"{c}" ' + ("INTEGER" if c in _TGW_INT else "BIGINT" if c in _TGW_BIGINT else "VARCHAR")
+    for c in (
+        "version resource_type account_id tgw_id tgw_attachment_id tgw_src_vpc_account_id "
+        "tgw_dst_vpc_account_id tgw_src_vpc_id tgw_dst_vpc_id tgw_src_subnet_id "
+        "tgw_dst_subnet_id tgw_src_eni tgw_dst_eni tgw_src_az_id tgw_dst_az_id "
+        "tgw_pair_attachment_id srcaddr dstaddr srcport dstport protocol packets bytes start "
+        "end log_status type packets_lost_no_route packets_lost_blackhole "
+        "packets_lost_mtu_exceeded packets_lost_ttl_expired tcp_flags region flow_direction "
+        "pkt_src_aws_service pkt_dst_aws_service aws-account-id aws-service aws-region year "
+        "month day"
+    ).split()
+)

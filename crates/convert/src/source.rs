@@ -655,6 +655,50 @@ mod tests {
         assert_eq!(counter.bytes_read.load(Ordering::Relaxed), gz.len() as u64);
     }
 
+    /// A reader that hands out one byte per read, as a slow network may.
+    struct Trickle(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn gzip_and_parquet_are_told_apart_whatever_the_first_read_returns() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(b"2 1 eni-1 - - - - - - - 1 2 - NODATA\n")
+            .unwrap();
+        let gz = enc.finish().unwrap();
+        let counter = Arc::new(Progress::default());
+        let (content, mut r) = decompress(
+            Box::new(Trickle(std::io::Cursor::new(gz))),
+            Arc::clone(&counter),
+        )
+        .unwrap();
+        assert_eq!(content, Content::Gzip);
+        let mut text = String::new();
+        r.read_to_string(&mut text).unwrap();
+        assert!(text.ends_with("NODATA\n"));
+        let (content, _) = decompress(
+            Box::new(Trickle(std::io::Cursor::new(b"PAR1....".to_vec()))),
+            Arc::clone(&counter),
+        )
+        .unwrap();
+        assert_eq!(content, Content::Parquet);
+        let (content, mut r) = decompress(
+            Box::new(Trickle(std::io::Cursor::new(b"x".to_vec()))),
+            counter,
+        )
+        .unwrap();
+        assert_eq!(content, Content::Text);
+        let mut text = String::new();
+        r.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "x");
+    }
+
     #[test]
     fn lists_recursively_skipping_hidden_names() {
         let dir = tempfile::tempdir().unwrap();

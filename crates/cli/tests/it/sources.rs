@@ -1039,3 +1039,39 @@ fn a_file_reached_through_a_link_in_a_later_run_is_not_converted_again() {
         4
     );
 }
+
+/// Firehose's direct delivery of flow logs: header-less text under Firehose's own
+/// `YYYY/MM/DD/HH/` keys; the owner and region given as options, the date from the records.
+#[test]
+fn firehose_direct_delivery_is_read_as_header_less_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let object = dir.path().join(
+        "fh/2026/01/01/00/flow-logs-1-2026-01-01-00-05-00-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    );
+    put(
+        &object,
+        format!("{}\n{}\n", v2(1, 100), v2(2, 200)).as_bytes(),
+    );
+    let lake = dir.path().join("lake");
+    let (code, summary, err) = convert_json(&[
+        s(&dir.path().join("fh")),
+        "--out",
+        s(&lake),
+        "--default-account",
+        "444455556666",
+        "--default-region",
+        "eu-west-1",
+    ]);
+    assert_eq!(code, 0, "{err}{summary}");
+    let rows = query(
+        &lake,
+        "SELECT bytes, \"aws-account-id\" AS a, \"aws-region\" AS r, year, month, day FROM vpc_flow_logs ORDER BY bytes",
+    );
+    assert_eq!(
+        serde_json::Value::Array(rows),
+        serde_json::json!([
+            {"bytes": 100, "a": "444455556666", "r": "eu-west-1", "year": "2026", "month": "01", "day": "01"},
+            {"bytes": 200, "a": "444455556666", "r": "eu-west-1", "year": "2026", "month": "01", "day": "01"}
+        ])
+    );
+}
