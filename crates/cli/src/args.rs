@@ -68,7 +68,8 @@ Re-running is safe: inputs already converted into DIR are skipped (also under an
 a renamed or copied input is recognised by its size and content fingerprint), and a run
 that was killed is completed or rolled back; no row is ever written twice. An input that
 changed since it was converted is reported (exit 2); --convert-appended converts what was
-appended to it.
+appended to it. Standard input has no name or content to be known by: the same data piped
+in twice is converted twice.
 
 Exit status: 0 all converted; 2 some lines or files rejected (the rest is written, details in
 the summary and DIR/_flowlake/rejects/); 1 fatal error (nothing new published).";

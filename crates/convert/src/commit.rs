@@ -80,6 +80,9 @@ pub struct InputRecord {
     /// Bytes of its text converted, through the last whole line (from its start).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub text_bytes: Option<u64>,
+    /// The hash of the last line converted (`flowlog::line_hash`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_line: Option<i64>,
 }
 
 impl InputRecord {
@@ -405,6 +408,8 @@ impl CommitLog {
                 previous: i.previous_size.map(|p| p as i64),
                 content: i.fingerprint.clone(),
                 text: i.text_bytes.map(|t| t as i64),
+                last_line: i.last_line,
+                modified: i.modified.map(|m| m.timestamp_millis()),
             })
             .collect();
         let mut info = HashMap::new();

@@ -207,7 +207,6 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let recovery = writer.recover()?;
     let by = writer.lake.partition_by();
     let display = writer.target.location.to_string();
-    let committed = writer.rt.block_on(writer.lake.inputs())?;
     let listing = writer.rt.block_on(list_inputs(
         &options.inputs,
         &ListOptions {
@@ -257,49 +256,82 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     }
 
     let contents = writer.rt.block_on(writer.lake.contents())?;
-    let text_offsets = writer.rt.block_on(writer.lake.text_offsets())?;
+    let states = writer.rt.block_on(writer.lake.input_states())?;
     let mut todo = Vec::new();
     let mut fingerprints = std::collections::HashSet::new();
+    let changed = |summary: &mut Summary, input: &Input, error: String| {
+        summary.inputs_changed += 1;
+        summary.inputs_failed += 1;
+        summary.failures.push(Failure {
+            location: input.location.clone(),
+            error,
+            records_kept: 0,
+        });
+    };
     for mut input in listed {
         if input.is_stdin() {
             todo.push(input);
             continue;
         }
         let now = input.size.unwrap_or(0);
-        if let Some(&done) = committed.get(&input.location) {
-            let done = done as u64;
+        if let Some(state) = states.get(&input.location) {
+            let done = state.size as u64;
             if done == now {
+                // Same size: unchanged, unless its modification time moved and its
+                // content is not one the lake converted (an edit in place).
+                let modified = input.modified.map(|m| m.timestamp_millis());
+                let moved = state.modified.is_some() && modified != state.modified;
+                if moved
+                    && let Ok(Some(fp)) = input.compute_fingerprint()
+                    && !contents.contains_key(&fp)
+                {
+                    changed(
+                        &mut summary,
+                        &input,
+                        format!(
+                            "changed since it was converted (same size, {now} bytes, other content): not converted again, which would duplicate its earlier rows; move it away, or convert it into another lake"
+                        ),
+                    );
+                    continue;
+                }
                 summary.inputs_skipped += 1;
                 continue;
             }
-            let text = text_offsets.get(&input.location).map(|t| *t as u64);
-            match (options.convert_appended, text) {
+            match (options.convert_appended, state.text) {
                 (true, Some(text_offset)) if now > done => {
                     input.resume = Some(Resume {
                         previous_size: done,
-                        text_offset,
+                        text_offset: text_offset as u64,
+                        last_line: state.last_line,
                     });
+                    // Its grown content is known from now on too (renamed later, say).
+                    match input.compute_fingerprint() {
+                        Ok(fp) => input.fingerprint = fp,
+                        Err(e) => {
+                            changed(&mut summary, &input, format!("cannot be read: {e}"));
+                            continue;
+                        }
+                    }
+                    if let Some(fp) = &input.fingerprint {
+                        fingerprints.insert(fp.clone());
+                    }
                     todo.push(input);
                 }
                 (appended, text) => {
                     let why = if !appended {
-                        "not converted again, which would duplicate its earlier rows; --convert-appended converts what was appended to it".to_string()
+                        "not converted again, which would duplicate its earlier rows; --convert-appended converts what was appended to it"
                     } else if now < done {
-                        "it shrank, so it was not appended to: not converted again; convert it into another lake, or move it away".to_string()
+                        "it shrank, so it was not appended to: not converted again; convert it into another lake, or move it away"
                     } else if text.is_none() {
-                        "where its earlier conversion stopped is not recorded (converted by an earlier flowlake): not converted again".to_string()
+                        "where its earlier conversion stopped is not recorded (a Parquet file, or converted by an earlier flowlake): not converted again"
                     } else {
                         unreachable!("handled above")
                     };
-                    summary.inputs_changed += 1;
-                    summary.inputs_failed += 1;
-                    summary.failures.push(Failure {
-                        location: input.location.clone(),
-                        error: format!(
-                            "changed since it was converted ({done} -> {now} bytes); {why}"
-                        ),
-                        records_kept: 0,
-                    });
+                    changed(
+                        &mut summary,
+                        &input,
+                        format!("changed since it was converted ({done} -> {now} bytes); {why}"),
+                    );
                 }
             }
             continue;
@@ -736,7 +768,7 @@ impl Job<'_> {
         // (if it starts with one) sets the format, the rest is only counted.
         let mut text_base = 0;
         if let (Some(resume), None) = (input.resume, &broken) {
-            match skip_converted(&mut reader, &mut decoder, resume.text_offset) {
+            match skip_converted(&mut reader, &mut decoder, resume) {
                 Ok(base) => text_base = base,
                 Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     return Ok((
@@ -746,6 +778,9 @@ impl Job<'_> {
                         ))),
                         notices,
                     ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData && !SourceError::is(&e) => {
+                    return Ok((Err(failed(e.to_string())), notices));
                 }
                 Err(e) => broken = Some(e),
             }
@@ -840,7 +875,10 @@ impl Job<'_> {
                     input,
                     stats,
                     (InputStatus::Truncated, Some(error)),
-                    Some(text_base + decoder.consumed_bytes()),
+                    Some((
+                        text_base + decoder.consumed_bytes(),
+                        decoder.last_line_hash(),
+                    )),
                 )),
                 notices,
             ));
@@ -850,7 +888,10 @@ impl Job<'_> {
                 input,
                 stats,
                 (InputStatus::Complete, None),
-                Some(text_base + decoder.consumed_bytes()),
+                Some((
+                    text_base + decoder.consumed_bytes(),
+                    decoder.last_line_hash(),
+                )),
             )),
             notices,
         ))
@@ -1036,7 +1077,7 @@ fn input_record(
     input: &Input,
     stats: flowlog::DecodeStats,
     (end, error): (InputStatus, Option<String>),
-    text_bytes: Option<u64>,
+    text_bytes: Option<(u64, i64)>,
 ) -> InputRecord {
     InputRecord {
         location: input.location.clone(),
@@ -1049,24 +1090,34 @@ fn input_record(
         error,
         fingerprint: input.fingerprint.clone(),
         previous_size: input.resume.map(|r| r.previous_size),
-        text_bytes,
+        text_bytes: text_bytes.map(|(bytes, _)| bytes),
+        last_line: text_bytes.map(|(_, hash)| hash),
     }
 }
 
-/// Read past the first `offset` bytes of an input's text (the part converted before):
-/// a header line at its start is given to the decoder (it sets the format), the other
-/// lines are only counted, so reject line numbers stay the input's. Returns `offset` less
-/// the bytes given to the decoder (which it counts itself).
+/// Read past the part of an input's text converted before (`resume.text_offset` bytes):
+/// the last header line in it is given to the decoder (it sets the format the rest is
+/// in), the other lines are only counted, so reject line numbers stay the input's. The
+/// part must still end with the line converted last (its hash), else the input was
+/// rewritten, not appended to (`InvalidData`); `UnexpectedEof` when it is shorter. Returns
+/// the bytes read that the decoder did not count itself.
 fn skip_converted(
     reader: &mut dyn Read,
     decoder: &mut Decoder,
-    offset: u64,
+    resume: Resume,
 ) -> std::io::Result<u64> {
-    const FIRST_LINE_MAX: usize = 64 * 1024;
-    let mut first = Vec::new();
-    let mut first_done = false;
+    const LINE_MAX: usize = 1024 * 1024;
+    let rewritten = |why: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("rewritten since it was converted, not appended to ({why}); not converted"),
+        )
+    };
+    let mut current: Vec<u8> = Vec::new();
+    let mut last: Vec<u8> = Vec::new();
+    let mut header: Option<Vec<u8>> = None;
     let mut lines = 0u64;
-    let mut left = offset;
+    let mut left = resume.text_offset;
     let mut buf = vec![0u8; 64 * 1024];
     while left > 0 {
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
@@ -1083,26 +1134,74 @@ fn skip_converted(
         };
         left -= n as u64;
         let mut rest = &buf[..n];
-        if !first_done {
+        while !rest.is_empty() {
             let end = memchr::memchr(b'\n', rest);
-            let take = end.map_or(rest.len(), |i| i + 1);
-            if first.len() < FIRST_LINE_MAX {
-                first.extend_from_slice(&rest[..take.min(FIRST_LINE_MAX - first.len())]);
+            let take = end.unwrap_or(rest.len());
+            if current.len() < LINE_MAX {
+                current.extend_from_slice(&rest[..take.min(LINE_MAX - current.len())]);
             }
-            first_done = end.is_some();
-            rest = &rest[take..];
+            match end {
+                Some(i) => {
+                    lines += 1;
+                    let line = current.trim_ascii();
+                    let line = if lines == 1 {
+                        line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+                    } else {
+                        line
+                    };
+                    if line
+                        .first()
+                        .is_some_and(|b| b.is_ascii_lowercase() || *b == b'$')
+                        && Format::is_header_line(line)
+                    {
+                        header = Some(current.clone());
+                    }
+                    std::mem::swap(&mut last, &mut current);
+                    current.clear();
+                    rest = &rest[i + 1..];
+                }
+                None => rest = &[],
+            }
         }
-        lines += memchr::memchr_iter(b'\n', rest).count() as u64;
     }
-    let line = first.trim_ascii();
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    if first_done && Format::is_header_line(line) {
-        decoder.decode(&first);
-        decoder.skip_lines(lines);
-        Ok(offset - first.len() as u64)
-    } else {
-        decoder.skip_lines(lines + u64::from(first_done));
-        Ok(offset)
+    let mut extra = 0;
+    if !current.is_empty() {
+        // The part converted ended without a newline: that line was converted as it was.
+        // If the input goes on with its newline, the line was whole; anything else means
+        // the line was still being written then.
+        let mut next = [0u8; 1];
+        let n = loop {
+            match reader.read(&mut next) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        if n == 1 && next[0] != b'\n' {
+            return Err(rewritten(
+                "its last line was still being written when it was converted, and was converted cut",
+            ));
+        }
+        extra = n as u64;
+        lines += 1;
+        last = current;
+    }
+    if resume
+        .last_line
+        .is_some_and(|h| h != flowlog::line_hash(&last))
+    {
+        return Err(rewritten("the line converted last is not where it was"));
+    }
+    match header {
+        Some(mut h) => {
+            h.push(b'\n');
+            decoder.decode(&h);
+            decoder.skip_lines(lines - 1);
+            Ok(resume.text_offset + extra - h.len() as u64)
+        }
+        None => {
+            decoder.skip_lines(lines);
+            Ok(resume.text_offset + extra)
+        }
     }
 }
 

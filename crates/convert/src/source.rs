@@ -47,6 +47,8 @@ pub struct Resume {
     pub previous_size: u64,
     /// Bytes of its text converted then, through the last whole line.
     pub text_offset: u64,
+    /// The hash of the line converted last (`flowlog::line_hash`), when recorded.
+    pub last_line: Option<i64>,
 }
 
 /// Bytes read from each end of a local file for its fingerprint.

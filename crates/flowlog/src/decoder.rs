@@ -147,6 +147,8 @@ pub struct Decoder {
     started: bool,
     /// Bytes given to `decode` so far.
     fed: u64,
+    /// The last whole line taken (without its newline), for [`Self::last_line_hash`].
+    last_line: Vec<u8>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -193,6 +195,7 @@ impl Decoder {
             not_flow_log: None,
             started: false,
             fed: 0,
+            last_line: Vec::new(),
         };
         decoder.set_format(format);
         decoder
@@ -268,20 +271,34 @@ impl Decoder {
             let mut tail = std::mem::take(&mut self.tail);
             tail.extend_from_slice(&buf[..nl]);
             self.line(&tail);
+            self.last_line.clear();
+            self.last_line.extend_from_slice(&tail);
             tail.clear();
             self.tail = tail;
             buf = &buf[nl + 1..];
         }
         let mut start = 0;
+        let mut last = None;
         for nl in memchr::memchr_iter(b'\n', buf) {
             if self.not_flow_log.is_some() {
                 return;
             }
             self.line(&buf[start..nl]);
+            last = Some(start..nl);
             start = nl + 1;
+        }
+        if let Some(last) = last {
+            self.last_line.clear();
+            self.last_line.extend_from_slice(&buf[last]);
         }
         self.tail.extend_from_slice(&buf[start..]);
         self.check_tail();
+    }
+
+    /// A hash (FNV-1a, 63 bits) of the last whole line taken, without its newline: a later
+    /// decoder of the same input, grown since, checks it still ends its part there.
+    pub fn last_line_hash(&self) -> i64 {
+        line_hash(&self.last_line)
     }
 
     /// A partial line already over the limit is rejected now, and the rest of it dropped
@@ -305,6 +322,7 @@ impl Decoder {
         if !self.tail.is_empty() && self.not_flow_log.is_none() {
             let tail = std::mem::take(&mut self.tail);
             self.line(&tail);
+            self.last_line.clone_from(&tail);
         }
         self.finish_batch();
     }
@@ -576,6 +594,16 @@ impl Decoder {
             self.active[def.id] = true;
         }
     }
+}
+
+/// FNV-1a of `line`, in 63 bits (a non-negative `i64`, as Delta's `txn` versions are).
+pub fn line_hash(line: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in line {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 1) as i64
 }
 
 /// Does the line start with a CloudWatch Logs event time and a space?

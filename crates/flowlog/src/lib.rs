@@ -23,7 +23,7 @@ mod format;
 mod schema;
 
 pub use decoder::{
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE, DecodeStats, Decoder, MAX_SECONDS, Notice,
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE, DecodeStats, Decoder, MAX_SECONDS, Notice, line_hash,
 };
 pub use error::{FormatError, MAX_RAW_LEN, Reject, RejectReason};
 pub use format::Format;

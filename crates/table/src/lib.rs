@@ -61,6 +61,10 @@ pub const COMMIT_APP_PREFIX: &str = "flowlake-commit:";
 pub const CONTENT_APP_PREFIX: &str = "flowlake-content:";
 /// Application id prefix of the bytes of an input's text converted (version = bytes).
 pub const TEXT_APP_PREFIX: &str = "flowlake-text:";
+/// Application id prefix of the hash of an input's last line converted.
+pub const LAST_LINE_APP_PREFIX: &str = "flowlake-last-line:";
+/// Application id prefix of an input's modification time (Unix milliseconds).
+pub const MODIFIED_APP_PREFIX: &str = "flowlake-modified:";
 /// Prefix of the application ids a compaction records for each partition folder it
 /// rewrites (version: the commit's time in milliseconds). Two compactions of one partition
 /// then conflict in the log even where delta-rs would let them both remove the same files
@@ -123,6 +127,21 @@ pub struct InputTxn {
     /// Bytes of its text converted, through the last complete line
     /// (`flowlake-text:<location>`): where converting what was appended resumes.
     pub text: Option<i64>,
+    /// A hash of the last line converted (`flowlake-last-line:<location>`): a resumed
+    /// conversion checks the text before its offset still ends with it.
+    pub last_line: Option<i64>,
+    /// Its modification time, Unix milliseconds (`flowlake-modified:<location>`): a
+    /// same-size input whose time changed has its content fingerprint checked.
+    pub modified: Option<i64>,
+}
+
+/// What the table log says of one converted input (see [`InputTxn`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputState {
+    pub size: i64,
+    pub text: Option<i64>,
+    pub last_line: Option<i64>,
+    pub modified: Option<i64>,
 }
 
 /// What a commit adds or removes, in flowlake's terms.
@@ -385,10 +404,31 @@ impl Lake {
         self.apps_with(CONTENT_APP_PREFIX).await
     }
 
-    /// Bytes of text converted of each input, by location (inputs converted before this
-    /// was recorded have none).
-    pub async fn text_offsets(&mut self) -> Result<HashMap<String, i64>> {
-        self.apps_with(TEXT_APP_PREFIX).await
+    /// Everything recorded of each converted input, by location.
+    pub async fn input_states(&mut self) -> Result<HashMap<String, InputState>> {
+        let apps = self.applications().await?;
+        let mut out: HashMap<String, InputState> = HashMap::new();
+        for (app, v) in apps {
+            if let Some(loc) = app.strip_prefix(INPUT_APP_PREFIX) {
+                out.entry(loc.to_string()).or_default().size = *v;
+            }
+        }
+        for (app, v) in apps {
+            let (field, loc): (fn(&mut InputState) -> &mut Option<i64>, &str) =
+                if let Some(loc) = app.strip_prefix(TEXT_APP_PREFIX) {
+                    (|s| &mut s.text, loc)
+                } else if let Some(loc) = app.strip_prefix(LAST_LINE_APP_PREFIX) {
+                    (|s| &mut s.last_line, loc)
+                } else if let Some(loc) = app.strip_prefix(MODIFIED_APP_PREFIX) {
+                    (|s| &mut s.modified, loc)
+                } else {
+                    continue;
+                };
+            if let Some(state) = out.get_mut(loc) {
+                *field(state) = Some(*v);
+            }
+        }
+        Ok(out)
     }
 
     async fn apps_with(&mut self, prefix: &str) -> Result<HashMap<String, i64>> {
@@ -499,6 +539,12 @@ impl Lake {
             }
             if let Some(text) = input.text {
                 txn(format!("{TEXT_APP_PREFIX}{}", input.location), text);
+            }
+            if let Some(hash) = input.last_line {
+                txn(format!("{LAST_LINE_APP_PREFIX}{}", input.location), hash);
+            }
+            if let Some(modified) = input.modified {
+                txn(format!("{MODIFIED_APP_PREFIX}{}", input.location), modified);
             }
         }
         let operation = if data_change {

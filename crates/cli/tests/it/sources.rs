@@ -1075,3 +1075,153 @@ fn firehose_direct_delivery_is_read_as_header_less_text() {
         ])
     );
 }
+
+/// What an input's earlier conversion recorded keeps it honest: a file edited in place
+/// (same size, other content) is reported; a file grown after its earlier part was
+/// rewritten is reported, not resumed in the middle; a later header in the part converted
+/// before sets the format of what is appended; a file renamed after growing is still known.
+#[test]
+fn edited_and_rewritten_inputs_are_reported_and_formats_carry_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    let recs = |a: u64, b: u64| -> String { (a..b).map(|i| record(i, DAY1)).collect() };
+    let lake = dir.path().join("lake");
+    let count = |lake: &Path| {
+        query(
+            lake,
+            "SELECT count(*) AS n, count(DISTINCT srcaddr) AS d FROM vpc_flow_logs",
+        )[0]
+        .clone()
+    };
+
+    // Edited in place, same size: reported (its mtime moved and its content is new).
+    let a = dir.path().join("a.log");
+    put(&a, format!("{header}{}", recs(0, 3)).as_bytes());
+    let (code, _, err) = convert_json(&[s(&a), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    put(
+        &a,
+        format!("{header}{}", recs(0, 3))
+            .replacen("10.1.0.9", "10.1.0.8", 1)
+            .as_bytes(),
+    );
+    // A modification time of its own, as an editor's save gives it.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&a)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let (code, summary, _) = convert_json(&[s(&a), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 2);
+    assert!(
+        summary["failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("same size"),
+        "{summary}"
+    );
+    // Touched only (same content): skipped.
+    put(&a, format!("{header}{}", recs(0, 3)).as_bytes());
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
+    std::fs::File::options()
+        .write(true)
+        .open(&a)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let (code, summary, _) = convert_json(&[s(&a), "--out", s(&lake)]);
+    assert_eq!(
+        (code, summary["inputs_skipped"].as_u64()),
+        (0, Some(1)),
+        "{summary}"
+    );
+
+    // Grown, but its earlier part rewritten: reported, nothing converted from it.
+    let b = dir.path().join("b.log");
+    put(&b, format!("{header}{}", recs(10, 13)).as_bytes());
+    convert_json(&[s(&b), "--out", s(&lake)]);
+    put(
+        &b,
+        format!("{header}{}{}", recs(17, 20), recs(14, 16)).as_bytes(),
+    );
+    let (code, summary, _) = convert_json(&[s(&b), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 2);
+    assert!(
+        summary["failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("rewritten"),
+        "{summary}"
+    );
+    assert_eq!(count(&lake), serde_json::json!({"n": 6, "d": 6}));
+
+    // A header later in the part converted before: the appended lines are in its format.
+    let c = dir.path().join("c.log");
+    let swapped = header.replace("srcport dstport", "dstport srcport");
+    put(
+        &c,
+        format!("{header}{}{swapped}{}", recs(20, 21), recs(21, 22)).as_bytes(),
+    );
+    convert_json(&[s(&c), "--out", s(&lake)]);
+    put(
+        &c,
+        format!(
+            "{header}{}{swapped}{}{}",
+            recs(20, 21),
+            recs(21, 22),
+            recs(22, 23)
+        )
+        .as_bytes(),
+    );
+    let (code, _, err) = convert_json(&[s(&c), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 0, "{err}");
+    // In c.log's second format the record's "443" is the destination port.
+    let ports = query(
+        &lake,
+        "SELECT srcport, dstport FROM vpc_flow_logs WHERE srcaddr = '10.0.0.22'",
+    );
+    assert_eq!(
+        ports[0],
+        serde_json::json!({"srcport": 1046, "dstport": 443})
+    );
+
+    // Grown with --convert-appended, then renamed: still known.
+    let d = dir.path().join("d.log");
+    put(&d, format!("{header}{}", recs(30, 32)).as_bytes());
+    convert_json(&[s(&d), "--out", s(&lake)]);
+    put(&d, format!("{header}{}", recs(30, 34)).as_bytes());
+    convert_json(&[s(&d), "--out", s(&lake), "--convert-appended"]);
+    std::fs::rename(&d, dir.path().join("d-moved.log")).unwrap();
+    let (code, summary, _) = convert_json(&[s(&dir.path().join("d-moved.log")), "--out", s(&lake)]);
+    assert_eq!(
+        (code, summary["inputs_renamed"].as_u64()),
+        (0, Some(1)),
+        "{summary}"
+    );
+    assert_eq!(count(&lake), serde_json::json!({"n": 13, "d": 13}));
+}
+
+/// A plain file converted while its last line was still being written: the rest of that
+/// line, appended later, is reported, not converted as a line of its own.
+#[test]
+fn a_line_cut_by_the_first_conversion_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.log");
+    let whole = format!("{}{}", record(0, DAY1), record(1, DAY1));
+    let cut = &whole[..whole.len() - 4];
+    put(&f, cut.as_bytes());
+    let lake = dir.path().join("lake");
+    convert_json(&[s(&f), "--out", s(&lake)]);
+    put(&f, format!("{whole}{}", record(2, DAY1)).as_bytes());
+    let (code, summary, _) = convert_json(&[s(&f), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 2);
+    assert!(
+        summary["failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("still being written"),
+        "{summary}"
+    );
+}
