@@ -257,6 +257,8 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
 
     let contents = writer.rt.block_on(writer.lake.contents())?;
     let states = writer.rt.block_on(writer.lake.input_states())?;
+    let origins = writer.rt.block_on(writer.lake.origins())?;
+    let mut aliases: Vec<InputRecord> = Vec::new();
     let mut todo = Vec::new();
     let mut fingerprints = std::collections::HashSet::new();
     let changed = |summary: &mut Summary, input: &Input, error: String| {
@@ -338,7 +340,31 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         }
         match input.compute_fingerprint() {
             Ok(Some(fp)) => {
-                if contents.contains_key(&fp) || !fingerprints.insert(fp.clone()) {
+                if contents.contains_key(&fp) {
+                    // Converted under another name: this name is recorded as the same
+                    // input, with where its text was converted to, so that what is
+                    // appended to it under this name later is converted from there.
+                    if let Some(state) = origins.get(&fp).and_then(|o| states.get(o)) {
+                        aliases.push(InputRecord {
+                            location: input.location.clone(),
+                            size: input.size,
+                            modified: input.modified,
+                            etag: input.etag.clone(),
+                            records: 0,
+                            rejected: 0,
+                            status: InputStatus::Complete,
+                            error: None,
+                            fingerprint: None,
+                            previous_size: None,
+                            text_bytes: state.text.map(|t| t as u64),
+                            last_line: state.last_line,
+                        });
+                    }
+                    summary.inputs_skipped += 1;
+                    summary.inputs_renamed += 1;
+                    continue;
+                }
+                if !fingerprints.insert(fp.clone()) {
                     summary.inputs_skipped += 1;
                     summary.inputs_renamed += 1;
                     continue;
@@ -449,6 +475,23 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                     ));
                 }
             }
+        }
+    }
+    if !aliases.is_empty() {
+        // One commit of names only: no data, the inputs' new names.
+        let record = CommitRecord::new(
+            uuid::Uuid::new_v4().to_string(),
+            writer.run.clone(),
+            writer.staging_dir(seq),
+            aliases,
+            Vec::new(),
+        );
+        let committed =
+            writer
+                .rt
+                .block_on(writer.log.commit(&mut writer.lake, &record, RETIRE_GRACE))?;
+        if let Outcome::Committed(_) = committed {
+            summary.commits += 1;
         }
     }
     if let Some(path) = options

@@ -65,6 +65,9 @@ pub const TEXT_APP_PREFIX: &str = "flowlake-text:";
 pub const LAST_LINE_APP_PREFIX: &str = "flowlake-last-line:";
 /// Application id prefix of an input's modification time (Unix milliseconds).
 pub const MODIFIED_APP_PREFIX: &str = "flowlake-modified:";
+/// Application id prefix naming where a content fingerprint was first converted
+/// (`flowlake-origin:<fingerprint>@<location>`, version = size).
+pub const ORIGIN_APP_PREFIX: &str = "flowlake-origin:";
 /// Prefix of the application ids a compaction records for each partition folder it
 /// rewrites (version: the commit's time in milliseconds). Two compactions of one partition
 /// then conflict in the log even where delta-rs would let them both remove the same files
@@ -404,6 +407,19 @@ impl Lake {
         self.apps_with(CONTENT_APP_PREFIX).await
     }
 
+    /// Where each content fingerprint was converted: fingerprint -> location.
+    pub async fn origins(&mut self) -> Result<HashMap<String, String>> {
+        Ok(self
+            .applications()
+            .await?
+            .keys()
+            .filter_map(|app| {
+                let (fp, location) = app.strip_prefix(ORIGIN_APP_PREFIX)?.split_once('@')?;
+                Some((fp.to_string(), location.to_string()))
+            })
+            .collect())
+    }
+
     /// Everything recorded of each converted input, by location.
     pub async fn input_states(&mut self) -> Result<HashMap<String, InputState>> {
         let apps = self.applications().await?;
@@ -536,6 +552,10 @@ impl Lake {
             txn(format!("{INPUT_APP_PREFIX}{}", input.location), input.size);
             if let Some(content) = &input.content {
                 txn(format!("{CONTENT_APP_PREFIX}{content}"), input.size);
+                txn(
+                    format!("{ORIGIN_APP_PREFIX}{content}@{}", input.location),
+                    input.size,
+                );
             }
             if let Some(text) = input.text {
                 txn(format!("{TEXT_APP_PREFIX}{}", input.location), text);

@@ -1225,3 +1225,40 @@ fn a_line_cut_by_the_first_conversion_is_reported() {
         "{summary}"
     );
 }
+
+/// A file renamed after its conversion (log rotation) and then appended to under its new
+/// name: the new name is recorded as the same input, so --convert-appended converts only
+/// what was appended.
+#[test]
+fn a_renamed_file_that_keeps_growing_is_resumed_under_its_new_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    let recs = |a: u64, b: u64| -> String { (a..b).map(|i| record(i, DAY1)).collect() };
+    let logs = dir.path().join("logs");
+    put(
+        &logs.join("app.log"),
+        format!("{header}{}", recs(0, 5)).as_bytes(),
+    );
+    let lake = dir.path().join("lake");
+    let (code, _, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::rename(logs.join("app.log"), logs.join("app.log.1")).unwrap();
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake)]);
+    assert_eq!(
+        (code, summary["inputs_renamed"].as_u64()),
+        (0, Some(1)),
+        "{err}{summary}"
+    );
+    put(
+        &logs.join("app.log.1"),
+        format!("{header}{}", recs(0, 8)).as_bytes(),
+    );
+    let (code, summary, err) = convert_json(&[s(&logs), "--out", s(&lake), "--convert-appended"]);
+    assert_eq!(code, 0, "{err}{summary}");
+    assert_eq!(summary["records_written"], 3, "{summary}");
+    let n = query(
+        &lake,
+        "SELECT count(*) AS n, count(DISTINCT srcaddr) AS d FROM vpc_flow_logs",
+    );
+    assert_eq!(n[0], serde_json::json!({"n": 8, "d": 8}));
+}
