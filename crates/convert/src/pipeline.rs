@@ -258,6 +258,7 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
     let contents = writer.rt.block_on(writer.lake.contents())?;
     let states = writer.rt.block_on(writer.lake.input_states())?;
     let origins = writer.rt.block_on(writer.lake.origins())?;
+    let content_states = writer.rt.block_on(writer.lake.content_states())?;
     let mut aliases: Vec<InputRecord> = Vec::new();
     let mut todo = Vec::new();
     let mut fingerprints = std::collections::HashSet::new();
@@ -270,6 +271,10 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
             records_kept: 0,
         });
     };
+    // Inputs the lake knows by name first: the content of those that grew is then known
+    // before any new name is looked at (a copy of a grown file is not converted whole).
+    let mut listed = listed;
+    listed.sort_by_key(|i| !states.contains_key(&i.location));
     for mut input in listed {
         if input.is_stdin() {
             todo.push(input);
@@ -306,7 +311,8 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                         text_offset: text_offset as u64,
                         last_line: state.last_line,
                     });
-                    // Its grown content is known from now on too (renamed later, say).
+                    // Its grown content is known from now on too (renamed later, say); if
+                    // it is converted already (under another name), nothing is new.
                     match input.compute_fingerprint() {
                         Ok(fp) => input.fingerprint = fp,
                         Err(e) => {
@@ -314,8 +320,12 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                             continue;
                         }
                     }
-                    if let Some(fp) = &input.fingerprint {
-                        fingerprints.insert(fp.clone());
+                    if let Some(fp) = &input.fingerprint
+                        && (contents.contains_key(fp) || !fingerprints.insert(fp.clone()))
+                    {
+                        summary.inputs_skipped += 1;
+                        summary.inputs_renamed += 1;
+                        continue;
                     }
                     todo.push(input);
                 }
@@ -344,7 +354,18 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                     // Converted under another name: this name is recorded as the same
                     // input, with where its text was converted to, so that what is
                     // appended to it under this name later is converted from there.
-                    if let Some(state) = origins.get(&fp).and_then(|o| states.get(o)) {
+                    // The text offset of this content: recorded with it, else (lakes of
+                    // before that) its first name's, when that has not grown since.
+                    let state = content_states
+                        .get(&fp)
+                        .filter(|c| c.text.is_some())
+                        .or_else(|| {
+                            origins
+                                .get(&fp)
+                                .and_then(|o| states.get(o))
+                                .filter(|o| Some(o.size as u64) == input.size)
+                        });
+                    if let Some(state) = state {
                         aliases.push(InputRecord {
                             location: input.location.clone(),
                             size: input.size,
@@ -477,21 +498,37 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
             }
         }
     }
-    if !aliases.is_empty() {
-        // One commit of names only: no data, the inputs' new names.
+    // One commit of names only (no data): the inputs' new names. Names another run
+    // recorded meanwhile are left out of the next attempt.
+    while !aliases.is_empty() {
         let record = CommitRecord::new(
             uuid::Uuid::new_v4().to_string(),
             writer.run.clone(),
             writer.staging_dir(seq),
-            aliases,
+            aliases.clone(),
             Vec::new(),
         );
+        seq += 1;
         let committed =
             writer
                 .rt
                 .block_on(writer.log.commit(&mut writer.lake, &record, RETIRE_GRACE))?;
-        if let Outcome::Committed(_) = committed {
-            summary.commits += 1;
+        match committed {
+            Outcome::Committed(_) => {
+                summary.commits += 1;
+                break;
+            }
+            Outcome::Lost(why) => {
+                let done = writer.rt.block_on(writer.lake.inputs())?;
+                let before = aliases.len();
+                aliases.retain(|a| !done.contains_key(&a.location));
+                if aliases.len() == before {
+                    summary.notices.push(format!(
+                        "the new names of {before} renamed input(s) were not recorded ({why}); the next run records them"
+                    ));
+                    break;
+                }
+            }
         }
     }
     if let Some(path) = options
@@ -1234,7 +1271,9 @@ fn skip_converted(
     {
         return Err(rewritten("the line converted last is not where it was"));
     }
-    match header {
+    // Until a new line is decoded, the last line converted is the part's own.
+    let last_line = last;
+    let result = match header {
         Some(mut h) => {
             h.push(b'\n');
             decoder.decode(&h);
@@ -1245,7 +1284,9 @@ fn skip_converted(
             decoder.skip_lines(lines);
             Ok(resume.text_offset + extra)
         }
-    }
+    };
+    decoder.set_last_line(&last_line);
+    result
 }
 
 /// Notices gathered across inputs and told once each: a bucket of transit-gateway logs

@@ -295,6 +295,13 @@ impl Decoder {
         self.check_tail();
     }
 
+    /// Take `line` as the last whole line so far (one read elsewhere, before this decoder
+    /// was given the rest of the input).
+    pub fn set_last_line(&mut self, line: &[u8]) {
+        self.last_line.clear();
+        self.last_line.extend_from_slice(line);
+    }
+
     /// A hash (FNV-1a, 63 bits) of the last whole line taken, without its newline: a later
     /// decoder of the same input, grown since, checks it still ends its part there.
     pub fn last_line_hash(&self) -> i64 {

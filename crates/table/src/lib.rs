@@ -65,6 +65,12 @@ pub const TEXT_APP_PREFIX: &str = "flowlake-text:";
 pub const LAST_LINE_APP_PREFIX: &str = "flowlake-last-line:";
 /// Application id prefix of an input's modification time (Unix milliseconds).
 pub const MODIFIED_APP_PREFIX: &str = "flowlake-modified:";
+/// Application id prefixes of the text offset and the last line's hash of an input as it
+/// was when its content had this fingerprint (`flowlake-content-text:<fingerprint>`,
+/// `flowlake-content-line:<fingerprint>`): a copy or a new name of that content resumes
+/// from there.
+pub const CONTENT_TEXT_APP_PREFIX: &str = "flowlake-content-text:";
+pub const CONTENT_LINE_APP_PREFIX: &str = "flowlake-content-line:";
 /// Application id prefix naming where a content fingerprint was first converted
 /// (`flowlake-origin:<fingerprint>@<location>`, version = size).
 pub const ORIGIN_APP_PREFIX: &str = "flowlake-origin:";
@@ -407,6 +413,22 @@ impl Lake {
         self.apps_with(CONTENT_APP_PREFIX).await
     }
 
+    /// The text offset and last line's hash recorded with each content fingerprint.
+    pub async fn content_states(&mut self) -> Result<HashMap<String, InputState>> {
+        let apps = self.applications().await?;
+        let mut out: HashMap<String, InputState> = HashMap::new();
+        for (app, v) in apps {
+            if let Some(fp) = app.strip_prefix(CONTENT_APP_PREFIX) {
+                out.entry(fp.to_string()).or_default().size = *v;
+            } else if let Some(fp) = app.strip_prefix(CONTENT_TEXT_APP_PREFIX) {
+                out.entry(fp.to_string()).or_default().text = Some(*v);
+            } else if let Some(fp) = app.strip_prefix(CONTENT_LINE_APP_PREFIX) {
+                out.entry(fp.to_string()).or_default().last_line = Some(*v);
+            }
+        }
+        Ok(out)
+    }
+
     /// Where each content fingerprint was converted: fingerprint -> location.
     pub async fn origins(&mut self) -> Result<HashMap<String, String>> {
         Ok(self
@@ -556,6 +578,12 @@ impl Lake {
                     format!("{ORIGIN_APP_PREFIX}{content}@{}", input.location),
                     input.size,
                 );
+                if let Some(text) = input.text {
+                    txn(format!("{CONTENT_TEXT_APP_PREFIX}{content}"), text);
+                }
+                if let Some(hash) = input.last_line {
+                    txn(format!("{CONTENT_LINE_APP_PREFIX}{content}"), hash);
+                }
             }
             if let Some(text) = input.text {
                 txn(format!("{TEXT_APP_PREFIX}{}", input.location), text);

@@ -1262,3 +1262,84 @@ fn a_renamed_file_that_keeps_growing_is_resumed_under_its_new_name() {
     );
     assert_eq!(n[0], serde_json::json!({"n": 8, "d": 8}));
 }
+
+/// Names and contents kept apart: a file renamed, grown and renamed back; a copy taken
+/// before its original grew; a resume that finds nothing new, then more: every row once.
+#[test]
+fn renames_copies_and_empty_resumes_keep_every_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    let recs = |a: u64, b: u64| -> String { (a..b).map(|i| record(i, DAY1)).collect() };
+    let lake = dir.path().join("lake");
+    let count = |lake: &Path| {
+        query(
+            lake,
+            "SELECT count(*) AS n, count(DISTINCT srcaddr) AS d FROM vpc_flow_logs",
+        )[0]
+        .clone()
+    };
+    let conv = |p: &Path, appended: bool| {
+        let mut args = vec![s(p), "--out", s(&lake)];
+        if appended {
+            args.push("--convert-appended");
+        }
+        let (code, summary, err) = convert_json(&args);
+        assert_ne!(code, 1, "{err}");
+        (code, summary)
+    };
+    // Renamed, grown, renamed back.
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    put(&a, format!("{header}{}", recs(0, 5)).as_bytes());
+    conv(&a, false);
+    std::fs::rename(&a, &b).unwrap();
+    conv(&b, false);
+    put(&b, format!("{header}{}", recs(0, 8)).as_bytes());
+    conv(&b, true);
+    std::fs::rename(&b, &a).unwrap();
+    let (code, _) = conv(&a, true);
+    assert_eq!(code, 0);
+    assert_eq!(count(&lake), serde_json::json!({"n": 8, "d": 8}));
+
+    // A copy taken before its original grew, then appended to on its own.
+    let c = dir.path().join("c.log");
+    let c2 = dir.path().join("c-copy.log");
+    put(&c, format!("{header}{}", recs(100, 105)).as_bytes());
+    conv(&c, false);
+    std::fs::copy(&c, &c2).unwrap();
+    put(&c, format!("{header}{}", recs(100, 108)).as_bytes());
+    conv(&c, true);
+    conv(&c2, false);
+    put(
+        &c2,
+        format!("{header}{}{}", recs(100, 105), recs(200, 210)).as_bytes(),
+    );
+    let (code, summary) = conv(&c2, true);
+    assert_eq!(
+        (code, summary["records_written"].as_u64()),
+        (0, Some(10)),
+        "{summary}"
+    );
+    assert_eq!(count(&lake), serde_json::json!({"n": 8 + 8 + 10, "d": 26}));
+
+    // A resume with nothing new (the last line only got its newline), then new lines.
+    let e = dir.path().join("e.log");
+    let text = format!("{header}{}", recs(300, 304));
+    put(&e, text.trim_end().as_bytes());
+    conv(&e, false);
+    put(&e, text.as_bytes());
+    let (code, summary) = conv(&e, true);
+    assert_eq!(
+        (code, summary["records_written"].as_u64()),
+        (0, Some(0)),
+        "{summary}"
+    );
+    put(&e, format!("{text}{}", recs(304, 306)).as_bytes());
+    let (code, summary) = conv(&e, true);
+    assert_eq!(
+        (code, summary["records_written"].as_u64()),
+        (0, Some(2)),
+        "{summary}"
+    );
+    assert_eq!(count(&lake), serde_json::json!({"n": 26 + 6, "d": 32}));
+}
