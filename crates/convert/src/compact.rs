@@ -83,6 +83,8 @@ pub struct CompactSummary {
     pub discarded_staging: usize,
     /// Groups not compacted because another compaction replaced their files first.
     pub skipped: Vec<String>,
+    /// What else the user should know (a table this version does not compact).
+    pub notices: Vec<String>,
     pub elapsed_seconds: f64,
 }
 
@@ -123,6 +125,15 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     // Not destructured: the fields must drop in their declared order (see `Writer`).
     let mut writer = Writer::open(&options.lake, &options.s3, options.spool.as_deref(), None)?;
     let recovery = writer.recover()?;
+    let tgw = writer.target.opened.child(flowlake_table::TGW_TABLE_DIR);
+    let notices = if writer.rt.block_on(flowlake_table::Lake::exists(&tgw))? {
+        vec![format!(
+            "the transit gateway table ({}) is not compacted by this version of flowlake; only vpc_flow_logs is",
+            writer.target.location.join(flowlake_table::TGW_TABLE_DIR)
+        )]
+    } else {
+        Vec::new()
+    };
     let by = writer.lake.partition_by();
     let display = writer.target.location.to_string();
     let plan = plan(&writer.lake.files()?, options.write.target_file_size / 2);
@@ -134,6 +145,7 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
         partitions: plan.iter().map(|(p, _)| p.clone()).collect(),
         recovered_commits: recovery.rolled_forward + recovery.finished,
         discarded_staging: recovery.staging_deleted,
+        notices,
         ..CompactSummary::default()
     };
     // Files a compaction killed during its grace period left behind.

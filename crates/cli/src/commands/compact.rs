@@ -36,6 +36,12 @@ pub fn run(args: &CompactArgs) -> Result<Outcome> {
 }
 
 fn print_summary(s: &CompactSummary) {
+    for notice in &s.notices {
+        eprintln!("note: {notice}");
+    }
+    for skipped in &s.skipped {
+        eprintln!("note: {skipped}");
+    }
     if s.recovered_commits > 0 || s.retired > 0 || s.discarded_staging > 0 {
         eprintln!(
             "recovered an interrupted run: {} commit(s) finished, {} replaced file set(s) deleted, {} unfinished rewrite(s) discarded",

@@ -626,6 +626,22 @@ fn transit_gateway_flow_logs_get_their_own_table() {
     assert_eq!((code, summary["inputs_skipped"].as_u64()), (0, Some(2)));
     let tgw_count = || query(&lake, "SELECT count(*) AS n FROM tgw_flow_logs")[0]["n"].as_i64();
     assert_eq!(tgw_count(), Some(3));
+    // compact says what it leaves alone.
+    let o = run(&["compact", "--lake", s(&lake), "--grace", "0", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        summary["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("transit gateway table"),
+        "{summary}"
+    );
+    assert_eq!(tgw_count(), Some(3));
+    assert_eq!(
+        query(&lake, "SELECT count(*) AS n FROM vpc_flow_logs")[0]["n"],
+        2
+    );
 }
 
 /// A run killed after its VPC commit and before the same commit's TGW files reached the
