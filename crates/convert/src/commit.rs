@@ -121,6 +121,17 @@ pub struct CommitRecord {
     /// Files this commit replaces (a compaction).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub replaces: Vec<ReplacedFile>,
+    /// The table a compaction rewrites when it is not `vpc_flow_logs`: `tgw_flow_logs`
+    /// (its files, and those it replaces, are under `_tgw_flow_logs/`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub table: Option<String>,
+}
+
+impl CommitRecord {
+    /// Whether it commits to the transit gateway table (a compaction of it).
+    pub fn is_tgw(&self) -> bool {
+        self.table.as_deref() == Some(RecordKind::TransitGateway.table_name())
+    }
 }
 
 impl CommitRecord {
@@ -141,6 +152,7 @@ impl CommitRecord {
             files,
             rejects: None,
             replaces: Vec::new(),
+            table: None,
         }
     }
 }
@@ -213,6 +225,9 @@ impl CommitLog {
     /// scheme on first use. Idempotent: the commit id is recorded as a `txn` there too.
     async fn commit_tgw(&self, record: &CommitRecord) -> Result<()> {
         const ATTEMPTS: usize = 5;
+        if record.is_tgw() {
+            return Ok(());
+        }
         let add = record
             .files
             .iter()
@@ -300,7 +315,9 @@ impl CommitLog {
                 // its inputs or files were taken) while this one was paused...
                 lake.refresh().await?;
                 if lake.is_committed(&record.id).await? {
-                    self.commit_tgw(record).await?;
+                    if !record.is_tgw() {
+                        self.commit_tgw(record).await?;
+                    }
                     return Ok(Outcome::Committed(lake.version()));
                 }
                 if let Some(why) = lake.conflict(&self.change(record)?).await? {
@@ -321,8 +338,10 @@ impl CommitLog {
         fault("after-commit");
         match &outcome {
             Outcome::Committed(_) => {
-                fault("before-tgw-commit");
-                self.commit_tgw(record).await?;
+                if !record.is_tgw() {
+                    fault("before-tgw-commit");
+                    self.commit_tgw(record).await?;
+                }
                 self.finish(record).await?;
                 if !record.replaces.is_empty() {
                     fault("before-retire");
@@ -387,16 +406,29 @@ impl CommitLog {
     /// The commit's change to the `vpc_flow_logs` table: its VPC files (transit gateway
     /// files go to their own table), its removes, its inputs.
     fn change(&self, record: &CommitRecord) -> Result<Change> {
+        // A record's paths are the lake's; a table's are its own root's.
+        let in_table = |path: &str| -> Option<String> {
+            match (record.is_tgw(), tgw_path(path)) {
+                (false, None) => Some(path.to_string()),
+                (true, Some(rel)) => Some(rel.to_string()),
+                _ => None,
+            }
+        };
         let add = record
             .files
             .iter()
-            .filter(|f| !is_tgw(&f.final_path))
-            .map(|f| self.data_file(&f.final_path, f.bytes, Some(f.rows)))
+            .filter_map(|f| Some((in_table(&f.final_path)?, f)))
+            .map(|(path, f)| self.data_file(&path, f.bytes, Some(f.rows)))
             .collect::<Result<Vec<_>>>()?;
         let remove = record
             .replaces
             .iter()
-            .map(|f| self.data_file(&f.path, f.size, f.rows))
+            .map(|f| {
+                let path = in_table(&f.path).ok_or_else(|| {
+                    self.err(&f.path, "a replaced file outside the compacted table")
+                })?;
+                self.data_file(&path, f.size, f.rows)
+            })
             .collect::<Result<Vec<_>>>()?;
         let inputs = record
             .inputs
@@ -486,38 +518,21 @@ impl CommitLog {
                     continue;
                 }
             };
-            lake.refresh().await?;
-            if lake.is_committed(&record.id).await? {
-                self.commit_tgw(&record).await?;
-                self.finish(&record).await?;
-                recovery.finished += 1;
-                continue;
-            }
-            // Still free? Inputs not committed by another commit, replaced files current.
-            if lake.conflict(&change).await?.is_some() {
-                self.discard(&record).await?;
-                recovery.discarded += 1;
-                continue;
-            }
-            match self.publish(&record).await {
-                Ok(()) => {}
-                Err(Published::Missing(_)) => {
-                    self.discard(&record).await?;
-                    recovery.discarded += 1;
-                    continue;
+            if record.is_tgw() {
+                // A compaction of the transit gateway table: rolled on that table.
+                let mut guard = self.tgw.lock().await;
+                if guard.is_none() {
+                    *guard = Lake::open(&self.tgw_root).await?;
                 }
-                Err(e) => return Err(e.into_error()),
-            }
-            match self.commit_to_log(lake, &record).await? {
-                Outcome::Committed(_) => {
-                    self.commit_tgw(&record).await?;
-                    self.finish(&record).await?;
-                    recovery.rolled_forward += 1;
+                match guard.as_mut() {
+                    Some(tgw) => self.roll(tgw, &record, &change, &mut recovery).await?,
+                    None => {
+                        self.discard(&record).await?;
+                        recovery.discarded += 1;
+                    }
                 }
-                Outcome::Lost(_) => {
-                    self.discard(&record).await?;
-                    recovery.discarded += 1;
-                }
+            } else {
+                self.roll(lake, &record, &change, &mut recovery).await?;
             }
         }
         for dir in staging.common_prefixes {
@@ -532,6 +547,50 @@ impl CommitLog {
         Ok(recovery)
     }
 
+    /// Finish, roll forward or discard the pending `record` of a dead run, on its table.
+    async fn roll(
+        &self,
+        lake: &mut Lake,
+        record: &CommitRecord,
+        change: &Change,
+        recovery: &mut Recovery,
+    ) -> Result<()> {
+        lake.refresh().await?;
+        if lake.is_committed(&record.id).await? {
+            self.commit_tgw(record).await?;
+            self.finish(record).await?;
+            recovery.finished += 1;
+            return Ok(());
+        }
+        // Still free? Inputs not committed by another commit, replaced files current.
+        if lake.conflict(change).await?.is_some() {
+            self.discard(record).await?;
+            recovery.discarded += 1;
+            return Ok(());
+        }
+        match self.publish(record).await {
+            Ok(()) => {}
+            Err(Published::Missing(_)) => {
+                self.discard(record).await?;
+                recovery.discarded += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into_error()),
+        }
+        match self.commit_to_log(lake, record).await? {
+            Outcome::Committed(_) => {
+                self.commit_tgw(record).await?;
+                self.finish(record).await?;
+                recovery.rolled_forward += 1;
+            }
+            Outcome::Lost(_) => {
+                self.discard(record).await?;
+                recovery.discarded += 1;
+            }
+        }
+        Ok(())
+    }
+
     fn remove_command(&self, path: &str) -> String {
         match &self.local_root {
             Some(root) => format!("rm {}", root.join(path).display()),
@@ -542,6 +601,17 @@ impl CommitLog {
     /// Delete files the table no longer holds (replaced by compactions) once `grace` has
     /// passed since their removal. Never a file of the current snapshot.
     pub async fn retire_removed(&self, lake: &mut Lake, grace: Duration) -> Result<usize> {
+        self.retire_removed_in(lake, grace, None).await
+    }
+
+    /// [`retire_removed`](Self::retire_removed) for the table whose root is the lake's
+    /// folder `dir` (`None`: the lake's root).
+    pub async fn retire_removed_in(
+        &self,
+        lake: &mut Lake,
+        grace: Duration,
+        dir: Option<&str>,
+    ) -> Result<usize> {
         lake.refresh().await?;
         let cutoff = Utc::now().timestamp_millis() - grace.as_millis() as i64;
         let removed: Vec<ReplacedFile> = lake
@@ -558,8 +628,12 @@ impl CommitLog {
         let mut gone = 0;
         let current: HashSet<String> = lake.files()?.into_iter().map(|f| f.path).collect();
         for file in removed.iter().filter(|f| !current.contains(&f.path)) {
-            if self.exists(&file.path).await? {
-                self.delete(&file.path).await?;
+            let path = match dir {
+                Some(dir) => format!("{dir}/{}", file.path),
+                None => file.path.clone(),
+            };
+            if self.exists(&path).await? {
+                self.delete(&path).await?;
                 gone += 1;
             }
         }
@@ -575,7 +649,8 @@ impl CommitLog {
             if i == 1 {
                 fault("mid-retire");
             }
-            if !current.contains(&file.path) {
+            let in_table = tgw_path(&file.path).unwrap_or(&file.path);
+            if !current.contains(in_table) {
                 self.delete(&file.path).await?;
             }
         }
@@ -715,10 +790,10 @@ impl CommitLog {
     }
 }
 
-/// Is a path (relative to the lake) a file of the `tgw_flow_logs` table?
-fn is_tgw(path: &str) -> bool {
-    path.strip_prefix(TGW_TABLE_DIR)
-        .is_some_and(|rest| rest.starts_with('/'))
+/// A path relative to the lake, relative to the `tgw_flow_logs` table's root when it is
+/// one of its files.
+fn tgw_path(path: &str) -> Option<&str> {
+    path.strip_prefix(TGW_TABLE_DIR)?.strip_prefix('/')
 }
 
 /// The store path of `rel`, a path relative to the lake as flowlake writes it: data file

@@ -17,7 +17,7 @@ use object_store::ObjectStoreExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 
-use crate::commit::{CommitRecord, Outcome, ReplacedFile};
+use crate::commit::{CommitLog, CommitRecord, Outcome, ReplacedFile};
 use crate::error::{ConvertError, Result};
 use crate::target::{Target, Writer};
 use crate::writer::{PartitionSet, WriteOptions, conform};
@@ -125,120 +125,71 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     // Not destructured: the fields must drop in their declared order (see `Writer`).
     let mut writer = Writer::open(&options.lake, &options.s3, options.spool.as_deref(), None)?;
     let recovery = writer.recover()?;
-    let tgw = writer.target.opened.child(flowlake_table::TGW_TABLE_DIR);
-    let notices = if writer.rt.block_on(flowlake_table::Lake::exists(&tgw))? {
-        vec![format!(
-            "the transit gateway table ({}) is not compacted by this version of flowlake; only vpc_flow_logs is",
-            writer.target.location.join(flowlake_table::TGW_TABLE_DIR)
-        )]
-    } else {
-        Vec::new()
-    };
-    let by = writer.lake.partition_by();
+
     let display = writer.target.location.to_string();
-    let plan = plan(&writer.lake.files()?, options.write.target_file_size / 2);
+    let vpc_plan = plan(&writer.lake.files()?, options.write.target_file_size / 2);
     let mut summary = CompactSummary {
         lake: display,
         dry_run: options.dry_run,
-        files_before: plan.iter().map(|(p, _)| p.files.len() as u64).sum(),
-        bytes_before: plan.iter().map(|(p, _)| p.bytes).sum(),
-        partitions: plan.iter().map(|(p, _)| p.clone()).collect(),
+        files_before: vpc_plan.iter().map(|(p, _)| p.files.len() as u64).sum(),
+        bytes_before: vpc_plan.iter().map(|(p, _)| p.bytes).sum(),
+        partitions: vpc_plan.iter().map(|(p, _)| p.clone()).collect(),
         recovered_commits: recovery.rolled_forward + recovery.finished,
         discarded_staging: recovery.staging_deleted,
-        notices,
         ..CompactSummary::default()
     };
     // Files a compaction killed during its grace period left behind.
     summary.retired = writer
         .rt
         .block_on(writer.log.retire_removed(&mut writer.lake, options.grace))?;
-
-    let mut groups: Vec<Vec<&(PartitionPlan, Vec<ReplacedFile>)>> = Vec::new();
-    let mut bytes = 0;
-    for p in &plan {
-        if groups.is_empty() || bytes >= options.commit_every.max(1) {
-            groups.push(Vec::new());
-            bytes = 0;
-        }
-        bytes += p.0.bytes;
-        groups.last_mut().expect("pushed").push(p);
-    }
     let mut after = (0, 0, 0, 0);
-    for (seq, group) in groups.iter().enumerate() {
-        let id = uuid::Uuid::new_v4().to_string();
-        let staging = writer.staging_dir(seq);
-        let set = PartitionSet::new(
-            options.write.clone(),
-            by,
-            &writer.target.work,
-            staging.clone(),
-            id.clone(),
-            writer.target.uploader(writer.rt.handle()),
-        );
-        let mut rows_in = 0u64;
-        let mut gone = None;
-        'group: for (part, files) in group {
-            for file in files {
-                match rewrite(
-                    &writer.target,
-                    writer.rt.handle(),
-                    &set,
-                    &part.partition,
-                    &file.path,
-                )? {
-                    Some(rows) => rows_in += rows,
-                    None => {
-                        gone = Some(file.path.clone());
-                        break 'group;
-                    }
-                }
-            }
-        }
-        let files = set.finish()?;
-        if let Some(path) = gone {
-            writer.rt.block_on(writer.lake.refresh())?;
-            if writer.lake.files()?.iter().any(|f| f.path == path) {
-                return Err(ConvertError::Invalid(format!(
-                    "{}: a data file of the table is missing; restore it, or remove it from the table log",
-                    writer.target.location.join(&path)
-                )));
-            }
-            // Replaced (and deleted) by another compaction since this one's snapshot: its
-            // rewrite stands; this group's is dropped before anything is published.
-            writer.rt.block_on(writer.log.delete_tree(&staging))?;
-            summary.skipped.push(format!(
-                "{} partition(s) not compacted: {path} was replaced by another compaction meanwhile",
-                group.len()
-            ));
-            continue;
-        }
-        let rows_out: u64 = files.iter().map(|f| f.rows).sum();
-        if rows_out != rows_in {
-            return Err(ConvertError::Invalid(format!(
-                "compaction {id} wrote {rows_out} rows for {rows_in} read; nothing was published"
-            )));
-        }
-        let (count, size) = (
-            files.len() as u64,
-            files.iter().map(|f| f.bytes).sum::<u64>(),
-        );
-        let mut record = CommitRecord::new(id, writer.run.clone(), staging, Vec::new(), files);
-        record.replaces = group.iter().flat_map(|(_, f)| f.clone()).collect();
-        match writer
-            .rt
-            .block_on(writer.log.commit(&mut writer.lake, &record, options.grace))?
-        {
-            Outcome::Committed(_) => {
-                after.0 += count;
-                after.1 += size;
-                after.2 += rows_out;
-                after.3 += 1;
-            }
-            // Another compaction replaced some of these files first: theirs stands.
-            Outcome::Lost(why) => summary
-                .skipped
-                .push(format!("{} partition(s) not compacted: {why}", group.len())),
-        }
+    let Writer {
+        target,
+        lake,
+        log,
+        run,
+        rt,
+    } = &mut writer;
+    let mut seq = 0;
+    compact_table(
+        (target, rt, log, run),
+        lake,
+        None,
+        &vpc_plan,
+        options,
+        (&mut seq, &mut after, &mut summary),
+    )?;
+    // The transit gateway table, the same way: its paths are under its folder.
+    let tgw_root = target.opened.child(flowlake_table::TGW_TABLE_DIR);
+    if let Some(mut tgw) = rt.block_on(flowlake_table::Lake::open(&tgw_root))? {
+        let dir = flowlake_table::TGW_TABLE_DIR;
+        summary.retired +=
+            rt.block_on(log.retire_removed_in(&mut tgw, options.grace, Some(dir)))?;
+        let files: Vec<DataFile> = tgw
+            .files()?
+            .into_iter()
+            .map(|f| DataFile {
+                path: format!("{dir}/{}", f.path),
+                ..f
+            })
+            .collect();
+        let tgw_plan = plan(&files, options.write.target_file_size / 2);
+        summary.files_before += tgw_plan
+            .iter()
+            .map(|(p, _)| p.files.len() as u64)
+            .sum::<u64>();
+        summary.bytes_before += tgw_plan.iter().map(|(p, _)| p.bytes).sum::<u64>();
+        summary
+            .partitions
+            .extend(tgw_plan.iter().map(|(p, _)| p.clone()));
+        compact_table(
+            (target, rt, log, run),
+            &mut tgw,
+            Some(dir),
+            &tgw_plan,
+            options,
+            (&mut seq, &mut after, &mut summary),
+        )?;
     }
     summary.files_after = after.0;
     summary.bytes_after = after.1;
@@ -333,6 +284,7 @@ fn rewrite(
     set: &PartitionSet,
     partition: &str,
     file: &str,
+    kind: flowlog::RecordKind,
 ) -> Result<Option<u64>> {
     let location = target.location.join(file);
     let bytes = match rt.block_on(async {
@@ -357,10 +309,112 @@ fn rewrite(
         .map_err(|e| bad(&e))?;
     let mut rows = 0;
     for batch in reader {
-        let batch =
-            conform(&batch.map_err(|e| bad(&e))?, flowlog::RecordKind::Vpc).map_err(|e| bad(&e))?;
+        let batch = conform(&batch.map_err(|e| bad(&e))?, kind).map_err(|e| bad(&e))?;
         rows += batch.num_rows() as u64;
         set.push_to(partition.to_string(), batch)?;
     }
     Ok(Some(rows))
+}
+
+/// Compact one table of the lake (`dir`: its folder, `None` for `vpc_flow_logs` at the
+/// root) by `plan`, one commit per group of about `commit_every` bytes.
+fn compact_table(
+    (target, rt, log, run): (&Target, &tokio::runtime::Runtime, &CommitLog, &String),
+    lake: &mut flowlake_table::Lake,
+    dir: Option<&str>,
+    plan: &[(PartitionPlan, Vec<ReplacedFile>)],
+    options: &CompactOptions,
+    (seq, after, summary): (&mut usize, &mut (u64, u64, u64, u64), &mut CompactSummary),
+) -> Result<()> {
+    let by = lake.partition_by();
+    let kind = if dir.is_some() {
+        flowlog::RecordKind::TransitGateway
+    } else {
+        flowlog::RecordKind::Vpc
+    };
+    let mut groups: Vec<Vec<&(PartitionPlan, Vec<ReplacedFile>)>> = Vec::new();
+    let mut bytes = 0;
+    for p in plan {
+        if groups.is_empty() || bytes >= options.commit_every.max(1) {
+            groups.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += p.0.bytes;
+        groups.last_mut().expect("pushed").push(p);
+    }
+    for group in &groups {
+        let id = uuid::Uuid::new_v4().to_string();
+        let staging = format!("{}/{}-{:04}", crate::commit::STAGING, run, *seq);
+        *seq += 1;
+        let set = PartitionSet::new(
+            options.write.clone(),
+            by,
+            &target.work,
+            staging.clone(),
+            id.clone(),
+            target.uploader(rt.handle()),
+        );
+        let mut rows_in = 0u64;
+        let mut gone = None;
+        'group: for (part, files) in group {
+            for file in files {
+                match rewrite(target, rt.handle(), &set, &part.partition, &file.path, kind)? {
+                    Some(rows) => rows_in += rows,
+                    None => {
+                        gone = Some(file.path.clone());
+                        break 'group;
+                    }
+                }
+            }
+        }
+        let files = set.finish()?;
+        if let Some(path) = gone {
+            rt.block_on(lake.refresh())?;
+            let in_table = dir.map_or(path.as_str(), |d| {
+                path.strip_prefix(d)
+                    .and_then(|p| p.strip_prefix('/'))
+                    .unwrap_or(&path)
+            });
+            if lake.files()?.iter().any(|f| f.path == in_table) {
+                return Err(ConvertError::Invalid(format!(
+                    "{}: a data file of the table is missing; restore it, or remove it from the table log",
+                    target.location.join(&path)
+                )));
+            }
+            // Replaced (and deleted) by another compaction since this one's snapshot: its
+            // rewrite stands; this group's is dropped before anything is published.
+            rt.block_on(log.delete_tree(&staging))?;
+            summary.skipped.push(format!(
+                "{} partition(s) not compacted: {path} was replaced by another compaction meanwhile",
+                group.len()
+            ));
+            continue;
+        }
+        let rows_out: u64 = files.iter().map(|f| f.rows).sum();
+        if rows_out != rows_in {
+            return Err(ConvertError::Invalid(format!(
+                "compaction {id} wrote {rows_out} rows for {rows_in} read; nothing was published"
+            )));
+        }
+        let (count, size) = (
+            files.len() as u64,
+            files.iter().map(|f| f.bytes).sum::<u64>(),
+        );
+        let mut record = CommitRecord::new(id, run.clone(), staging, Vec::new(), files);
+        record.replaces = group.iter().flat_map(|(_, f)| f.clone()).collect();
+        record.table = dir.map(|_| kind.table_name().to_string());
+        match rt.block_on(log.commit(lake, &record, options.grace))? {
+            Outcome::Committed(_) => {
+                after.0 += count;
+                after.1 += size;
+                after.2 += rows_out;
+                after.3 += 1;
+            }
+            // Another compaction replaced some of these files first: theirs stands.
+            Outcome::Lost(why) => summary
+                .skipped
+                .push(format!("{} partition(s) not compacted: {why}", group.len())),
+        }
+    }
+    Ok(())
 }
