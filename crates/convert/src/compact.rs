@@ -94,6 +94,8 @@ pub fn compact(options: &CompactOptions) -> Result<CompactSummary> {
     options.write.validate()?;
     if let Location::Local(dir) = &options.lake
         && !dir.join("AWSLogs").is_dir()
+        && !dir.join(flowlake_table::LOG_DIR).is_dir()
+        && !dir.join(flowlake_table::TGW_TABLE_DIR).is_dir()
     {
         return Err(ConvertError::Invalid(format!(
             "{} is not a lake (no AWSLogs/ folder in it)",
