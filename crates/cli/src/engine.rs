@@ -293,6 +293,11 @@ impl Engine {
         Ok(())
     }
 
+    /// Indicators loaded from `--ioc` (0 without a threat list).
+    pub fn indicators(&self) -> usize {
+        self.indicators
+    }
+
     /// Whether `table` has no rows (`false` when that cannot be told).
     fn table_is_empty(&self, table: &str) -> bool {
         let sql = format!("SELECT 1 FROM {table} LIMIT 1");

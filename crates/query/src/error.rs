@@ -9,6 +9,17 @@ pub enum QueryError {
         "{0} is not a flowlake lake (no AWSLogs/ folder in it); convert flow logs into it with `flowlake convert INPUT --out {0}`"
     )]
     NotALake(String),
+    /// A folder of flow logs as AWS delivers them (text), not converted: querying it would
+    /// find nothing, which must not pass for an all-clear.
+    #[error(
+        "{0} holds flow logs that are not converted (text files, no Parquet under AWSLogs/): convert them first, `flowlake convert {0} --out lake`, then use --lake lake"
+    )]
+    RawLogs(String),
+    /// A lake folder with no data file at all.
+    #[error(
+        "{0} holds no flow-log data (no Parquet file under AWSLogs/); convert flow logs into it with `flowlake convert INPUT --out {0}`"
+    )]
+    EmptyLake(String),
     /// A storage problem, explained (no bucket, access denied, ...).
     #[error("{0}")]
     Store(String),

@@ -160,6 +160,36 @@ fn info_of(lake: &Lake) -> Result<LakeInfo> {
     Ok(info)
 }
 
+/// A folder without a table log must hold Parquet files under `AWSLogs/` to be queried:
+/// raw text logs (a delivery folder given as the lake) or nothing at all would query as
+/// zero rows, a false all-clear. Stops at the first Parquet file found.
+async fn check_data_files(opened: &Opened) -> Result<()> {
+    use futures::StreamExt;
+    let logs = opened.prefix.clone().join("AWSLogs");
+    let mut listing = opened.store.list(Some(&logs));
+    let mut other = false;
+    while let Some(meta) = listing.next().await {
+        let meta = meta
+            .map_err(|e| store_error(flowlake_store::explain(&e, &opened.location.to_string())))?;
+        let hidden = meta
+            .location
+            .prefix_match(&logs)
+            .is_some_and(|mut parts| parts.any(|p| p.as_ref().starts_with(['.', '_'])));
+        if hidden {
+            continue;
+        }
+        if meta.location.as_ref().ends_with(".parquet") {
+            return Ok(());
+        }
+        other = true;
+    }
+    Err(if other {
+        QueryError::RawLogs(opened.location.to_string())
+    } else {
+        QueryError::EmptyLake(opened.location.to_string())
+    })
+}
+
 /// A lake without a table log (AWS's own Parquet delivery): what its folders say.
 async fn inspect_folders(opened: &Opened) -> Result<LakeInfo> {
     // Where store paths are, for messages: the bucket, or the file system's root.
@@ -171,6 +201,10 @@ async fn inspect_folders(opened: &Opened) -> Result<LakeInfo> {
     let logs = opened.prefix.clone().join("AWSLogs");
     let accounts = subdirs(store, &logs, "aws-account-id").await?;
     if accounts.is_empty() {
+        // Raw logs in AWS's plain layout (`AWSLogs/<account>/vpcflowlogs/...`) say so.
+        if let Err(e @ QueryError::RawLogs(_)) = check_data_files(opened).await {
+            return Err(e);
+        }
         return Err(QueryError::NotALake(opened.location.to_string()));
     }
     let mut info = LakeInfo::default();
@@ -256,6 +290,7 @@ pub async fn register_lake_with(
             }
             None => {
                 let info = inspect_folders(&opened).await?;
+                check_data_files(&opened).await?;
                 let partitions: Vec<(String, DataType)> = PARTITION_COLUMNS
                     .iter()
                     .filter(|c| info.hour || **c != "hour")

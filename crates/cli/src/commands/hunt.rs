@@ -141,6 +141,28 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
     run_all(&engine, &params, a.details)
 }
 
+/// Hours between the lake's first `start` and last `end` (0 when it cannot be told).
+fn lake_hours(engine: &Engine) -> f64 {
+    use datafusion::arrow::array::Array;
+    let sql = "SELECT CAST(max(\"end\") - min(\"start\") AS DOUBLE) / 3600.0 FROM vpc_flow_logs";
+    engine
+        .rt
+        .block_on(async {
+            let df = engine.ctx.sql(sql).await?;
+            anyhow::Ok(df.collect().await?)
+        })
+        .ok()
+        .and_then(|batches| {
+            let b = batches.first()?;
+            let col = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::Float64Array>()?;
+            (b.num_rows() > 0 && col.is_valid(0)).then(|| col.value(0))
+        })
+        .unwrap_or(0.0)
+}
+
 /// Every hunt that can run without a parameter; a summary, then details on request.
 fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Result<Outcome> {
     let mut hunts: Vec<&flowlake_query::Hunt> = engine.library.iter().collect();
@@ -158,6 +180,7 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
     let mut summary = Vec::new();
     let mut found = Vec::new();
     let mut failed = 0;
+    let mut span: Option<f64> = None;
     let total = Instant::now();
     for h in hunts {
         let given: Vec<(String, String)> = params
@@ -189,6 +212,42 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                     "skipped: needs --param {}=...",
                     missing.join("=... --param ")
                 ),
+            ]);
+            continue;
+        }
+        // A hunt that compares the last `recent_hours` with the time before needs more
+        // data than that: on less it cannot find anything, which is not a clean result.
+        if let Some((_, p)) = h.param("recent_hours") {
+            let recent: f64 = given
+                .iter()
+                .find(|(k, _)| k.replace('-', "_") == "recent_hours")
+                .map(|(_, v)| v.clone())
+                .or_else(|| p.default_text())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0);
+            let span = *span.get_or_insert_with(|| lake_hours(engine));
+            if span <= recent {
+                summary.push(vec![
+                    h.name.clone(),
+                    severity,
+                    "-".into(),
+                    "-".into(),
+                    format!(
+                        "inconclusive: compares the last {recent} hours with the time before, and the lake holds {span:.1} hours; lower --param recent_hours or add history"
+                    ),
+                ]);
+                continue;
+            }
+        }
+        // A hunt that joins the threat list finds nothing without one: that is not a
+        // clean result, so it is not shown as one.
+        if h.ioc.is_some() && engine.indicators() == 0 {
+            summary.push(vec![
+                h.name.clone(),
+                severity,
+                "-".into(),
+                "-".into(),
+                "skipped: needs a threat list, --ioc FILE".into(),
             ]);
             continue;
         }
