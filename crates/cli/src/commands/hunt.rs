@@ -202,17 +202,18 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                     .any(|(k, _)| h.param(k).is_some_and(|(n, _)| n == p))
             })
             .collect();
+        // A hunt that did not run: its row says why instead of a count.
+        let not_run = |severity: String, why: String| {
+            vec![h.name.clone(), severity, "-".into(), "-".into(), why]
+        };
         if !missing.is_empty() {
-            summary.push(vec![
-                h.name.clone(),
+            summary.push(not_run(
                 severity,
-                "-".into(),
-                "-".into(),
                 format!(
                     "skipped: needs --param {}=...",
                     missing.join("=... --param ")
                 ),
-            ]);
+            ));
             continue;
         }
         // A hunt that compares the last `recent_hours` with the time before needs more
@@ -227,28 +228,22 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                 .unwrap_or(0.0);
             let span = *span.get_or_insert_with(|| lake_hours(engine));
             if span <= recent {
-                summary.push(vec![
-                    h.name.clone(),
+                summary.push(not_run(
                     severity,
-                    "-".into(),
-                    "-".into(),
                     format!(
                         "inconclusive: compares the last {recent} hours with the time before, and the lake holds {span:.1} hours; lower --param recent_hours or add history"
                     ),
-                ]);
+                ));
                 continue;
             }
         }
         // A hunt that joins the threat list finds nothing without one: that is not a
         // clean result, so it is not shown as one.
         if h.ioc.is_some() && engine.indicators() == 0 {
-            summary.push(vec![
-                h.name.clone(),
+            summary.push(not_run(
                 severity,
-                "-".into(),
-                "-".into(),
                 "skipped: needs a threat list, --ioc FILE".into(),
-            ]);
+            ));
             continue;
         }
         let started = Instant::now();
