@@ -249,14 +249,7 @@ impl RecordKind {
     }
 }
 
-static TGW_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    Arc::new(Schema::new(
-        TGW_FIELDS
-            .iter()
-            .map(|f| Field::new(f.column, f.ty.data_type(), true))
-            .collect::<Vec<_>>(),
-    ))
-});
+static TGW_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| arrow_schema(TGW_FIELDS));
 
 /// Number of fields (and columns) in a canonical record.
 pub const FIELD_COUNT: usize = FIELDS.len();
@@ -308,14 +301,17 @@ pub fn field_by_name(name: &str) -> Option<&'static FieldDef> {
     FIELDS.iter().find(|f| f.name == name || f.column == name)
 }
 
-static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+/// The Arrow schema of a field table: a nullable column per field, in order.
+fn arrow_schema(fields: &[FieldDef]) -> SchemaRef {
     Arc::new(Schema::new(
-        FIELDS
+        fields
             .iter()
             .map(|f| Field::new(f.column, f.ty.data_type(), true))
             .collect::<Vec<_>>(),
     ))
-});
+}
+
+static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| arrow_schema(FIELDS));
 
 /// An all-NULL array of `ty` and `len` rows, sliced from one shared allocation.
 ///
