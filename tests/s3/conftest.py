@@ -36,6 +36,10 @@ class Relay:
         self.upstream = upstream
         self.port = free_port()
         self.requests = []
+        # Cut a connection once this many bytes of responses went through it, `cuts`
+        # times (a download that breaks mid-body); None: never.
+        self.cut_after = None
+        self.cuts = 0
         self._conns = []
         self._lock = threading.Lock()
         self._server = None
@@ -84,6 +88,7 @@ class Relay:
             threading.Thread(target=self._pipe, args=(up, client, False), daemon=True).start()
 
     def _pipe(self, src, dst, log):
+        sent = 0
         try:
             while True:
                 data = src.recv(65536)
@@ -91,9 +96,19 @@ class Relay:
                     break
                 if log:
                     for line in data.split(b"\r\n"):
-                        if line[:4] in (b"GET ", b"PUT ", b"POST", b"HEAD", b"DELE"):
+                        if line[:4] in (b"GET ", b"PUT ", b"POST", b"HEAD", b"DELE") or \
+                                line.lower().startswith(b"range:"):
                             with self._lock:
                                 self.requests.append(line.decode("latin-1"))
+                elif self.cut_after is not None:
+                    with self._lock:
+                        cut = self.cuts > 0 and sent + len(data) > self.cut_after
+                        if cut:
+                            self.cuts -= 1
+                    if cut:
+                        dst.sendall(data[: max(self.cut_after - sent, 0)])
+                        break
+                sent += len(data)
                 dst.sendall(data)
         except OSError:
             pass
