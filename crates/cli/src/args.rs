@@ -435,7 +435,15 @@ const HUNT_HELP: &str = r"Examples:
   flowlake hunt run ssh-brute-force --param min_sessions=20 --since 7d
   flowlake hunt run traffic-from-src-addr --param ip=10.0.2.23
   flowlake hunt run --all --ioc threat-list.txt
-  flowlake hunt export --dialect athena --out athena-hunts/";
+  flowlake hunt export --dialect athena --out athena-hunts/
+
+In `hunt run --all`, `quiet` means a detection looked at data that could have shown its
+finding and found nothing. A detection that could not look says so instead: `skipped`
+(it needs a threat list, --ioc FILE, or a parameter) or `inconclusive` (the lake is shorter
+than the history its baseline compares with).
+
+Exit status of `hunt run --all`: 0 every detection ran; 3 every hunt that ran succeeded but
+some detection was skipped or inconclusive (see its status); 1 an error.";
 
 /// Saved threat hunts: list, show, run, export.
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,9 @@ pub enum Outcome {
     Success,
     /// Finished, but some input was rejected or could not be read.
     Partial,
+    /// Finished, but some detection could not look (skipped, inconclusive): not an
+    /// all-clear.
+    Incomplete,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(2),
+        Ok(Outcome::Incomplete) => ExitCode::from(3),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;

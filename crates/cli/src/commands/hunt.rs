@@ -181,6 +181,7 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
     let mut found = Vec::new();
     let mut failed = 0;
     let mut span: Option<f64> = None;
+    let mut detections_not_run = 0usize;
     let total = Instant::now();
     for h in hunts {
         let given: Vec<(String, String)> = params
@@ -202,23 +203,19 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                     .any(|(k, _)| h.param(k).is_some_and(|(n, _)| n == p))
             })
             .collect();
-        // A hunt that did not run: its row says why instead of a count.
-        let not_run = |severity: String, why: String| {
-            vec![h.name.clone(), severity, "-".into(), "-".into(), why]
-        };
-        if !missing.is_empty() {
-            summary.push(not_run(
-                severity,
-                format!(
-                    "skipped: needs --param {}=...",
-                    missing.join("=... --param ")
-                ),
-            ));
-            continue;
+        // Why the hunt cannot look, if it cannot: its row says so instead of a count.
+        let why_not = if missing.is_empty() {
+            None
+        } else {
+            Some(format!(
+                "skipped: needs --param {}=...",
+                missing.join("=... --param ")
+            ))
         }
-        // A hunt that compares the last `recent_hours` with the time before needs more
-        // data than that: on less it cannot find anything, which is not a clean result.
-        if let Some((_, p)) = h.param("recent_hours") {
+        .or_else(|| {
+            // A hunt that compares the last `recent_hours` with the time before needs more
+            // data than that: on less it cannot find anything.
+            let (_, p) = h.param("recent_hours")?;
             let recent: f64 = given
                 .iter()
                 .find(|(k, _)| k.replace('-', "_") == "recent_hours")
@@ -227,23 +224,22 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0.0);
             let span = *span.get_or_insert_with(|| lake_hours(engine));
-            if span <= recent {
-                summary.push(not_run(
-                    severity,
-                    format!(
-                        "inconclusive: compares the last {recent} hours with the time before, and the lake holds {span:.1} hours; lower --param recent_hours or add history"
-                    ),
-                ));
-                continue;
+            (span <= recent).then(|| {
+                format!(
+                    "inconclusive: compares the last {recent} hours with the time before, and the lake holds {span:.1} hours; lower --param recent_hours or add history"
+                )
+            })
+        })
+        .or_else(|| {
+            // A hunt that joins the threat list finds nothing without one.
+            (h.ioc.is_some() && engine.indicators() == 0)
+                .then(|| "skipped: needs a threat list, --ioc FILE".to_string())
+        });
+        if let Some(why) = why_not {
+            if h.kind == Kind::Detection {
+                detections_not_run += 1;
             }
-        }
-        // A hunt that joins the threat list finds nothing without one: that is not a
-        // clean result, so it is not shown as one.
-        if h.ioc.is_some() && engine.indicators() == 0 {
-            summary.push(not_run(
-                severity,
-                "skipped: needs a threat list, --ioc FILE".into(),
-            ));
+            summary.push(vec![h.name.clone(), severity, "-".into(), "-".into(), why]);
             continue;
         }
         let started = Instant::now();
@@ -331,6 +327,12 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
     }
     if failed > 0 {
         bail!("{failed} hunt(s) failed; see the summary");
+    }
+    if detections_not_run > 0 {
+        eprintln!(
+            "note: {detections_not_run} detection(s) could not look (skipped or inconclusive, see their status): this is not an all-clear"
+        );
+        return Ok(Outcome::Incomplete);
     }
     Ok(Outcome::Success)
 }

@@ -139,7 +139,13 @@ fn a_lake_too_short_for_a_baseline_is_inconclusive() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run(&["hunt", "run", "--all", "--lake", s(&lake)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    // Not an all-clear: exit 3, and said.
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this is not an all-clear"),
+        "{}",
+        stderr(&o)
+    );
     let out = stdout(&o);
     let row = out
         .lines()
@@ -165,13 +171,29 @@ fn a_lake_too_short_for_a_baseline_is_inconclusive() {
         .find(|l| l.starts_with("│ unusual-port "))
         .unwrap();
     assert!(!row.contains("inconclusive"), "{row}");
+    // Every detection looked (a threat list given, the window short enough): exit 0.
+    let ioc = dir.path().join("ioc.txt");
+    std::fs::write(&ioc, "198.51.100.1\n").unwrap();
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--lake",
+        s(&lake),
+        "--ioc",
+        s(&ioc),
+        "--param",
+        "recent_hours=2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]
 fn run_all_summarises_every_hunt() {
     let (lake, _) = shared_lake();
     let o = run(&["hunt", "run", "--all", "--lake", s(lake)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    // Without --ioc the threat-list detections did not look: exit 3.
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let out = stdout(&o);
     let row = |name: &str| {
         out.lines()
