@@ -255,10 +255,9 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
         ));
     }
 
-    let contents = writer.rt.block_on(writer.lake.contents())?;
     let states = writer.rt.block_on(writer.lake.input_states())?;
-    let origins = writer.rt.block_on(writer.lake.origins())?;
-    let content_states = writer.rt.block_on(writer.lake.content_states())?;
+    // Converted contents (by fingerprint), with the text offset recorded for each.
+    let contents = writer.rt.block_on(writer.lake.content_states())?;
     let mut aliases: Vec<InputRecord> = Vec::new();
     let mut todo = Vec::new();
     let mut fingerprints = std::collections::HashSet::new();
@@ -354,18 +353,8 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                     // Converted under another name: this name is recorded as the same
                     // input, with where its text was converted to, so that what is
                     // appended to it under this name later is converted from there.
-                    // The text offset of this content: recorded with it, else (lakes of
-                    // before that) its first name's, when that has not grown since.
-                    let state = content_states
-                        .get(&fp)
-                        .filter(|c| c.text.is_some())
-                        .or_else(|| {
-                            origins
-                                .get(&fp)
-                                .and_then(|o| states.get(o))
-                                .filter(|o| Some(o.size as u64) == input.size)
-                        });
-                    if let Some(state) = state {
+                    // The text offset recorded with this content (none for Parquet).
+                    if let Some(state) = contents.get(&fp).filter(|c| c.text.is_some()) {
                         aliases.push(InputRecord {
                             location: input.location.clone(),
                             size: input.size,
@@ -473,7 +462,6 @@ pub fn convert(options: &ConvertOptions, progress: &Arc<Progress>) -> Result<Sum
                 }
                 Outcome::Lost(why) => {
                     let done = writer.rt.block_on(writer.lake.inputs())?;
-                    let contents = writer.rt.block_on(writer.lake.contents())?;
                     let before = chunk.len();
                     chunk.retain(|i| {
                         i.is_stdin()

@@ -294,11 +294,7 @@ pub const DEFAULT_FORMAT: &[&str] = &[
 /// Look a field up by name, accepting AWS's hyphenated spelling (`log-status`), the column
 /// spelling (`log_status`) and the `${log-status}` form of a format string.
 pub fn field_by_name(name: &str) -> Option<&'static FieldDef> {
-    let name = name
-        .strip_prefix("${")
-        .and_then(|n| n.strip_suffix('}'))
-        .unwrap_or(name);
-    FIELDS.iter().find(|f| f.name == name || f.column == name)
+    RecordKind::Vpc.field(name)
 }
 
 /// The Arrow schema of a field table: a nullable column per field, in order.

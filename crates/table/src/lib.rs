@@ -71,17 +71,12 @@ pub const MODIFIED_APP_PREFIX: &str = "flowlake-modified:";
 /// from there.
 pub const CONTENT_TEXT_APP_PREFIX: &str = "flowlake-content-text:";
 pub const CONTENT_LINE_APP_PREFIX: &str = "flowlake-content-line:";
-/// Application id prefix naming where a content fingerprint was first converted
-/// (`flowlake-origin:<fingerprint>@<location>`, version = size).
-pub const ORIGIN_APP_PREFIX: &str = "flowlake-origin:";
 /// Prefix of the application ids a compaction records for each partition folder it
 /// rewrites (version: the commit's time in milliseconds). Two compactions of one partition
 /// then conflict in the log even where delta-rs would let them both remove the same files
 /// (it ignores removes with `dataChange: false` in its delete-delete check since
 /// delta-rs#3982), which would count their rows twice.
 pub const COMPACTION_APP_PREFIX: &str = "flowlake-compaction:";
-/// The table's name in its metadata.
-pub const TABLE_NAME: &str = "vpc_flow_logs";
 
 /// A failure reading or writing the table log. Each names the lake.
 #[derive(Debug, thiserror::Error)]
@@ -408,11 +403,6 @@ impl Lake {
         self.apps_with(INPUT_APP_PREFIX).await
     }
 
-    /// The content fingerprints of converted inputs, with their sizes.
-    pub async fn contents(&mut self) -> Result<HashMap<String, i64>> {
-        self.apps_with(CONTENT_APP_PREFIX).await
-    }
-
     /// The text offset and last line's hash recorded with each content fingerprint.
     pub async fn content_states(&mut self) -> Result<HashMap<String, InputState>> {
         let apps = self.applications().await?;
@@ -427,19 +417,6 @@ impl Lake {
             }
         }
         Ok(out)
-    }
-
-    /// Where each content fingerprint was converted: fingerprint -> location.
-    pub async fn origins(&mut self) -> Result<HashMap<String, String>> {
-        Ok(self
-            .applications()
-            .await?
-            .keys()
-            .filter_map(|app| {
-                let (fp, location) = app.strip_prefix(ORIGIN_APP_PREFIX)?.split_once('@')?;
-                Some((fp.to_string(), location.to_string()))
-            })
-            .collect())
     }
 
     /// Everything recorded of each converted input, by location.
@@ -574,10 +551,6 @@ impl Lake {
             txn(format!("{INPUT_APP_PREFIX}{}", input.location), input.size);
             if let Some(content) = &input.content {
                 txn(format!("{CONTENT_APP_PREFIX}{content}"), input.size);
-                txn(
-                    format!("{ORIGIN_APP_PREFIX}{content}@{}", input.location),
-                    input.size,
-                );
                 if let Some(text) = input.text {
                     txn(format!("{CONTENT_TEXT_APP_PREFIX}{content}"), text);
                 }
