@@ -275,6 +275,10 @@ const GEN_HELP: &str = "\
 Examples:
   flowlake gen --out logs/ --records 2000000
   flowlake gen --out quiet/ --no-attacks --hours 6
+  Benign traffic that fools naive hunts, to check a hunt of yours stays quiet:
+    flowlake gen --out noise/ --benign --no-attacks --hours 48
+  Attacks at three intensities over that traffic, to see what a hunt can find:
+    flowlake gen --out ladder/ --benign --intensities --hours 48
 
 The tree has three flow logs (default v2 format; custom v3 with tcp-flags and packet
 addresses; custom v5 with flow direction and traffic path, in AWS's Hive-style hourly
@@ -311,6 +315,18 @@ pub struct GenArgs {
     /// Write every flow log in the default v2 format instead of a mix of v2, v3 and v5.
     #[arg(long)]
     pub v2_only: bool,
+
+    /// Add the benign traffic that fools naive hunts: CDN browsing, a NAT gateway, load
+    /// balancers and health checks, public web and DNS servers, internet scanners, a busy
+    /// SSH bastion, nightly backups, hourly updates, Kubernetes, DNS to the VPC's
+    /// resolvers. With --no-attacks, every detection hunt should stay quiet on it.
+    #[arg(long)]
+    pub benign: bool,
+
+    /// Instead of the attack scenarios, inject each measured attack at three intensities
+    /// (fast, moderate, slow), each by its own actor; the ground truth lists them.
+    #[arg(long, conflicts_with = "no_attacks")]
+    pub intensities: bool,
 }
 
 /// S3 settings; each defaults to the AWS environment (see docs/s3.md).

@@ -18,6 +18,8 @@
 //! assert!(truth.records >= 100_000);
 //! ```
 
+mod benign;
+mod ladder;
 mod model;
 mod scenarios;
 mod write;
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use benign::{PATTERNS, Pattern};
 pub use scenarios::Scenario;
 
 /// What to generate.
@@ -43,6 +46,14 @@ pub struct GenOptions {
     /// Write every flow log in the default v2 format (for comparisons with tools that read
     /// one fixed format), instead of a mix of v2, v3 and v5.
     pub v2_only: bool,
+    /// Add the benign patterns that fool naive hunts ([`PATTERNS`]): CDN browsing, a NAT
+    /// gateway, load balancers, health checks, public web and DNS servers, internet
+    /// scanners, a busy bastion, nightly backups, scheduled updates, Kubernetes, DNS to
+    /// the VPC's resolvers.
+    pub benign: bool,
+    /// Inject every measured attack at three intensities (fast, moderate, slow), each by
+    /// its own actor, instead of the attack scenarios.
+    pub intensities: bool,
 }
 
 impl Default for GenOptions {
@@ -54,6 +65,8 @@ impl Default for GenOptions {
             hours: 24,
             attacks: true,
             v2_only: false,
+            benign: false,
+            intensities: false,
         }
     }
 }
@@ -84,6 +97,9 @@ pub struct GroundTruth {
     pub files: u64,
     pub flow_logs: Vec<FlowLogInfo>,
     pub scenarios: Vec<Scenario>,
+    /// The benign patterns of the traffic (`--benign`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub benign_patterns: Vec<Pattern>,
 }
 
 /// Errors writing the tree.

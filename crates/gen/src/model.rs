@@ -65,6 +65,18 @@ pub enum Role {
     Bastion,
     Config,
     Windows,
+    /// A NAT gateway: the instances of private subnets reach the internet through it.
+    Nat,
+    /// A load balancer node: internet clients in, health checks and requests to the web tier.
+    Balancer,
+    /// A Route 53 Resolver endpoint (flow logs never show the Amazon-provided resolver).
+    Resolver,
+    /// An internet-facing authoritative DNS server.
+    Dns,
+    /// A virtual desktop: browsers and agents.
+    Workstation,
+    /// A Kubernetes node; its pods have addresses on its interface.
+    Node,
 }
 
 /// A flow log: one VPC, one account and region, one format.
@@ -96,8 +108,10 @@ fn hex_id(rng: &mut SmallRng, prefix: &str, len: usize) -> String {
 const V3: &str = "version vpc-id subnet-id instance-id interface-id account-id type srcaddr dstaddr srcport dstport pkt-srcaddr pkt-dstaddr protocol bytes packets start end action tcp-flags log-status";
 const V5: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path";
 
-/// The three flow logs of the estate.
-pub fn flow_logs(rng: &mut SmallRng, v2_only: bool) -> Vec<FlowLog> {
+/// The three flow logs of the estate. `benign` adds the hosts of the benign patterns
+/// that fool naive hunts (NAT gateway, load balancer, DNS servers, desktops, Kubernetes
+/// nodes), after the others so the rest of the estate is the same either way.
+pub fn flow_logs(rng: &mut SmallRng, v2_only: bool, benign: bool) -> Vec<FlowLog> {
     let specs = [
         (
             "111122223333",
@@ -139,9 +153,14 @@ pub fn flow_logs(rng: &mut SmallRng, v2_only: bool) -> Vec<FlowLog> {
                     )
                 })
                 .collect();
-            let subnets: Vec<String> = (0..4).map(|_| hex_id(rng, "subnet-", 17)).collect();
+            let mut subnets: Vec<String> = (0..4).map(|_| hex_id(rng, "subnet-", 17)).collect();
             let mut hosts = Vec::new();
-            let mut add = |role: Role, subnet: u8, first: u8, n: u8, rng: &mut SmallRng| {
+            let mut add = |role: Role,
+                           subnet: u8,
+                           first: u8,
+                           n: u8,
+                           subnets: &[String],
+                           rng: &mut SmallRng| {
                 for i in 0..n {
                     let host_octet = first + i;
                     hosts.push(Host {
@@ -166,12 +185,21 @@ pub fn flow_logs(rng: &mut SmallRng, v2_only: bool) -> Vec<FlowLog> {
                     });
                 }
             };
-            add(Role::Bastion, 0, 5, 1, rng);
-            add(Role::Config, 0, 6, 1, rng);
-            add(Role::Web, 1, 10, 4, rng);
-            add(Role::Windows, 1, 50, 1, rng);
-            add(Role::App, 2, 10, 40, rng);
-            add(Role::Db, 3, 10, 3, rng);
+            add(Role::Bastion, 0, 5, 1, &subnets, rng);
+            add(Role::Config, 0, 6, 1, &subnets, rng);
+            add(Role::Web, 1, 10, 4, &subnets, rng);
+            add(Role::Windows, 1, 50, 1, &subnets, rng);
+            add(Role::App, 2, 10, 40, &subnets, rng);
+            add(Role::Db, 3, 10, 3, &subnets, rng);
+            if benign {
+                subnets.extend((0..2).map(|_| hex_id(rng, "subnet-", 17)));
+                add(Role::Nat, 0, 20, 1, &subnets, rng);
+                add(Role::Balancer, 0, 30, 2, &subnets, rng);
+                add(Role::Resolver, 0, 53, 2, &subnets, rng);
+                add(Role::Dns, 1, 60, 2, &subnets, rng);
+                add(Role::Workstation, 4, 10, 20, &subnets, rng);
+                add(Role::Node, 5, 10, 4, &subnets, rng);
+            }
             FlowLog {
                 id: hex_id(rng, "fl-", 17),
                 account: account.to_string(),

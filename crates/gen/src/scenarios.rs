@@ -6,14 +6,14 @@ use serde::Serialize;
 
 use crate::model::{Addr, FlowLog, Rec, Role, Status, public_v4};
 
-const TCP: u8 = 6;
-const UDP: u8 = 17;
+pub(crate) const TCP: u8 = 6;
+pub(crate) const UDP: u8 = 17;
 /// AWS's tcp-flags: SYN+FIN for a whole client-side connection, SYN-ACK+FIN for the server
 /// side, SYN alone for an unanswered attempt, RST for a refusal.
-const FLAGS_CLIENT: u8 = 3;
-const FLAGS_SERVER: u8 = 19;
-const FLAGS_SYN: u8 = 2;
-const FLAGS_RST: u8 = 4;
+pub(crate) const FLAGS_CLIENT: u8 = 3;
+pub(crate) const FLAGS_SERVER: u8 = 19;
+pub(crate) const FLAGS_SYN: u8 = 2;
+pub(crate) const FLAGS_RST: u8 = 4;
 
 /// An injected attack: what a hunt should find.
 #[derive(Debug, Clone, Serialize)]
@@ -32,12 +32,16 @@ pub struct Scenario {
     pub start: i64,
     pub end: i64,
     pub records: u64,
+    /// How strong the attack is, for the injections of `--intensities`
+    /// ("200 ports over 1 hour").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intensity: Option<String>,
 }
 
 /// A record with the flow log it belongs to.
 pub type Tagged = (usize, Rec);
 
-fn host_index(log: &FlowLog, ip: Addr) -> usize {
+pub(crate) fn host_index(log: &FlowLog, ip: Addr) -> usize {
     log.hosts
         .iter()
         .position(|h| h.ip == ip)
@@ -51,14 +55,14 @@ fn jittered(t0: i64, i: i64, step: i64, rng: &mut SmallRng) -> i64 {
     t0 + i * step + rng.random_range(0..step.max(1))
 }
 
-fn ephemeral(rng: &mut SmallRng) -> u16 {
+pub(crate) fn ephemeral(rng: &mut SmallRng) -> u16 {
     rng.random_range(32768..=60999)
 }
 
 /// A TCP connection seen from the local host `host`: the outbound (or inbound) record
 /// and, when answered, the reply.
 #[allow(clippy::too_many_arguments)]
-fn conn(
+pub(crate) fn conn(
     recs: &mut Vec<Rec>,
     host: usize,
     (src, sport): (Addr, u16),
@@ -119,7 +123,7 @@ fn conn(
 
 /// One record of any protocol, from `src` to `dst`, as the interface of `host` saw it.
 #[allow(clippy::too_many_arguments)]
-fn one_way(
+pub(crate) fn one_way(
     recs: &mut Vec<Rec>,
     host: usize,
     protocol: u8,
@@ -182,6 +186,7 @@ pub fn attacks(
             start: recs.iter().map(|r| r.start).min().unwrap_or(start),
             end: recs.iter().map(|r| r.end).max().unwrap_or(start),
             records: recs.len() as u64,
+            intensity: None,
         });
         all.extend(recs.into_iter().map(|r| (log, r)));
     };
@@ -752,23 +757,45 @@ pub fn attacks(
         let mut recs = Vec::new();
         for i in 0..40 {
             let reply = Some((3, rng.random_range(400..900), FLAGS_SERVER));
+            let (scanner, sport) = (public_v4(rng), ephemeral(rng));
+            let t = t0 + i * d / 40;
             conn(
                 &mut recs,
                 host,
-                (public_v4(rng), ephemeral(rng)),
+                (scanner, sport),
                 (target, 9200),
-                t0 + i * d / 40,
+                t,
                 (4, 320),
                 reply,
                 false,
                 8,
                 rng,
             );
+            // Scanners try more than one port: SSH, just before, is refused.
+            recs.push(Rec {
+                host,
+                src: scanner,
+                dst: target,
+                srcport: sport.wrapping_sub(1).max(1024),
+                dstport: 22,
+                protocol: TCP,
+                packets: 1,
+                bytes: 44,
+                start: t - 1,
+                end: t,
+                accept: false,
+                status: Status::Ok,
+                tcp_flags: FLAGS_SYN,
+                ingress: true,
+                traffic_path: None,
+                src_service: None,
+                dst_service: None,
+            });
         }
         add(
             2,
             "port-probe-unprotected-port",
-            "A database host's Elasticsearch port accepts connections from 40 internet addresses",
+            "A database host's Elasticsearch port accepts connections from 40 internet scanners, refused on SSH",
             &["T1595"],
             target,
             "port 9200".into(),

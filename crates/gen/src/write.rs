@@ -11,6 +11,8 @@ use flate2::write::GzEncoder;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::benign::{BenignPeers, PATTERNS, benign};
+use crate::ladder::ladders;
 use crate::model::{FlowLog, Rec, flow_logs};
 use crate::scenarios::{Peers, attacks, background};
 use crate::{FlowLogInfo, GenError, GenOptions, GroundTruth};
@@ -26,17 +28,20 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenError + '_ {
 
 pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenError> {
     let mut rng = SmallRng::seed_from_u64(options.seed);
-    let logs = flow_logs(&mut rng, options.v2_only);
+    let logs = flow_logs(&mut rng, options.v2_only, options.benign);
     let peers = Peers::new(&mut rng);
     let first = options.start - options.start.rem_euclid(WINDOW);
     let windows = i64::from(options.hours) * 3600 / WINDOW;
     let end = first + windows * WINDOW;
 
-    let (scenarios, attack_recs) = if options.attacks {
+    let (scenarios, attack_recs) = if options.intensities {
+        ladders(&logs, &mut rng, first, end)
+    } else if options.attacks {
         attacks(&logs, &mut rng, first, end)
     } else {
         (Vec::new(), Vec::new())
     };
+    let benign_peers = options.benign.then(|| BenignPeers::new(&mut rng));
     // Each attack record goes to the file of the window its flow ended in.
     let mut buckets: Vec<Vec<Vec<Rec>>> = vec![vec![Vec::new(); windows as usize]; logs.len()];
     for (log, rec) in attack_recs {
@@ -69,6 +74,9 @@ pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenErro
                     let mut rng = SmallRng::seed_from_u64(seed);
                     recs.clear();
                     background(log, &peers, &mut rng, window, per_file, &mut recs);
+                    if let Some(bp) = &benign_peers {
+                        benign(log, bp, &mut rng, window, per_file, &mut recs);
+                    }
                     recs.extend(buckets[l][w].iter().cloned());
                     recs.sort_by_key(|r| r.start);
                     text.clear();
@@ -117,6 +125,11 @@ pub fn generate(out: &Path, options: &GenOptions) -> Result<GroundTruth, GenErro
             })
             .collect(),
         scenarios,
+        benign_patterns: if options.benign {
+            PATTERNS.to_vec()
+        } else {
+            Vec::new()
+        },
     };
     let path = out.join("_ground-truth.json");
     let json = serde_json::to_vec_pretty(&truth).expect("serializable");

@@ -16,6 +16,8 @@ pub fn run(args: &GenArgs) -> Result<Outcome> {
         hours: args.hours,
         attacks: !args.no_attacks,
         v2_only: args.v2_only,
+        benign: args.benign,
+        intensities: args.intensities,
     };
     let started = std::time::Instant::now();
     let truth = generate(&args.out, &options)
