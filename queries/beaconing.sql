@@ -5,14 +5,19 @@ severity = "high"
 kind = "detection"
 mitre = ["T1071", "T1573"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "srcport", "dstport", "start"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "start", "end"]
 description = """
 An internal host opens connections to the same external address and port at regular
 intervals (a small spread around the mean interval): the heartbeat of
-command-and-control implants. Each connection counts once however many records it spans."""
+command-and-control implants. Each connection counts once however many records it spans
+(records of the same addresses and ports less than 15 minutes apart are one connection).
+A destination that fleet_hosts or more of our hosts connect to is fleet software (update
+checks, monitoring agents), not an implant, and is left out: an implant calls home from the
+hosts it is on, which are few. GuardDuty reports the same behaviour only against its threat
+lists (Backdoor:EC2/C&CActivity.B, c2-activity here)."""
 triage = """
-Software update checks and monitoring agents beacon too, to well-known vendors: look the
-destination up. An unknown address, a fixed interval of minutes and small flows are the
+Software update checks and monitoring agents on a single host beacon too, to well-known
+vendors: look the destination up. An unknown address, a fixed interval of minutes and small flows are the
 classic implant."""
 
 [params.min_connections]
@@ -30,35 +35,60 @@ type = "float"
 default = 0.1
 description = "Largest standard deviation of the intervals, as a fraction of their mean"
 
+[params.fleet_hosts]
+type = "int"
+default = 3
+description = "Hosts connecting to one destination and port that make it fleet software"
+
 [params.limit]
 type = "int"
 default = 100
 description = "Rows to return"
 */
-WITH connections AS (
-    SELECT srcaddr, dstaddr, dstport, srcport, min("start") AS t
+WITH flows AS (
+    -- A record opens a connection unless the same addresses and ports were seen less
+    -- than 15 minutes before (the longest aggregation interval is 10): long connections
+    -- span many records, and ephemeral ports are reused hours apart.
+    SELECT srcaddr, dstaddr, dstport, "start",
+           CASE WHEN "start" - lag("end") OVER (
+                         PARTITION BY srcaddr, dstaddr, dstport, srcport ORDER BY "start"
+                     ) <= 900
+                THEN 0 ELSE 1 END AS opens
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
       AND srcport > 1023
       AND "start" IS NOT NULL
-    GROUP BY srcaddr, dstaddr, dstport, srcport
+),
+connections AS (
+    SELECT srcaddr, dstaddr, dstport, "start" AS t
+    FROM flows
+    WHERE opens = 1
+),
+fleet AS (
+    SELECT dstaddr, dstport
+    FROM connections
+    GROUP BY dstaddr, dstport
+    HAVING count(DISTINCT srcaddr) >= {{fleet_hosts}}
 ),
 gaps AS (
     SELECT srcaddr, dstaddr, dstport,
            t - lag(t) OVER (PARTITION BY srcaddr, dstaddr, dstport ORDER BY t) AS gap
     FROM connections
 )
-SELECT srcaddr AS host,
-       dstaddr AS destination,
-       dstport AS port,
-       count(gap) + 1 AS connections,
-       round(avg(gap), 1) AS mean_interval_s,
-       round(stddev_pop(gap), 1) AS spread_s
-FROM gaps
-WHERE gap IS NOT NULL
-GROUP BY srcaddr, dstaddr, dstport
-HAVING count(gap) + 1 >= {{min_connections}}
-   AND avg(gap) >= {{min_interval_s}}
-   AND stddev_pop(gap) <= {{max_spread}} * avg(gap)
+SELECT g.srcaddr AS host,
+       g.dstaddr AS destination,
+       g.dstport AS port,
+       count(g.gap) + 1 AS connections,
+       round(avg(g.gap), 1) AS mean_interval_s,
+       round(stddev_pop(g.gap), 1) AS spread_s,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || g.srcaddr AS pivot
+FROM gaps g
+LEFT JOIN fleet f ON f.dstaddr = g.dstaddr AND f.dstport = g.dstport
+WHERE g.gap IS NOT NULL
+  AND f.dstaddr IS NULL
+GROUP BY g.srcaddr, g.dstaddr, g.dstport
+HAVING count(g.gap) + 1 >= {{min_connections}}
+   AND avg(g.gap) >= {{min_interval_s}}
+   AND stddev_pop(g.gap) <= {{max_spread}} * avg(g.gap)
 ORDER BY connections DESC, host, destination, port
 LIMIT {{limit}}

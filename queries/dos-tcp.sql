@@ -6,7 +6,7 @@ kind = "detection"
 mitre = ["T1498"]
 guardduty = ["Backdoor:EC2/DenialOfService.Tcp"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "dstport", "protocol", "packets", "bytes", "start"]
+fields = ["srcaddr", "dstaddr", "dstport", "protocol", "packets", "bytes", "start", "end"]
 description = """
 Large volume of small TCP packets (SYN or ACK floods) to one public target: GuardDuty's
 Backdoor:EC2/DenialOfService.Tcp. Bulk transfers (full-size packets) are left out by the
@@ -38,7 +38,10 @@ SELECT srcaddr AS source,
        to_iso8601(from_unixtime("start" - "start" % 60)) AS minute,
        sum(packets) AS packets,
        sum(bytes) AS bytes,
-       count(DISTINCT dstport) AS ports
+       count(DISTINCT dstport) AS ports,
+       to_iso8601(from_unixtime(min("start"))) AS first_seen,
+       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND protocol = 6 AND bytes < packets * {{max_avg_packet_bytes}}

@@ -29,7 +29,8 @@ SELECT f.srcaddr AS host,
        sum(f.bytes) AS bytes,
        count_if(f.action = 'ACCEPT') AS accepted,
        to_iso8601(from_unixtime(min(f."start"))) AS first_seen,
-       to_iso8601(from_unixtime(max(f."end"))) AS last_seen
+       to_iso8601(from_unixtime(max(f."end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || f.srcaddr AS pivot
 FROM vpc_flow_logs f
 JOIN ioc i ON cidr_contains(i.indicator, f.dstaddr)
 WHERE is_private_ip(f.srcaddr)

@@ -42,7 +42,8 @@ SELECT srcaddr AS source,
        count(*) AS flows,
        count_if(action = 'REJECT') AS rejected,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr)
   AND is_private_ip(dstaddr)

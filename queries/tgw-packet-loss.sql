@@ -40,7 +40,8 @@ SELECT tgw_id,
        sum(packets) AS packets,
        count(*) AS flows,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       'flowlake sql -e "SELECT * FROM tgw_flow_logs WHERE tgw_attachment_id = ''' || tgw_attachment_id || '''"' AS pivot
 FROM tgw_flow_logs
 WHERE coalesce(packets_lost_blackhole, 0) + coalesce(packets_lost_no_route, 0)
       + coalesce(packets_lost_mtu_exceeded, 0) + coalesce(packets_lost_ttl_expired, 0) > 0

@@ -31,7 +31,8 @@ SELECT srcaddr AS host,
        count(*) AS flows,
        sum(packets) AS packets,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
   AND dstport = 53

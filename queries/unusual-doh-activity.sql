@@ -30,7 +30,8 @@ SELECT srcaddr AS host,
        count(*) AS flows,
        sum(bytes) AS bytes,
        to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen
+       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
 FROM vpc_flow_logs
 WHERE is_private_ip(srcaddr)
   AND dstaddr IN ({{resolvers}})

@@ -6,20 +6,29 @@ kind = "detection"
 mitre = ["T1571"]
 guardduty = ["Behavior:EC2/NetworkPortUnusual"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "bytes", "start"]
+history = ["recent_hours", "min_baseline_hours"]
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "bytes", "start", "end"]
 description = """
-An internal host starts talking to a remote port it never used in the baseline (the
-lake's time before the last recent_hours): GuardDuty's Behavior:EC2/NetworkPortUnusual.
-Only connections the host opens count (source port above the destination port), not its
-replies to clients. Needs history: with less data than the baseline, it finds nothing."""
+GuardDuty's Behavior:EC2/NetworkPortUnusual: an internal host starts talking to a remote
+port it never used in the baseline (the lake's time before the last recent_hours), over
+any protocol (QUIC on UDP 443 after TCP 443 is not new). Only connections the host opens
+to public addresses count (source port above the destination port), not its replies to
+clients, and only hosts with min_baseline_flows in the baseline are judged. Needs history:
+the baseline must span min_baseline_hours, else it returns nothing, and `hunt run --all`
+reports it inconclusive."""
 triage = """
 New software, a new integration or a deployment explains most hits; a port typical of
 remote access tools, proxies or mining pools on a host that never used it does not."""
 
 [params.recent_hours]
 type = "int"
-default = 24
+default = 12
 description = "Hours at the end of the data that are checked against the time before"
+
+[params.min_baseline_hours]
+type = "int"
+default = 12
+description = "Hours of history before the recent ones that the baseline needs"
 
 [params.min_baseline_flows]
 type = "int"
@@ -32,20 +41,22 @@ default = 100
 description = "Rows to return"
 */
 WITH outbound AS (
-    SELECT srcaddr, dstaddr, dstport, protocol, bytes, "start"
+    SELECT srcaddr, dstaddr, dstport, protocol, bytes, "start", "end"
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
       AND srcport > dstport
       AND "start" IS NOT NULL
 ),
 cutoff AS (
-    SELECT max("start") - {{recent_hours}} * 3600 AS t FROM outbound
+    SELECT max("end") - {{recent_hours}} * 3600 AS t,
+           min("start") AS first_start
+    FROM outbound
 ),
 baseline AS (
-    SELECT o.srcaddr, o.dstport, o.protocol
+    SELECT o.srcaddr, o.dstport
     FROM outbound o CROSS JOIN cutoff c
     WHERE o."start" < c.t
-    GROUP BY o.srcaddr, o.dstport, o.protocol
+    GROUP BY o.srcaddr, o.dstport
 ),
 active AS (
     SELECT o.srcaddr
@@ -60,13 +71,15 @@ SELECT o.srcaddr AS host,
        count(DISTINCT o.dstaddr) AS peers,
        count(*) AS flows,
        sum(o.bytes) AS bytes,
-       to_iso8601(from_unixtime(min(o."start"))) AS first_seen
+       to_iso8601(from_unixtime(min(o."start"))) AS first_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || o.srcaddr AS pivot
 FROM outbound o
 CROSS JOIN cutoff c
 JOIN active a ON a.srcaddr = o.srcaddr
 LEFT JOIN baseline b
-  ON b.srcaddr = o.srcaddr AND b.dstport = o.dstport AND b.protocol = o.protocol
+  ON b.srcaddr = o.srcaddr AND b.dstport = o.dstport
 WHERE o."start" >= c.t
+  AND c.t - c.first_start >= {{min_baseline_hours}} * 3600
   AND b.srcaddr IS NULL
 GROUP BY o.srcaddr, o.dstport, o.protocol
 ORDER BY flows DESC, host, port

@@ -6,11 +6,15 @@ kind = "detection"
 mitre = ["T1030"]
 guardduty = ["Behavior:EC2/TrafficVolumeUnusual"]
 min_version = 2
+history = ["min_hours"]
 fields = ["srcaddr", "bytes", "start"]
 description = """
-An internal host sends far more in one hour than it usually does (its mean plus z
-standard deviations over its hours in the lake): GuardDuty's
-Behavior:EC2/TrafficVolumeUnusual."""
+GuardDuty's Behavior:EC2/TrafficVolumeUnusual: an internal host sends far more in one hour
+than it did before. An hour is judged only against the host's earlier hours (at least
+min_hours of them, so the first hours of the lake are never judged): it must be above their
+mean plus z standard deviations and more than min_factor times the largest of them. A job
+that ran before at the same scale (a nightly backup on its second night) is therefore not
+unusual; its first run after min_hours of history is."""
 triage = """
 Backups, batch jobs and deployments are the benign causes; an hour of outbound volume to
 a single unknown address is the data-exfiltration pattern: run data-exfiltration."""
@@ -24,6 +28,11 @@ description = "Standard deviations above the host's mean"
 type = "int"
 default = 12
 description = "Hours of history a host needs to be judged"
+
+[params.min_factor]
+type = "float"
+default = 2.0
+description = "How many times the host's largest earlier hour the hour must exceed"
 
 [params.min_bytes]
 type = "int"
@@ -42,21 +51,30 @@ WITH hourly AS (
       AND "start" IS NOT NULL
     GROUP BY srcaddr, "start" - "start" % 3600
 ),
-baseline AS (
-    SELECT srcaddr, avg(bytes) AS mean, stddev_pop(bytes) AS sd, count(*) AS hours
+history AS (
+    SELECT srcaddr, hour_start, bytes,
+           count(*) OVER (PARTITION BY srcaddr ORDER BY hour_start
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS hours,
+           avg(bytes) OVER (PARTITION BY srcaddr ORDER BY hour_start
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS mean,
+           stddev_pop(bytes) OVER (PARTITION BY srcaddr ORDER BY hour_start
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS sd,
+           max(bytes) OVER (PARTITION BY srcaddr ORDER BY hour_start
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS most
     FROM hourly
-    GROUP BY srcaddr
 )
-SELECT h.srcaddr AS host,
-       to_iso8601(from_unixtime(h.hour_start)) AS hour,
-       h.bytes,
-       round(b.mean) AS mean_bytes,
-       round((h.bytes - b.mean) / b.sd, 1) AS z
-FROM hourly h
-JOIN baseline b ON b.srcaddr = h.srcaddr
-WHERE b.hours >= {{min_hours}}
-  AND b.sd > 0
-  AND h.bytes >= {{min_bytes}}
-  AND h.bytes > b.mean + {{z}} * b.sd
+SELECT srcaddr AS host,
+       to_iso8601(from_unixtime(hour_start)) AS hour,
+       bytes,
+       round(mean) AS mean_bytes,
+       most AS largest_earlier_hour,
+       round((bytes - mean) / sd, 1) AS z,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
+FROM history
+WHERE hours >= {{min_hours}}
+  AND sd > 0
+  AND bytes >= {{min_bytes}}
+  AND bytes > mean + {{z}} * sd
+  AND bytes > {{min_factor}} * most
 ORDER BY z DESC, host, hour
 LIMIT {{limit}}

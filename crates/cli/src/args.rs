@@ -451,15 +451,20 @@ const HUNT_HELP: &str = r"Examples:
   flowlake hunt run ssh-brute-force --param min_sessions=20 --since 7d
   flowlake hunt run traffic-from-src-addr --param ip=10.0.2.23
   flowlake hunt run --all --ioc threat-list.txt
+  flowlake hunt run --all --format json --details > findings.json
+  flowlake hunt run port-scan --param window_minutes=1440    # slow scans: a day's window
   flowlake hunt export --dialect athena --out athena-hunts/
 
-In `hunt run --all`, `quiet` means a detection looked at data that could have shown its
-finding and found nothing. A detection that could not look says so instead: `skipped`
-(it needs a threat list, --ioc FILE, or a parameter) or `inconclusive` (the lake is shorter
-than the history its baseline compares with).
+`quiet` means a detection looked at data that could have shown its finding and found
+nothing. One that could not look says so instead: `skipped` (it needs a threat list, --ioc
+FILE, a parameter, or fields of a newer flow-log version than the lake's) or `inconclusive`
+(the lake is shorter than the history its baseline needs, or the time window holds no
+records). `not-applicable`: the lake has no flow logs of the hunt's kind (transit gateway).
+Every finding row ends with a `pivot`: the flowlake command that follows it up.
 
-Exit status of `hunt run --all`: 0 every detection ran; 3 every hunt that ran succeeded but
-some detection was skipped or inconclusive (see its status); 1 an error.";
+Exit status of `hunt run`: 0 every detection ran; 3 every hunt that ran succeeded but some
+detection was skipped or inconclusive (see its status; for one hunt, on standard error);
+1 an error.";
 
 /// Saved threat hunts: list, show, run, export.
 #[derive(Debug, Subcommand)]

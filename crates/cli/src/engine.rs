@@ -259,7 +259,8 @@ impl Engine {
     }
 
     /// Run a hunt with `params`, printing its rows like any query.
-    pub fn run_hunt(&self, name: &str, params: &[(String, String)]) -> Result<()> {
+    /// Run one hunt and print its rows; returns how many.
+    pub fn run_hunt(&self, name: &str, params: &[(String, String)]) -> Result<u64> {
         let hunt = self.library.get(name)?;
         let sql = hunt.render(params)?;
         if hunt.ioc.is_some() && self.indicators == 0 {
@@ -290,7 +291,7 @@ impl Engine {
                     .join(", ")
             );
         }
-        Ok(())
+        Ok(rows)
     }
 
     /// Indicators loaded from `--ioc` (0 without a threat list).

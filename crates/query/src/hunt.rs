@@ -151,6 +151,11 @@ pub struct Hunt {
     pub triage: String,
     #[serde(default)]
     pub params: BTreeMap<String, Param>,
+    /// Integer parameters, in hours, whose sum is the span of data (first `start` to last
+    /// `end`) the hunt needs to judge anything (`["recent_hours", "min_baseline_hours"]`): on a shorter lake it can find
+    /// nothing, and `hunt run` says it is inconclusive instead of quiet.
+    #[serde(default)]
+    pub history: Vec<String>,
     /// The SQL with `{{param}}` placeholders (filled from the file, not the TOML).
     #[serde(skip)]
     pub sql: String,
@@ -234,6 +239,16 @@ impl Hunt {
                 return Err(format!(
                     "the SQL uses {{{{{p}}}}} but [params.{p}] is not declared"
                 ));
+            }
+        }
+        for name in &self.history {
+            match self.params.get(name) {
+                Some(p) if p.ty == ParamType::Int && p.default.is_some() => {}
+                _ => {
+                    return Err(format!(
+                        "history: {name:?} must be an int parameter with a default"
+                    ));
+                }
             }
         }
         for (name, param) in &self.params {
@@ -334,6 +349,24 @@ impl Hunt {
             .iter()
             .map(|(k, p)| (k.clone(), p.default_text()))
             .collect()
+    }
+
+    /// Hours of data the hunt needs to judge anything, with `given` values (`name=value`)
+    /// over the defaults; `None` when it needs no history.
+    pub fn history_hours(&self, given: &[(String, String)]) -> Option<i64> {
+        if self.history.is_empty() {
+            return None;
+        }
+        let value = |name: &str| -> i64 {
+            given
+                .iter()
+                .rev()
+                .find(|(k, _)| self.param(k).is_some_and(|(n, _)| n == name))
+                .and_then(|(_, v)| v.trim().parse().ok())
+                .or_else(|| self.params.get(name)?.default.as_ref()?.as_integer())
+                .unwrap_or(0)
+        };
+        Some(self.history.iter().map(|n| value(n)).sum())
     }
 
     /// Parameters without a default, which `--param` must give.
@@ -709,7 +742,12 @@ pub fn catalogue_markdown(lib: &Library) -> String {
          Generated from the metadata of the hunts in `queries/` (the test suite fails when this\n\
          file is out of date; `FLOWLAKE_UPDATE_DOCS=1 cargo test -p flowlake-query --lib`\n\
          rewrites it). Run one with `flowlake hunt run NAME [--param k=v]...`, all of them with\n\
-         `flowlake hunt run --all`.\n\n",
+         `flowlake hunt run --all`.\n\n\
+         Every detection returns no rows on the benign traffic of `flowlake gen --benign\n\
+         --no-attacks` (CDN browsing, NAT gateways, load balancers, public web and DNS servers,\n\
+         health checks, internet scanners, a busy bastion, nightly backups, hourly updates,\n\
+         Kubernetes, DNS to the VPC's resolvers), and the [sensitivity table](#sensitivity) at\n\
+         the end says what each one finds of attacks injected at several intensities.\n\n",
     );
     let groups = [
         ("Detections", Kind::Detection),
@@ -772,6 +810,14 @@ pub fn catalogue_markdown(lib: &Library) -> String {
                 h.fields.join("`, `")
             );
         }
+        if !h.history.is_empty() {
+            let _ = writeln!(
+                s,
+                "- History: {} hours of data (`{}`); on less, `hunt run` reports it inconclusive",
+                h.history_hours(&[]).unwrap_or(0),
+                h.history.join("` + `")
+            );
+        }
         if let Some(c) = &h.ioc {
             let _ = writeln!(
                 s,
@@ -812,14 +858,22 @@ fn one_line(text: &str) -> String {
 mod catalogue {
     use super::*;
 
+    const SENSITIVITY_MARK: &str = "<!-- sensitivity:";
+
     #[test]
     fn docs_hunts_md_is_the_catalogue_of_the_library() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/hunts.md");
         let want = catalogue_markdown(&Library::builtin());
+        // The sensitivity section after the catalogue is measured by the hunts' tests.
+        let split = |text: &str| -> (String, String) {
+            let at = text.find(SENSITIVITY_MARK).unwrap_or(text.len());
+            (text[..at].to_string(), text[at..].to_string())
+        };
         if std::env::var_os("FLOWLAKE_UPDATE_DOCS").is_some() {
-            std::fs::write(&path, &want).unwrap();
+            let (_, measured) = split(&std::fs::read_to_string(&path).unwrap_or_default());
+            std::fs::write(&path, format!("{want}{measured}")).unwrap();
         }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        let (have, _) = split(&std::fs::read_to_string(&path).unwrap_or_default());
         assert!(
             have == want,
             "docs/hunts.md is out of date: run FLOWLAKE_UPDATE_DOCS=1 cargo test -p flowlake-query --lib"

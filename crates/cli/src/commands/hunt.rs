@@ -11,7 +11,7 @@ use flowlake_query::{Library, athena};
 use crate::Outcome;
 use crate::args::{Dialect, HuntCommand, HuntExportArgs, HuntRunArgs};
 use crate::engine::{Engine, hunt_row, parse_param, terminal_width};
-use crate::results::{Destination, Sink, TableStyle, write_table};
+use crate::results::{Destination, Format, Sink, TableStyle, write_table};
 
 pub fn run(cmd: HuntCommand) -> Result<Outcome> {
     match cmd {
@@ -135,35 +135,177 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
     )?;
     let engine = Engine::open(&a.lake, dest)?;
     if let Some(name) = &a.name {
-        engine.run_hunt(name, &params)?;
-        return Ok(Outcome::Success);
+        let hunt = engine.library.get(name)?;
+        let facts = LakeFacts::of(&engine);
+        let not_ready = readiness(hunt, &params, &facts, engine.indicators());
+        let rows = engine.run_hunt(name, &params)?;
+        return Ok(match not_ready {
+            Some((_, why)) if hunt.kind == Kind::Detection && rows == 0 => {
+                eprintln!("note: {name} could not look, {why}: this is not an all-clear");
+                Outcome::Incomplete
+            }
+            _ => Outcome::Success,
+        });
     }
     run_all(&engine, &params, a.details)
 }
 
-/// Hours between the lake's first `start` and last `end` (0 when it cannot be told).
-fn lake_hours(engine: &Engine) -> f64 {
-    use datafusion::arrow::array::Array;
-    let sql = "SELECT CAST(max(\"end\") - min(\"start\") AS DOUBLE) / 3600.0 FROM vpc_flow_logs";
-    engine
-        .rt
-        .block_on(async {
-            let df = engine.ctx.sql(sql).await?;
-            anyhow::Ok(df.collect().await?)
-        })
-        .ok()
-        .and_then(|batches| {
-            let b = batches.first()?;
-            let col = b
-                .column(0)
-                .as_any()
-                .downcast_ref::<datafusion::arrow::array::Float64Array>()?;
-            (b.num_rows() > 0 && col.is_valid(0)).then(|| col.value(0))
-        })
-        .unwrap_or(0.0)
+/// What `hunt run` needs to know about the lake (within --since/--until) to tell whether a
+/// hunt could have found anything: one query, run once.
+struct LakeFacts {
+    /// VPC flow-log records.
+    records: i64,
+    /// The highest `version` among them.
+    newest_version: Option<i64>,
+    /// Hours between the first `start` and the last `end`.
+    hours: f64,
+    /// Whether the transit gateway table has any record.
+    tgw: bool,
 }
 
-/// Every hunt that can run without a parameter; a summary, then details on request.
+impl LakeFacts {
+    fn of(engine: &Engine) -> Self {
+        use datafusion::arrow::array::{Array, AsArray};
+        use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+        let sql = "SELECT count(*), CAST(max(version) AS BIGINT), \
+                   CAST(max(\"end\") - min(\"start\") AS DOUBLE) / 3600.0 FROM vpc_flow_logs";
+        let vpc = engine
+            .rt
+            .block_on(async {
+                let df = engine.ctx.sql(sql).await?;
+                anyhow::Ok(df.collect().await?)
+            })
+            .ok()
+            .and_then(|batches| {
+                let b = batches.into_iter().find(|b| b.num_rows() > 0)?;
+                let records = b.column(0).as_primitive::<Int64Type>().value(0);
+                let v = b.column(1).as_primitive::<Int64Type>();
+                let h = b.column(2).as_primitive::<Float64Type>();
+                Some((
+                    records,
+                    v.is_valid(0).then(|| v.value(0)),
+                    if h.is_valid(0) { h.value(0) } else { 0.0 },
+                ))
+            });
+        let tgw = engine
+            .rt
+            .block_on(async {
+                let df = engine
+                    .ctx
+                    .sql(&format!(
+                        "SELECT 1 FROM {} LIMIT 1",
+                        flowlake_query::TGW_TABLE
+                    ))
+                    .await?;
+                anyhow::Ok(df.collect().await?)
+            })
+            .is_ok_and(|b| b.iter().any(|b| b.num_rows() > 0));
+        let (records, newest_version, hours) = vpc.unwrap_or((0, None, 0.0));
+        Self {
+            records,
+            newest_version,
+            hours,
+            tgw,
+        }
+    }
+}
+
+/// Whether the hunt is `skipped` (it lacks an input: a parameter, the threat list, the
+/// fields it reads), `inconclusive` (the data is too short to judge) or `not-applicable`
+/// (the lake has no flow logs of its kind), and why; `None` when it can look.
+fn readiness(
+    h: &flowlake_query::Hunt,
+    given: &[(String, String)],
+    facts: &LakeFacts,
+    indicators: usize,
+) -> Option<(&'static str, String)> {
+    let missing: Vec<&str> = h
+        .required_params()
+        .into_iter()
+        .filter(|p| {
+            !given
+                .iter()
+                .any(|(k, _)| h.param(k).is_some_and(|(n, _)| n == p))
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Some((
+            "skipped",
+            format!("needs --param {}=...", missing.join("=... --param ")),
+        ));
+    }
+    if h.record_kind() == flowlog::RecordKind::TransitGateway {
+        if !facts.tgw {
+            // Nothing of its kind to miss: not a gap in the all-clear of the VPC hunts.
+            return Some((
+                "not-applicable",
+                "the lake has no transit gateway flow logs (tgw_flow_logs is empty)".into(),
+            ));
+        }
+    } else {
+        if facts.records == 0 {
+            return Some((
+                "inconclusive",
+                "no flow-log records in the lake for this time window".into(),
+            ));
+        }
+        let newest = facts.newest_version.unwrap_or(2);
+        if i64::from(h.min_version) > newest {
+            let newer: Vec<&str> = h
+                .fields
+                .iter()
+                .filter(|f| {
+                    flowlog::field_by_name(f).is_some_and(|d| i64::from(d.version) > newest)
+                })
+                .map(String::as_str)
+                .collect();
+            return Some((
+                "skipped",
+                format!(
+                    "reads fields of flow-log version {} ({}) and the lake's newest records are version {newest}",
+                    h.min_version,
+                    newer.join(", ")
+                ),
+            ));
+        }
+    }
+    if h.ioc.is_some() && indicators == 0 {
+        return Some(("skipped", "needs a threat list, --ioc FILE".into()));
+    }
+    if let Some(needed) = h.history_hours(given)
+        && facts.hours < needed as f64
+    {
+        return Some((
+            "inconclusive",
+            format!(
+                "needs {needed} hours of data ({}) and the lake holds {:.1}; lower {} or add history",
+                h.history.join(" + "),
+                facts.hours,
+                h.history
+                    .iter()
+                    .map(|p| format!("--param {p}"))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            ),
+        ));
+    }
+    None
+}
+
+/// What became of one hunt of `--all`.
+struct Entry<'a> {
+    hunt: &'a flowlake_query::Hunt,
+    /// `found`, `quiet`, `ok` (a report ran), `skipped`, `inconclusive`, `not-applicable`
+    /// or `error`.
+    status: &'static str,
+    reason: Option<String>,
+    rows: Option<usize>,
+    seconds: Option<f64>,
+    batches: Vec<datafusion::arrow::array::RecordBatch>,
+}
+
+/// Every hunt that can run; a summary (a table, or JSON with `--format json|ndjson`),
+/// then details on request.
 fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Result<Outcome> {
     let mut hunts: Vec<&flowlake_query::Hunt> = engine.library.iter().collect();
     hunts.sort_by(|x, y| {
@@ -177,69 +319,24 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
             bail!("no hunt has a parameter named {k:?} (`flowlake hunt show NAME` lists a hunt's)");
         }
     }
-    let mut summary = Vec::new();
-    let mut found = Vec::new();
-    let mut failed = 0;
-    let mut span: Option<f64> = None;
-    let mut detections_not_run = 0usize;
+    let facts = LakeFacts::of(engine);
     let total = Instant::now();
+    let mut entries = Vec::new();
     for h in hunts {
         let given: Vec<(String, String)> = params
             .iter()
             .filter(|(k, _)| h.param(k).is_some())
             .cloned()
             .collect();
-        let severity = if h.kind == Kind::Report {
-            "report".to_string()
-        } else {
-            h.severity.to_string()
-        };
-        let missing: Vec<&str> = h
-            .required_params()
-            .into_iter()
-            .filter(|p| {
-                !given
-                    .iter()
-                    .any(|(k, _)| h.param(k).is_some_and(|(n, _)| n == p))
-            })
-            .collect();
-        // Why the hunt cannot look, if it cannot: its row says so instead of a count.
-        let why_not = if missing.is_empty() {
-            None
-        } else {
-            Some(format!(
-                "skipped: needs --param {}=...",
-                missing.join("=... --param ")
-            ))
-        }
-        .or_else(|| {
-            // A hunt that compares the last `recent_hours` with the time before needs more
-            // data than that: on less it cannot find anything.
-            let (_, p) = h.param("recent_hours")?;
-            let recent: f64 = given
-                .iter()
-                .find(|(k, _)| k.replace('-', "_") == "recent_hours")
-                .map(|(_, v)| v.clone())
-                .or_else(|| p.default_text())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0.0);
-            let span = *span.get_or_insert_with(|| lake_hours(engine));
-            (span <= recent).then(|| {
-                format!(
-                    "inconclusive: compares the last {recent} hours with the time before, and the lake holds {span:.1} hours; lower --param recent_hours or add history"
-                )
-            })
-        })
-        .or_else(|| {
-            // A hunt that joins the threat list finds nothing without one.
-            (h.ioc.is_some() && engine.indicators() == 0)
-                .then(|| "skipped: needs a threat list, --ioc FILE".to_string())
-        });
-        if let Some(why) = why_not {
-            if h.kind == Kind::Detection {
-                detections_not_run += 1;
-            }
-            summary.push(vec![h.name.clone(), severity, "-".into(), "-".into(), why]);
+        if let Some((status, why)) = readiness(h, &given, &facts, engine.indicators()) {
+            entries.push(Entry {
+                hunt: h,
+                status,
+                reason: Some(why),
+                rows: None,
+                seconds: None,
+                batches: Vec::new(),
+            });
             continue;
         }
         let started = Instant::now();
@@ -252,8 +349,8 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                     anyhow::Ok(df.collect().await?)
                 })
             });
-        let secs = format!("{:.3}", started.elapsed().as_secs_f64());
-        match result {
+        let seconds = Some(started.elapsed().as_secs_f64());
+        entries.push(match result {
             Ok(batches) => {
                 let rows: usize = batches
                     .iter()
@@ -261,55 +358,102 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                     .sum();
                 let status = match (h.kind, rows) {
                     (Kind::Detection, 0) => "quiet",
-                    (Kind::Detection, _) => "FOUND",
+                    (Kind::Detection, _) => "found",
                     (Kind::Report, _) => "ok",
                 };
-                summary.push(vec![
-                    h.name.clone(),
-                    severity,
-                    rows.to_string(),
-                    secs,
-                    status.into(),
-                ]);
-                if rows > 0 && h.kind == Kind::Detection {
-                    found.push((h, batches));
+                Entry {
+                    hunt: h,
+                    status,
+                    reason: None,
+                    rows: Some(rows),
+                    seconds,
+                    batches: if status == "found" {
+                        batches
+                    } else {
+                        Vec::new()
+                    },
                 }
             }
-            Err(e) => {
-                failed += 1;
-                summary.push(vec![
-                    h.name.clone(),
-                    severity,
-                    "-".into(),
-                    secs,
-                    format!("error: {e:#}"),
-                ]);
-            }
-        }
+            Err(e) => Entry {
+                hunt: h,
+                status: "error",
+                reason: Some(format!("{e:#}")),
+                rows: None,
+                seconds,
+                batches: Vec::new(),
+            },
+        });
     }
+    let found = entries.iter().filter(|e| e.status == "found").count();
+    let failed = entries.iter().filter(|e| e.status == "error").count();
+    let not_run = entries
+        .iter()
+        .filter(|e| {
+            e.hunt.kind == Kind::Detection && matches!(e.status, "skipped" | "inconclusive")
+        })
+        .count();
+    match engine.dest.format {
+        Format::Json | Format::Ndjson => write_json(engine, &entries, details)?,
+        _ => write_summary(&entries, details, total.elapsed().as_secs_f64(), found)?,
+    }
+    if failed > 0 {
+        bail!("{failed} hunt(s) failed; see the summary");
+    }
+    if not_run > 0 {
+        eprintln!(
+            "note: {not_run} detection(s) could not look (skipped or inconclusive, see their status): this is not an all-clear"
+        );
+        return Ok(Outcome::Incomplete);
+    }
+    Ok(Outcome::Success)
+}
+
+/// The summary table of `--all`, then with `--details` the rows of each finding.
+fn write_summary(entries: &[Entry], details: bool, seconds: f64, found: usize) -> Result<()> {
+    let summary: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let severity = if e.hunt.kind == Kind::Report {
+                "report".to_string()
+            } else {
+                e.hunt.severity.to_string()
+            };
+            let status = match (&e.reason, e.status) {
+                (Some(why), status) => format!("{status}: {why}"),
+                (None, "found") => "FOUND".to_string(),
+                (None, status) => status.to_string(),
+            };
+            vec![
+                e.hunt.name.clone(),
+                severity,
+                e.rows.map_or_else(|| "-".into(), |n| n.to_string()),
+                e.seconds.map_or_else(|| "-".into(), |s| format!("{s:.3}")),
+                status,
+            ]
+        })
+        .collect();
     let headers = ["hunt", "severity", "rows", "seconds", "status"].map(String::from);
     let mut out = std::io::stdout().lock();
     write_table(&mut out, &headers, &summary, terminal_width())?;
     writeln!(
         out,
-        "{} hunts in {:.2} s: {} found something{}",
+        "{} hunts in {seconds:.2} s: {found} found something{}",
         summary.len(),
-        total.elapsed().as_secs_f64(),
-        found.len(),
-        if details || found.is_empty() {
+        if details || found == 0 {
             String::new()
         } else {
             "; --details prints their rows".into()
         }
     )?;
     if details {
-        for (h, batches) in &found {
+        for e in entries.iter().filter(|e| e.status == "found") {
+            let h = e.hunt;
             writeln!(out, "\n== {}: {} ({})", h.name, h.title, h.severity)?;
-            let Some(first) = batches.first() else {
+            let Some(first) = e.batches.first() else {
                 continue;
             };
             let mut sink = Sink::new(
-                crate::results::Format::Table,
+                Format::Table,
                 &first.schema(),
                 Box::new(std::io::stdout()),
                 None,
@@ -319,22 +463,63 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
                     expanded: false,
                 },
             )?;
-            for b in batches {
+            for b in &e.batches {
                 sink.write(b)?;
             }
             sink.finish()?;
         }
     }
-    if failed > 0 {
-        bail!("{failed} hunt(s) failed; see the summary");
+    Ok(())
+}
+
+/// `--all` as JSON: one object per hunt (`--format ndjson`: one per line), with its
+/// status, the reason when it could not look, and with `--details` the rows it found.
+fn write_json(engine: &Engine, entries: &[Entry], details: bool) -> Result<()> {
+    let mut objects = Vec::new();
+    for e in entries {
+        let mut o = serde_json::json!({
+            "hunt": e.hunt.name,
+            "title": e.hunt.title,
+            "kind": if e.hunt.kind == Kind::Report { "report" } else { "detection" },
+            "severity": e.hunt.severity.to_string(),
+            "status": e.status,
+            "reason": e.reason,
+            "rows": e.rows,
+            "seconds": e.seconds,
+        });
+        if details && e.status == "found" {
+            let mut buf = Vec::new();
+            {
+                let mut w = datafusion::arrow::json::ArrayWriter::new(&mut buf);
+                for b in &e.batches {
+                    w.write(b)?;
+                }
+                w.finish()?;
+            }
+            let rows: serde_json::Value = if buf.is_empty() {
+                serde_json::Value::Array(Vec::new())
+            } else {
+                serde_json::from_slice(&buf)?
+            };
+            o["results"] = rows;
+        }
+        objects.push(o);
     }
-    if detections_not_run > 0 {
-        eprintln!(
-            "note: {detections_not_run} detection(s) could not look (skipped or inconclusive, see their status): this is not an all-clear"
-        );
-        return Ok(Outcome::Incomplete);
+    let mut text = String::new();
+    if engine.dest.format == Format::Ndjson {
+        for o in &objects {
+            text.push_str(&serde_json::to_string(o)?);
+            text.push('\n');
+        }
+    } else {
+        text = serde_json::to_string_pretty(&serde_json::Value::Array(objects))?;
+        text.push('\n');
     }
-    Ok(Outcome::Success)
+    match &engine.dest.file {
+        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(())
 }
 
 fn export(a: &HuntExportArgs) -> Result<Outcome> {

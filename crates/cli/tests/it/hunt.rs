@@ -63,7 +63,14 @@ fn run_finds_the_scenario_and_takes_parameters() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let first = out.lines().nth(1).unwrap_or_default();
-    assert!(first.starts_with("10.0.2.23,198.51.100.77,1024,"), "{out}");
+    assert!(
+        first.starts_with("10.0.2.23,198.51.100.77,2026-03-01T06:00:00.000Z,1024,"),
+        "{out}"
+    );
+    assert!(
+        first.ends_with(",flowlake hunt run traffic-from-src-addr --param ip=10.0.2.23"),
+        "{out}"
+    );
 
     let o = hunt(&["port-scan", "--param", "min_ports=2000"]);
     assert_eq!(
@@ -83,7 +90,7 @@ fn run_finds_the_scenario_and_takes_parameters() {
     assert_fails(&o, "\"many\" is not an integer");
     let o = hunt(&["port-scan", "--param", "ports=5"]);
     assert!(
-        stderr(&o).contains("has no parameter \"ports\"; its parameters: limit, min_ports"),
+        stderr(&o).contains("has no parameter \"ports\"; its parameters: limit, max_packets, min_ports, window_minutes"),
         "{}",
         stderr(&o)
     );
@@ -124,7 +131,7 @@ fn raw_logs_or_an_empty_folder_are_not_an_all_clear() {
 }
 
 /// A hunt that compares recent hours with a baseline cannot judge a lake shorter than
-/// those hours: inconclusive, not quiet.
+/// those hours: inconclusive, not quiet, in the table, in JSON, and alone.
 #[test]
 fn a_lake_too_short_for_a_baseline_is_inconclusive() {
     let dir = tempfile::tempdir().unwrap();
@@ -151,40 +158,72 @@ fn a_lake_too_short_for_a_baseline_is_inconclusive() {
         .lines()
         .find(|l| l.starts_with("│ unusual-port "))
         .unwrap();
-    assert!(
-        row.contains("inconclusive: compares the last 24 hours"),
-        "{row}"
-    );
-    // With a shorter window it runs.
+    assert!(row.contains("inconclusive: needs 24 hours"), "{row}");
+    // The same in JSON, with the reason.
     let o = run(&[
         "hunt",
         "run",
         "--all",
         "--lake",
         s(&lake),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let all: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let entry = |name: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["hunt"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {all}"))
+            .clone()
+    };
+    let e = entry("unusual-port");
+    assert_eq!(e["status"], "inconclusive", "{e}");
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("recent_hours + min_baseline_hours"),
+        "{e}"
+    );
+    assert!(e["rows"].is_null(), "it did not run: {e}");
+    assert_eq!(entry("unusual-traffic-volume")["status"], "inconclusive");
+    assert_eq!(entry("c2-activity")["status"], "skipped");
+    assert_eq!(entry("tgw-packet-loss")["status"], "not-applicable");
+    assert_eq!(entry("top-talkers")["status"], "ok");
+    // Alone: the (empty) result, a note, and exit 3.
+    let o = run(&["hunt", "run", "unusual-port", "--lake", s(&lake)]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unusual-port could not look, needs 24 hours"),
+        "{}",
+        stderr(&o)
+    );
+    // With a shorter baseline it runs.
+    let short = [
         "--param",
         "recent_hours=2",
-    ]);
+        "--param",
+        "min_baseline_hours=2",
+        "--param",
+        "min_hours=2",
+    ];
+    let mut args = vec!["hunt", "run", "--all", "--lake", s(&lake)];
+    args.extend_from_slice(&short);
+    let o = run(&args);
     let out = stdout(&o);
     let row = out
         .lines()
         .find(|l| l.starts_with("│ unusual-port "))
         .unwrap();
     assert!(!row.contains("inconclusive"), "{row}");
-    // Every detection looked (a threat list given, the window short enough): exit 0.
+    // Every detection looked (a threat list given, the baseline short enough): exit 0.
     let ioc = dir.path().join("ioc.txt");
     std::fs::write(&ioc, "198.51.100.1\n").unwrap();
-    let o = run(&[
-        "hunt",
-        "run",
-        "--all",
-        "--lake",
-        s(&lake),
-        "--ioc",
-        s(&ioc),
-        "--param",
-        "recent_hours=2",
-    ]);
+    args.extend_from_slice(&["--ioc", s(&ioc)]);
+    let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
@@ -243,6 +282,45 @@ fn run_all_summarises_every_hunt() {
     assert!(
         out.contains("│ 203.0.113.66 "),
         "brute-force rows are printed: {out}"
+    );
+
+    // JSON lines: one object per hunt, the rows of each finding with --details, each
+    // with the command that pivots on it.
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--details",
+        "--lake",
+        s(lake),
+        "--format",
+        "ndjson",
+    ]);
+    let entries: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let scan = entries.iter().find(|e| e["hunt"] == "port-scan").unwrap();
+    assert_eq!(scan["status"], "found", "{scan}");
+    let first = &scan["results"][0];
+    assert_eq!(first["scanner"], "10.0.2.23", "{scan}");
+    assert_eq!(
+        first["pivot"],
+        "flowlake hunt run traffic-from-src-addr --param ip=10.0.2.23"
+    );
+    assert!(first["first_seen"].is_string() && first["window_start"].is_string());
+    let quiet = entries
+        .iter()
+        .find(|e| e["status"] == "quiet")
+        .expect("some detection is quiet");
+    assert!(quiet.get("results").is_none(), "{quiet}");
+    assert_eq!(
+        entries.len(),
+        stdout(&run(&["hunt", "list"]))
+            .lines()
+            .filter(|l| l.starts_with("│ "))
+            .count()
+            - 1
     );
 }
 
@@ -396,7 +474,8 @@ fn export_writes_athena_sql_without_flowlake_functions() {
         scan.contains("contains('10.0.0.0/8', CAST(srcaddr AS IPADDRESS))"),
         "{scan}"
     );
-    assert!(scan.contains(">= 100"), "defaults are written in: {scan}");
+    assert!(scan.contains(">= 25"), "defaults are written in: {scan}");
+    assert!(scan.contains("% (60 * 60)"), "the window too: {scan}");
     let one = std::fs::read_to_string(dir.path().join("traffic-from-src-addr.sql")).unwrap();
     assert!(
         one.contains("WHERE srcaddr = ?"),
@@ -449,4 +528,29 @@ fn a_hunt_that_needs_newer_fields_says_so_when_it_finds_nothing() {
     ]);
     assert!(stdout(&o).lines().count() > 1);
     assert!(!stderr(&o).contains("version"), "{}", stderr(&o));
+    // In --all, such a hunt is skipped with the reason, not run to an empty result.
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--lake",
+        s(&lake),
+        "--format",
+        "json",
+    ]);
+    let all: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["hunt"] == "top-talking-instances")
+        .unwrap();
+    assert_eq!(e["status"], "skipped", "{e}");
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("version 3 (instance_id) and the lake's newest records are version 2"),
+        "{e}"
+    );
 }

@@ -200,8 +200,11 @@ fn scripts_on_stdin_run_statements_and_meta_commands() {
     assert!(out.contains("│ included │"), "\\i ran the file: {out}");
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "{\"c\":3}\n");
     assert!(!out.contains("\"c\""), "\\o sent it to the file only");
-    assert!(out.contains("scanner,target,ports"), "{out}");
-    assert!(out.contains("10.0.2.23,198.51.100.77,1024"), "{out}");
+    assert!(out.contains("scanner,target,window_start,ports"), "{out}");
+    assert!(
+        out.contains("10.0.2.23,198.51.100.77,2026-03-01T06:00:00.000Z,1024"),
+        "{out}"
+    );
     assert!(
         out.contains("ssh-brute-force"),
         "\\hunts lists the library: {out}"

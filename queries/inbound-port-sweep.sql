@@ -1,0 +1,59 @@
+/*
+name = "inbound-port-sweep"
+title = "Inbound sweep of one port across many hosts"
+severity = "medium"
+kind = "detection"
+mitre = ["T1595.001", "T1046"]
+min_version = 2
+fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "action", "start", "end"]
+description = """
+One internet address tries the same port on many internal hosts in a short window, and the
+attempts are refused or unanswered: someone looking for every instance that exposes a
+service (the inbound side of GuardDuty's Impact:EC2/PortSweep). In each window
+(window_minutes, default an hour) a host counts when the attempt was REJECTed, or accepted
+but carried at most max_packets packets; a row is a source, port and window with at least
+min_hosts such hosts, across every account and VPC of the lake. Slow sweeps: --param
+window_minutes=1440."""
+triage = """
+Which hosts accepted (hosts minus rejected)? Those expose the port to the internet. A
+sweep on a database, cache or remote-access port that some hosts accepted is worth a look
+at their security groups; mass scanners of the whole internet (search engines of exposed
+devices) show up here too and are usually only noise to block."""
+
+[params.window_minutes]
+type = "int"
+default = 60
+description = "Length of the window a sweep must fit in, in minutes"
+
+[params.min_hosts]
+type = "int"
+default = 10
+description = "Distinct internal hosts tried on one port in one window"
+
+[params.max_packets]
+type = "int"
+default = 2
+description = "Packets an accepted attempt may carry and still count as unanswered"
+
+[params.limit]
+type = "int"
+default = 100
+description = "Rows to return"
+*/
+SELECT srcaddr AS sweeper,
+       dstport AS port,
+       protocol_name(protocol) AS protocol,
+       to_iso8601(from_unixtime("start" - "start" % ({{window_minutes}} * 60))) AS window_start,
+       count(DISTINCT dstaddr) AS hosts,
+       count_if(action = 'REJECT') AS rejected,
+       count(*) AS flows,
+       to_iso8601(from_unixtime(min("start"))) AS first_seen,
+       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
+FROM vpc_flow_logs
+WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
+  AND (action = 'REJECT' OR (packets <= {{max_packets}} AND srcport > dstport))
+GROUP BY srcaddr, dstport, protocol, "start" - "start" % ({{window_minutes}} * 60)
+HAVING count(DISTINCT dstaddr) >= {{min_hosts}}
+ORDER BY hosts DESC, sweeper, port, window_start
+LIMIT {{limit}}
