@@ -45,19 +45,32 @@ type = "int"
 default = 100
 description = "Rows to return"
 */
-WITH flows AS (
-    -- A record opens a connection unless the same addresses and ports were seen less
-    -- than 15 minutes before (the longest aggregation interval is 10): long connections
-    -- span many records, and ephemeral ports are reused hours apart.
-    SELECT srcaddr, dstaddr, dstport, "start",
-           CASE WHEN "start" - lag("end") OVER (
-                         PARTITION BY srcaddr, dstaddr, dstport, srcport ORDER BY "start"
-                     ) <= 900
-                THEN 0 ELSE 1 END AS opens
+WITH candidates AS (
+    -- A destination needs min_connections records to have min_connections connections:
+    -- the cheap test first, the sessions only for what passes it.
+    SELECT srcaddr, dstaddr, dstport
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
       AND srcport > 1023
       AND "start" IS NOT NULL
+    GROUP BY srcaddr, dstaddr, dstport
+    HAVING count(*) >= {{min_connections}}
+),
+flows AS (
+    -- A record opens a connection unless the same addresses and ports were seen less
+    -- than 15 minutes before (the longest aggregation interval is 10): long connections
+    -- span many records, and ephemeral ports are reused hours apart.
+    SELECT v.srcaddr, v.dstaddr, v.dstport, v."start",
+           CASE WHEN v."start" - lag(v."end") OVER (
+                         PARTITION BY v.srcaddr, v.dstaddr, v.dstport, v.srcport
+                         ORDER BY v."start"
+                     ) <= 900
+                THEN 0 ELSE 1 END AS opens
+    FROM vpc_flow_logs v
+    JOIN candidates c
+      ON c.srcaddr = v.srcaddr AND c.dstaddr = v.dstaddr AND c.dstport = v.dstport
+    WHERE v.srcport > 1023
+      AND v."start" IS NOT NULL
 ),
 connections AS (
     SELECT srcaddr, dstaddr, dstport, "start" AS t
@@ -66,7 +79,9 @@ connections AS (
 ),
 fleet AS (
     SELECT dstaddr, dstport
-    FROM connections
+    FROM vpc_flow_logs
+    WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
+      AND srcport > 1023
     GROUP BY dstaddr, dstport
     HAVING count(DISTINCT srcaddr) >= {{fleet_hosts}}
 ),

@@ -40,20 +40,31 @@ type = "int"
 default = 100
 description = "Rows to return"
 */
+WITH attempts AS (
+    -- One row per host tried: counting rows afterwards is counting distinct hosts.
+    SELECT srcaddr, dstport, protocol, dstaddr,
+           "start" - "start" % ({{window_minutes}} * 60) AS window_start,
+           count_if(action = 'REJECT') AS rejected,
+           count(*) AS flows,
+           min("start") AS first_start,
+           max("end") AS last_end
+    FROM vpc_flow_logs
+    WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
+      AND (action = 'REJECT' OR (packets <= {{max_packets}} AND srcport > dstport))
+    GROUP BY srcaddr, dstport, protocol, dstaddr, "start" - "start" % ({{window_minutes}} * 60)
+)
 SELECT srcaddr AS sweeper,
        dstport AS port,
        protocol_name(protocol) AS protocol,
-       to_iso8601(from_unixtime("start" - "start" % ({{window_minutes}} * 60))) AS window_start,
-       count(DISTINCT dstaddr) AS hosts,
-       count_if(action = 'REJECT') AS rejected,
-       count(*) AS flows,
-       to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       to_iso8601(from_unixtime(window_start)) AS window_start,
+       count(*) AS hosts,
+       sum(rejected) AS rejected,
+       sum(flows) AS flows,
+       to_iso8601(from_unixtime(min(first_start))) AS first_seen,
+       to_iso8601(from_unixtime(max(last_end))) AS last_seen,
        'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
-FROM vpc_flow_logs
-WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
-  AND (action = 'REJECT' OR (packets <= {{max_packets}} AND srcport > dstport))
-GROUP BY srcaddr, dstport, protocol, "start" - "start" % ({{window_minutes}} * 60)
-HAVING count(DISTINCT dstaddr) >= {{min_hosts}}
+FROM attempts
+GROUP BY srcaddr, dstport, protocol, window_start
+HAVING count(*) >= {{min_hosts}}
 ORDER BY hosts DESC, sweeper, port, window_start
 LIMIT {{limit}}

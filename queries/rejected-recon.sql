@@ -9,7 +9,7 @@ fields = ["srcaddr", "dstaddr", "dstport", "action", "start", "end"]
 description = """
 Every internet address whose traffic the security groups or network ACLs refused, with how
 many hosts and ports it tried and when: the reconnaissance against the estate, and the
-evidence that segmentation holds. The biggest probers first."""
+evidence that segmentation holds. The biggest probers (most refused flows) first."""
 triage = """
 Sources that tried many hosts on one port are sweeping (inbound-port-sweep), many ports
 of one host scanning (inbound-port-scan). A source here that also appears in accepted
@@ -25,19 +25,31 @@ type = "int"
 default = 100
 description = "Rows to return"
 */
-SELECT srcaddr AS source,
-       count(*) AS rejected,
-       count(DISTINCT dstaddr) AS hosts,
-       count(DISTINCT dstport) AS ports,
-       min(dstport) AS lowest_port,
-       max(dstport) AS highest_port,
-       to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen,
-       'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
-FROM vpc_flow_logs
-WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
-  AND action = 'REJECT'
-GROUP BY srcaddr
-HAVING count(*) >= {{min_rejected}}
-ORDER BY rejected DESC, hosts DESC, source
-LIMIT {{limit}}
+WITH refused AS (
+    SELECT srcaddr, dstaddr, dstport, "start", "end"
+    FROM vpc_flow_logs
+    WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
+      AND action = 'REJECT'
+),
+top AS (
+    -- The biggest probers first, so the distinct hosts and ports are counted for them only.
+    SELECT srcaddr, count(*) AS rejected
+    FROM refused
+    GROUP BY srcaddr
+    HAVING count(*) >= {{min_rejected}}
+    ORDER BY rejected DESC, srcaddr
+    LIMIT {{limit}}
+)
+SELECT t.srcaddr AS source,
+       t.rejected,
+       count(DISTINCT r.dstaddr) AS hosts,
+       count(DISTINCT r.dstport) AS ports,
+       min(r.dstport) AS lowest_port,
+       max(r.dstport) AS highest_port,
+       to_iso8601(from_unixtime(min(r."start"))) AS first_seen,
+       to_iso8601(from_unixtime(max(r."end"))) AS last_seen,
+       'flowlake hunt run traffic-from-src-addr --param ip=' || t.srcaddr AS pivot
+FROM top t
+JOIN refused r ON r.srcaddr = t.srcaddr
+GROUP BY t.srcaddr, t.rejected
+ORDER BY t.rejected DESC, source
