@@ -20,6 +20,7 @@ description = "Administrative ports"
 [params.limit]
 type = "int"
 default = 10
+min = 1
 description = "Rows to return"
 */
 WITH per_target AS (

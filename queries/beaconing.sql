@@ -43,6 +43,7 @@ description = "Hosts connecting to one destination and port that make it fleet s
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH candidates AS (

@@ -20,6 +20,7 @@ See crypto-mining: check CPU usage and processes, and how the miner got there.""
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT f.srcaddr AS host,

@@ -21,6 +21,7 @@ The malware is still on the host even though its server is gone: find the proces
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT f.srcaddr AS host,

@@ -21,6 +21,7 @@ it talked to (traffic-from-src-addr)."""
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT f.srcaddr AS host,

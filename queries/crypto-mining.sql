@@ -30,6 +30,7 @@ description = "Minutes between the first and the last flow"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS miner,

@@ -5,11 +5,13 @@ severity = "high"
 kind = "detection"
 mitre = ["T1048", "T1041"]
 min_version = 2
-fields = ["srcaddr", "dstaddr", "bytes", "start", "end"]
+fields = ["srcaddr", "dstaddr", "bytes", "start", "end", "dstport", "srcport"]
 description = """
 An internal host sends much more to one public address than it receives from it, at least
-min_bytes within one window (window_hours, default a day): the shape of data theft over
-any protocol (uploads to a drop server, cloud storage of the attacker). Windows keep a
+min_bytes within one window (window_hours, default a day), over connections it opened
+(from its ephemeral ports, 32768 and up, to a lower port): the shape of data theft over any
+protocol (uploads to a drop server, cloud storage of the attacker). A public server's
+answers to its clients (downloads, from its service port) are not uploads and never count. Windows keep a
 month of a regular upload from adding up to one finding; a backup spread over many
 addresses of a storage service (S3 multipart uploads) stays below the threshold per
 address. GuardDuty has no flow-log finding for this; its nearest are
@@ -23,6 +25,7 @@ unknown address is an incident: find the connection's process on the host."""
 [params.window_hours]
 type = "int"
 default = 24
+min = 1
 description = "Length of the window the upload is summed over, in hours"
 
 [params.min_bytes]
@@ -38,6 +41,7 @@ description = "Bytes sent per byte received"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH sent AS (
@@ -47,6 +51,7 @@ WITH sent AS (
            min("start") AS first_start, max("end") AS last_end
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
+      AND srcport >= 32768 AND srcport > dstport
     GROUP BY srcaddr, dstaddr, "start" - "start" % ({{window_hours}} * 3600)
 ),
 received AS (
@@ -55,6 +60,7 @@ received AS (
            sum(bytes) AS bytes_in
     FROM vpc_flow_logs
     WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
+      AND dstport >= 32768 AND dstport > srcport
     GROUP BY dstaddr, srcaddr, "start" - "start" % ({{window_hours}} * 3600)
 )
 SELECT s.host,

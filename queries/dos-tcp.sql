@@ -30,6 +30,7 @@ description = "Average bytes per packet below which TCP traffic counts as a floo
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS source,

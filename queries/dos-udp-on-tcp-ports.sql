@@ -30,6 +30,7 @@ description = "Ports that normally carry TCP"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS source,

@@ -24,6 +24,7 @@ description = "Packets per minute to one target that make a flood"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS source,

@@ -29,6 +29,7 @@ description = "Protocol numbers that are not unusual"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS source,

@@ -20,6 +20,7 @@ Bytes sent tell how much left; rotate every credential the host held."""
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT f.srcaddr AS host,

@@ -34,6 +34,7 @@ description = "Distinct administrative ports used"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS source,

@@ -21,6 +21,7 @@ did."""
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT f.dstaddr AS host,

@@ -39,6 +39,7 @@ description = "Share of all internet addresses connecting to the port that are s
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH scanners AS (

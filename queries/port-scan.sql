@@ -10,12 +10,14 @@ fields = ["srcaddr", "dstaddr", "srcport", "dstport", "packets", "action", "star
 description = """
 GuardDuty's Recon:EC2/Portscan: an internal host probes many ports of one public host in a
 short window, usually a compromised instance mapping a target. Outbound direction only
-(inbound-port-scan is the other way). In each window (window_minutes, default an hour) a
-port counts when the host sent it at most max_packets packets, the size of a probe rather
-than a conversation; a row is a host, target and window with at least min_ports such ports.
-Only destination ports below 32768 from a higher source port count, so a server's replies
-to one busy client (sent to the client's many ephemeral ports) are not mistaken for a scan.
-Slow scans (a few ports an hour): --param window_minutes=1440."""
+(inbound-port-scan is the other way), and only connections the host opened: from one of
+its ephemeral ports (32768 and up, the default range of Linux and Windows) to a lower
+port, so a server's replies to a client (from its service port to the client's many
+ports) are never mistaken for a scan; a scanner that picks a low source port is missed.
+In each window (window_minutes, default an hour) a port counts when the host sent it at
+most max_packets packets in all, a probe rather than a conversation; a row is a host,
+target and window with at least min_ports such ports. A scan that a window boundary cuts
+in two is counted in two windows. Slow scans: --param window_minutes=1440."""
 triage = """
 Check what runs on the source instance and whether anyone there runs scanners on purpose
 (vulnerability management, pentests). A scan answered mostly by REJECT or RST from the
@@ -24,6 +26,7 @@ target is reconnaissance; follow the pivot command for the source's other traffi
 [params.window_minutes]
 type = "int"
 default = 60
+min = 1
 description = "Length of the window a scan must fit in, in minutes"
 
 [params.min_ports]
@@ -34,30 +37,41 @@ description = "Distinct destination ports of one target probed in one window"
 [params.max_packets]
 type = "int"
 default = 3
-description = "Packets one flow may carry and still count as a probe"
+description = "Packets the host may send one port in the window and still count as probing it"
 
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
+WITH probes AS (
+    SELECT srcaddr, dstaddr, dstport,
+           "start" - "start" % ({{window_minutes}} * 60) AS window_start,
+           sum(packets) AS packets,
+           count(*) AS flows,
+           count_if(action = 'REJECT') AS rejected,
+           min("start") AS first_start,
+           max("end") AS last_end
+    FROM vpc_flow_logs
+    WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
+      AND srcport >= 32768 AND srcport > dstport
+    GROUP BY srcaddr, dstaddr, dstport, "start" - "start" % ({{window_minutes}} * 60)
+)
 SELECT srcaddr AS scanner,
        dstaddr AS target,
-       to_iso8601(from_unixtime("start" - "start" % ({{window_minutes}} * 60))) AS window_start,
-       count(DISTINCT dstport) AS ports,
-       count(*) AS flows,
+       to_iso8601(from_unixtime(window_start)) AS window_start,
+       count(*) AS ports,
+       sum(flows) AS flows,
        min(dstport) AS lowest_port,
        max(dstport) AS highest_port,
-       count_if(action = 'REJECT') AS rejected,
-       to_iso8601(from_unixtime(min("start"))) AS first_seen,
-       to_iso8601(from_unixtime(max("end"))) AS last_seen,
+       sum(rejected) AS rejected,
+       to_iso8601(from_unixtime(min(first_start))) AS first_seen,
+       to_iso8601(from_unixtime(max(last_end))) AS last_seen,
        'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
-FROM vpc_flow_logs
-WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
-  AND srcport > dstport
-  AND dstport < 32768
-  AND packets <= {{max_packets}}
-GROUP BY srcaddr, dstaddr, "start" - "start" % ({{window_minutes}} * 60)
-HAVING count(DISTINCT dstport) >= {{min_ports}}
+FROM probes
+WHERE packets <= {{max_packets}}
+GROUP BY srcaddr, dstaddr, window_start
+HAVING count(*) >= {{min_ports}}
 ORDER BY ports DESC, flows DESC, scanner, target, window_start
 LIMIT {{limit}}

@@ -10,14 +10,17 @@ fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "st
 description = """
 GuardDuty's Impact:EC2/PortSweep: an internal host probes one port on many public
 addresses in a short window, and most of them do not answer, the way worms and instances
-recruited into scanning botnets look for exposed services. Outbound direction only. In each
-window (window_minutes, default an hour) a public address counts as swept when the host sent
-it at most max_packets packets on the port and got nothing back (for TCP, at most one
-packet: a refusal or a bare handshake), and as answered otherwise. A row is a host, port
-and window with at least min_targets swept addresses that are at least min_unanswered of all
-the addresses it reached on that port in that window, so clients of CDNs and SaaS (hundreds
-of addresses, nearly all answering) and NAT gateways (thousands, a few dead) are left out.
-Slow sweeps (a few addresses an hour): --param window_minutes=1440."""
+recruited into scanning botnets look for exposed services. Outbound direction only, and
+only connections the host opened from one of its ephemeral ports (32768 and up, the
+default range of Linux and Windows; a sweeper that picks a low source port is missed). In
+each window (window_minutes, default an hour) a public address counts as swept when the
+host sent it at most max_packets packets on the port and got nothing back (for TCP, at
+most one packet: a refusal or a bare handshake), and as answered otherwise. A row is a
+host, port and window with at least min_targets swept addresses that are at least
+min_unanswered of all the addresses it reached on that port in that window, so clients of
+CDNs and SaaS (hundreds of addresses, nearly all answering) and NAT gateways (thousands, a
+few dead) are left out. Slow sweeps (a few addresses an hour): --param
+window_minutes=1440."""
 triage = """
 Look at the port: 22, 23, 445, 3389, 6379, 9200 and 27017 sweeps hunt for exposed
 services. Then run the pivot command for the host's other traffic: a sweeping instance is
@@ -26,6 +29,7 @@ usually compromised; isolate it and look for how it was entered."""
 [params.window_minutes]
 type = "int"
 default = 60
+min = 1
 description = "Length of the window a sweep must fit in, in minutes"
 
 [params.min_targets]
@@ -46,6 +50,7 @@ description = "Packets the host may send one address on the port in the window a
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH sent AS (
@@ -54,7 +59,7 @@ WITH sent AS (
            sum(packets) AS packets, min("start") AS first_start, max("end") AS last_end
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
-      AND srcport > dstport
+      AND srcport >= 32768 AND srcport > dstport
     GROUP BY srcaddr, dstaddr, dstport, protocol, "start" - "start" % ({{window_minutes}} * 60)
 ),
 came_back AS (
@@ -63,7 +68,7 @@ came_back AS (
            sum(packets) AS packets
     FROM vpc_flow_logs
     WHERE NOT is_private_ip(srcaddr) AND is_private_ip(dstaddr)
-      AND dstport > srcport
+      AND dstport >= 32768 AND dstport > srcport
     GROUP BY dstaddr, srcaddr, srcport, protocol, "start" - "start" % ({{window_minutes}} * 60)
 )
 SELECT s.host AS sweeper,

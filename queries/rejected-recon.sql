@@ -23,6 +23,7 @@ description = "Refused flows a source needs to be listed"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH refused AS (

@@ -14,6 +14,7 @@ A report, not a detection: it always returns rows. Use it to baseline what is no
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT day_of_week(from_unixtime("start")) AS day_of_week,

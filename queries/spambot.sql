@@ -27,6 +27,7 @@ description = "Distinct public mail servers contacted"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS sender,

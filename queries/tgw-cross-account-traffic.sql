@@ -25,6 +25,7 @@ description = "Fewest bytes for a pair to be listed"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT tgw_id,

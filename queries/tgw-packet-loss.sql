@@ -27,6 +27,7 @@ description = "Fewest lost packets for an attachment to be listed"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT tgw_id,

@@ -17,6 +17,7 @@ large and leaving through an on-premises attachment, is the one to explain."""
 [params.limit]
 type = "int"
 default = 50
+min = 1
 description = "Rows to return"
 */
 SELECT tgw_id,

@@ -18,6 +18,7 @@ description = "The source address"
 [params.limit]
 type = "int"
 default = 50
+min = 1
 description = "Rows to return"
 */
 SELECT dstaddr, dstport,

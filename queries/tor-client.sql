@@ -20,6 +20,7 @@ Few servers have a reason to use Tor. Check for a Tor binary or a proxy library.
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT f.srcaddr AS host,

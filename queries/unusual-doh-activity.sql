@@ -23,6 +23,7 @@ description = "Addresses of public DoH resolvers"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS host,

@@ -23,6 +23,7 @@ description = "Flows from one host to one resolver (a port scan touches port 853
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 SELECT srcaddr AS host,

@@ -11,9 +11,11 @@ fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "bytes", "star
 description = """
 GuardDuty's Behavior:EC2/NetworkPortUnusual: an internal host starts talking to a remote
 port it never used in the baseline (the lake's time before the last recent_hours), over
-any protocol (QUIC on UDP 443 after TCP 443 is not new). Only connections the host opens
-to public addresses count (source port above the destination port), not its replies to
-clients, and only hosts with min_baseline_flows in the baseline are judged. Needs history:
+any protocol (QUIC on UDP 443 after TCP 443 is not new). Only connections the host opened
+to public addresses count (from its ephemeral ports, 32768 and up, to a lower port), not
+its replies to clients; a new port on an address the host already talked to in the
+baseline is a new channel of a known service (passive FTP's data ports), not listed; and
+only hosts with min_baseline_flows in the baseline are judged. Needs history:
 the baseline must span min_baseline_hours, else it returns nothing, and `hunt run --all`
 reports it inconclusive."""
 triage = """
@@ -22,12 +24,14 @@ remote access tools, proxies or mining pools on a host that never used it does n
 
 [params.recent_hours]
 type = "int"
-default = 12
+default = 24
+min = 1
 description = "Hours at the end of the data that are checked against the time before"
 
 [params.min_baseline_hours]
 type = "int"
 default = 12
+min = 0
 description = "Hours of history before the recent ones that the baseline needs"
 
 [params.min_baseline_flows]
@@ -38,13 +42,14 @@ description = "Flows a host needs in the baseline to be judged"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH outbound AS (
     SELECT srcaddr, dstaddr, dstport, protocol, bytes, "start", "end"
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr)
-      AND srcport > dstport
+      AND srcport >= 32768 AND srcport > dstport
       AND "start" IS NOT NULL
 ),
 cutoff AS (
@@ -57,6 +62,12 @@ baseline AS (
     FROM outbound o CROSS JOIN cutoff c
     WHERE o."start" < c.t
     GROUP BY o.srcaddr, o.dstport
+),
+known_peers AS (
+    SELECT o.srcaddr, o.dstaddr
+    FROM outbound o CROSS JOIN cutoff c
+    WHERE o."start" < c.t
+    GROUP BY o.srcaddr, o.dstaddr
 ),
 active AS (
     SELECT o.srcaddr
@@ -78,9 +89,12 @@ CROSS JOIN cutoff c
 JOIN active a ON a.srcaddr = o.srcaddr
 LEFT JOIN baseline b
   ON b.srcaddr = o.srcaddr AND b.dstport = o.dstport
+LEFT JOIN known_peers k
+  ON k.srcaddr = o.srcaddr AND k.dstaddr = o.dstaddr
 WHERE o."start" >= c.t
   AND c.t - c.first_start >= {{min_baseline_hours}} * 3600
   AND b.srcaddr IS NULL
+  AND k.srcaddr IS NULL
 GROUP BY o.srcaddr, o.dstport, o.protocol
 ORDER BY flows DESC, host, port
 LIMIT {{limit}}

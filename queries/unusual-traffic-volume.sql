@@ -12,9 +12,10 @@ description = """
 GuardDuty's Behavior:EC2/TrafficVolumeUnusual: an internal host sends far more in one hour
 than it did before. An hour is judged only against the host's earlier hours (at least
 min_hours of them, so the first hours of the lake are never judged): it must be above their
-mean plus z standard deviations and more than min_factor times the largest of them. A job
-that ran before at the same scale (a nightly backup on its second night) is therefore not
-unusual; its first run after min_hours of history is."""
+mean plus z standard deviations and more than min_factor times the largest of them. With a
+day of history (min_hours, default 24), a daily job that ran the day before at the same
+scale (a nightly backup) is therefore not unusual; a new job is, and so is the first run
+of a job that runs less often than the history reaches back."""
 triage = """
 Backups, batch jobs and deployments are the benign causes; an hour of outbound volume to
 a single unknown address is the data-exfiltration pattern: run data-exfiltration."""
@@ -26,7 +27,8 @@ description = "Standard deviations above the host's mean"
 
 [params.min_hours]
 type = "int"
-default = 12
+default = 24
+min = 1
 description = "Hours of history a host needs to be judged"
 
 [params.min_factor]
@@ -42,6 +44,7 @@ description = "Bytes in the hour below which nothing is reported"
 [params.limit]
 type = "int"
 default = 100
+min = 1
 description = "Rows to return"
 */
 WITH hourly AS (

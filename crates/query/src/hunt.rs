@@ -84,6 +84,14 @@ pub enum ParamType {
 }
 
 impl Param {
+    /// Whether the rendered literal `value` respects `min`.
+    fn check_min(&self, value: &str) -> std::result::Result<(), String> {
+        match (self.min, value.parse::<i64>()) {
+            (Some(min), Ok(n)) if n < min => Err(format!("must be at least {min}")),
+            _ => Ok(()),
+        }
+    }
+
     /// The default as the user would type it; `None` when the parameter is required.
     pub fn default_text(&self) -> Option<String> {
         self.default.as_ref().map(value_text)
@@ -114,6 +122,10 @@ pub struct Param {
     /// (the address a per-address report is about).
     #[serde(default)]
     pub default: Option<toml::Value>,
+    /// The smallest value allowed (an `int`): a window of 0 minutes or a negative history
+    /// would make the hunt fail or judge nothing.
+    #[serde(default)]
+    pub min: Option<i64>,
     pub description: String,
 }
 
@@ -259,7 +271,11 @@ impl Hunt {
             }
             if let Some(default) = &param.default {
                 render_value(param.ty, &value_text(default))
+                    .and_then(|l| param.check_min(&l))
                     .map_err(|e| format!("[params.{name}] default: {e}"))?;
+            }
+            if param.min.is_some() && param.ty != ParamType::Int {
+                return Err(format!("[params.{name}]: min is for int parameters"));
             }
         }
         Ok(())
@@ -300,9 +316,11 @@ impl Hunt {
                     }
                 )));
             };
-            let literal = render_value(param.ty, v).map_err(|e| {
-                QueryError::Param(format!("{}: --param {name}={v}: {e}", self.name))
-            })?;
+            let literal = render_value(param.ty, v)
+                .and_then(|l| param.check_min(&l).map(|()| l))
+                .map_err(|e| {
+                    QueryError::Param(format!("{}: --param {name}={v}: {e}", self.name))
+                })?;
             values.insert(name, literal);
         }
         for (name, param) in &self.params {
@@ -567,6 +585,7 @@ triage = "t"
 [params.min_flows]
 type = "int"
 default = 10
+min = 1
 description = "m"
 [params.net]
 type = "cidr"
@@ -613,6 +632,8 @@ GROUP BY srcaddr HAVING count(*) >= {{ min_flows }};
             .render(&[("net".into(), "10.0.0.0/33".into())])
             .unwrap_err();
         assert!(e.to_string().contains("CIDR"), "{e}");
+        let e = h.render(&[("min_flows".into(), "0".into())]).unwrap_err();
+        assert!(e.to_string().contains("must be at least 1"), "{e}");
         let e = h.render(&[("nope".into(), "1".into())]).unwrap_err();
         assert!(e.to_string().contains("min_flows, net, ports"), "{e}");
         assert_eq!(

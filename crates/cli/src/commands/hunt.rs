@@ -140,79 +140,126 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
         let not_ready = readiness(hunt, &params, &facts, engine.indicators());
         let rows = engine.run_hunt(name, &params)?;
         return Ok(match not_ready {
-            Some((_, why)) if hunt.kind == Kind::Detection && rows == 0 => {
-                eprintln!("note: {name} could not look, {why}: this is not an all-clear");
+            Some((status @ ("skipped" | "inconclusive"), why))
+                if hunt.kind == Kind::Detection && rows == 0 =>
+            {
+                eprintln!(
+                    "note: {name} could not look ({status}: {why}): this is not an all-clear"
+                );
                 Outcome::Incomplete
             }
             _ => Outcome::Success,
         });
     }
-    run_all(&engine, &params, a.details)
+    // The summary is a table unless a format or an output file was asked for.
+    let format = if a.output.format.is_none() && a.output.output.is_none() {
+        Format::Table
+    } else {
+        engine.dest.format
+    };
+    run_all(&engine, &params, a.details, format)
 }
 
 /// What `hunt run` needs to know about the lake (within --since/--until) to tell whether a
-/// hunt could have found anything: one query, run once.
+/// hunt could have found anything.
 struct LakeFacts {
     /// VPC flow-log records.
     records: i64,
     /// The highest `version` among them.
     newest_version: Option<i64>,
-    /// Hours between the first `start` and the last `end`.
-    hours: f64,
+    /// Hours that hold records (distinct hours of `start`): what a baseline can learn from.
+    hours: i64,
+    /// Columns of `vpc_flow_logs` with at least one value.
+    present: std::collections::BTreeSet<String>,
     /// Whether the transit gateway table has any record.
     tgw: bool,
+    /// Categories of the threat list (`None` for entries without one).
+    ioc_categories: Vec<Option<String>>,
 }
 
 impl LakeFacts {
     fn of(engine: &Engine) -> Self {
         use datafusion::arrow::array::{Array, AsArray};
-        use datafusion::arrow::datatypes::{Float64Type, Int64Type};
-        let sql = "SELECT count(*), CAST(max(version) AS BIGINT), \
-                   CAST(max(\"end\") - min(\"start\") AS DOUBLE) / 3600.0 FROM vpc_flow_logs";
-        let vpc = engine
-            .rt
-            .block_on(async {
+        use datafusion::arrow::datatypes::Int64Type;
+        // Every VPC column a hunt reads, counted in one scan.
+        let mut columns: Vec<String> = engine
+            .library
+            .iter()
+            .filter(|h| h.record_kind() == flowlog::RecordKind::Vpc)
+            .flat_map(|h| h.fields.iter())
+            .filter_map(|f| flowlog::field_by_name(f).map(|d| d.column.to_string()))
+            .collect();
+        columns.sort();
+        columns.dedup();
+        let counts = columns.iter().fold(String::new(), |mut acc, c| {
+            let _ = write!(acc, ", count(\"{c}\")");
+            acc
+        });
+        let sql = format!(
+            "SELECT count(*), CAST(max(version) AS BIGINT), \
+             count(DISTINCT \"start\" - \"start\" % 3600){counts} FROM vpc_flow_logs"
+        );
+        let batches = |sql: &str| {
+            engine.rt.block_on(async {
                 let df = engine.ctx.sql(sql).await?;
                 anyhow::Ok(df.collect().await?)
             })
+        };
+        let mut facts = Self {
+            records: 0,
+            newest_version: None,
+            hours: 0,
+            present: std::collections::BTreeSet::new(),
+            tgw: false,
+            ioc_categories: Vec::new(),
+        };
+        if let Some(b) = batches(&sql)
             .ok()
-            .and_then(|batches| {
-                let b = batches.into_iter().find(|b| b.num_rows() > 0)?;
-                let records = b.column(0).as_primitive::<Int64Type>().value(0);
-                let v = b.column(1).as_primitive::<Int64Type>();
-                let h = b.column(2).as_primitive::<Float64Type>();
-                Some((
-                    records,
-                    v.is_valid(0).then(|| v.value(0)),
-                    if h.is_valid(0) { h.value(0) } else { 0.0 },
-                ))
-            });
-        let tgw = engine
-            .rt
-            .block_on(async {
-                let df = engine
-                    .ctx
-                    .sql(&format!(
-                        "SELECT 1 FROM {} LIMIT 1",
-                        flowlake_query::TGW_TABLE
-                    ))
-                    .await?;
-                anyhow::Ok(df.collect().await?)
-            })
-            .is_ok_and(|b| b.iter().any(|b| b.num_rows() > 0));
-        let (records, newest_version, hours) = vpc.unwrap_or((0, None, 0.0));
-        Self {
-            records,
-            newest_version,
-            hours,
-            tgw,
+            .and_then(|v| v.into_iter().find(|b| b.num_rows() > 0))
+        {
+            let int = |i: usize| {
+                let col = datafusion::arrow::compute::cast(
+                    b.column(i),
+                    &datafusion::arrow::datatypes::DataType::Int64,
+                )
+                .ok()?;
+                let col = col.as_primitive::<Int64Type>();
+                col.is_valid(0).then(|| col.value(0))
+            };
+            facts.records = int(0).unwrap_or(0);
+            facts.newest_version = int(1);
+            facts.hours = int(2).unwrap_or(0);
+            for (i, c) in columns.iter().enumerate() {
+                if int(3 + i).unwrap_or(0) > 0 {
+                    facts.present.insert(c.clone());
+                }
+            }
         }
+        facts.tgw = batches(&format!(
+            "SELECT 1 FROM {} LIMIT 1",
+            flowlake_query::TGW_TABLE
+        ))
+        .is_ok_and(|b| b.iter().any(|b| b.num_rows() > 0));
+        if engine.indicators() > 0
+            && let Ok(v) = batches("SELECT DISTINCT category FROM ioc")
+        {
+            for b in v {
+                let col = b.column(0).as_string::<i32>();
+                for i in 0..b.num_rows() {
+                    facts
+                        .ioc_categories
+                        .push(col.is_valid(i).then(|| col.value(i).to_string()));
+                }
+            }
+        }
+        facts
     }
 }
 
-/// Whether the hunt is `skipped` (it lacks an input: a parameter, the threat list, the
-/// fields it reads), `inconclusive` (the data is too short to judge) or `not-applicable`
-/// (the lake has no flow logs of its kind), and why; `None` when it can look.
+/// Whether the hunt is `skipped` (it lacks an input: a parameter, the threat list or its
+/// categories, fields the lake's records do not carry), `inconclusive` (less data than its
+/// baseline needs, or no records in the time window) or `not-applicable` (the lake has no
+/// flow logs of its kind), and why; `None` when it can look.
 fn readiness(
     h: &flowlake_query::Hunt,
     given: &[(String, String)],
@@ -239,46 +286,78 @@ fn readiness(
             // Nothing of its kind to miss: not a gap in the all-clear of the VPC hunts.
             return Some((
                 "not-applicable",
-                "the lake has no transit gateway flow logs (tgw_flow_logs is empty)".into(),
+                "no transit gateway flow-log records in the lake for this time window".into(),
             ));
         }
     } else {
         if facts.records == 0 {
-            return Some((
-                "inconclusive",
-                "no flow-log records in the lake for this time window".into(),
-            ));
+            return Some(if facts.tgw {
+                (
+                    "not-applicable",
+                    "no VPC flow-log records in the lake for this time window".into(),
+                )
+            } else {
+                (
+                    "inconclusive",
+                    "no flow-log records in the lake for this time window".into(),
+                )
+            });
         }
-        let newest = facts.newest_version.unwrap_or(2);
-        if i64::from(h.min_version) > newest {
-            let newer: Vec<&str> = h
-                .fields
-                .iter()
-                .filter(|f| {
-                    flowlog::field_by_name(f).is_some_and(|d| i64::from(d.version) > newest)
-                })
-                .map(String::as_str)
-                .collect();
-            return Some((
-                "skipped",
+        let absent: Vec<&str> = h
+            .fields
+            .iter()
+            .filter(|f| {
+                flowlog::field_by_name(f).is_some_and(|d| !facts.present.contains(d.column))
+            })
+            .map(String::as_str)
+            .collect();
+        if !absent.is_empty() {
+            let newest = facts.newest_version.unwrap_or(2);
+            let why = if i64::from(h.min_version) > newest {
                 format!(
                     "reads fields of flow-log version {} ({}) and the lake's newest records are version {newest}",
                     h.min_version,
-                    newer.join(", ")
+                    absent.join(", ")
+                )
+            } else {
+                let (list, them) = match absent.as_slice() {
+                    [one] => ((*one).to_string(), "it"),
+                    [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "them"),
+                    [] => (String::new(), "them"),
+                };
+                format!(
+                    "reads {list}, and no record of the lake has a value for {them} (a format without {them}, or only NODATA/SKIPDATA records)"
+                )
+            };
+            return Some(("skipped", why));
+        }
+    }
+    if let Some(categories) = &h.ioc {
+        if indicators == 0 {
+            return Some(("skipped", "needs a threat list, --ioc FILE".into()));
+        }
+        let covered = categories.is_empty()
+            || facts.ioc_categories.iter().any(|c| {
+                c.as_ref()
+                    .is_none_or(|c| categories.iter().any(|want| want == c))
+            });
+        if !covered {
+            return Some((
+                "skipped",
+                format!(
+                    "the threat list has no entry of category {} (nor any without a category)",
+                    categories.join(" or ")
                 ),
             ));
         }
     }
-    if h.ioc.is_some() && indicators == 0 {
-        return Some(("skipped", "needs a threat list, --ioc FILE".into()));
-    }
     if let Some(needed) = h.history_hours(given)
-        && facts.hours < needed as f64
+        && facts.hours < needed
     {
         return Some((
             "inconclusive",
             format!(
-                "needs {needed} hours of data ({}) and the lake holds {:.1}; lower {} or add history",
+                "needs {needed} hours of data ({}) and the lake holds {} hours with records; lower {} or add history",
                 h.history.join(" + "),
                 facts.hours,
                 h.history
@@ -306,7 +385,12 @@ struct Entry<'a> {
 
 /// Every hunt that can run; a summary (a table, or JSON with `--format json|ndjson`),
 /// then details on request.
-fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Result<Outcome> {
+fn run_all(
+    engine: &Engine,
+    params: &[(String, String)],
+    details: bool,
+    format: Format,
+) -> Result<Outcome> {
     let mut hunts: Vec<&flowlake_query::Hunt> = engine.library.iter().collect();
     hunts.sort_by(|x, y| {
         (y.kind == Kind::Detection, y.severity)
@@ -392,9 +476,19 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
             e.hunt.kind == Kind::Detection && matches!(e.status, "skipped" | "inconclusive")
         })
         .count();
-    match engine.dest.format {
-        Format::Json | Format::Ndjson => write_json(engine, &entries, details)?,
-        _ => write_summary(&entries, details, total.elapsed().as_secs_f64(), found)?,
+    match format {
+        Format::Json | Format::Ndjson => write_json(engine, &entries, details, format)?,
+        Format::Csv => write_csv(engine, &entries)?,
+        Format::Parquet => bail!(
+            "hunt run --all writes its summary as a table, CSV or JSON: use --output FILE.json (with --details, the rows of every finding)"
+        ),
+        Format::Table => write_summary(
+            engine,
+            &entries,
+            details,
+            total.elapsed().as_secs_f64(),
+            found,
+        )?,
     }
     if failed > 0 {
         bail!("{failed} hunt(s) failed; see the summary");
@@ -408,8 +502,63 @@ fn run_all(engine: &Engine, params: &[(String, String)], details: bool) -> Resul
     Ok(Outcome::Success)
 }
 
+/// Where `--all` writes: `--output FILE` (replaced), else standard output.
+fn summary_output(engine: &Engine) -> Result<Box<dyn Write>> {
+    Ok(match &engine.dest.file {
+        Some(path) => {
+            let context = || path.display().to_string();
+            std::fs::File::create(path).with_context(context)?;
+            // Appending: the rows of each finding are appended by their own writer.
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .with_context(context)?;
+            Box::new(std::io::BufWriter::new(file))
+        }
+        None => Box::new(std::io::stdout()),
+    })
+}
+
+/// `--all` as CSV: one line per hunt (the rows of findings need JSON: `--format json`).
+fn write_csv(engine: &Engine, entries: &[Entry]) -> Result<()> {
+    let mut out = summary_output(engine)?;
+    let field = |v: &str| {
+        if v.contains([',', '"', '\n']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
+    writeln!(out, "hunt,kind,severity,status,reason,rows,seconds")?;
+    for e in entries {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            e.hunt.name,
+            if e.hunt.kind == Kind::Report {
+                "report"
+            } else {
+                "detection"
+            },
+            e.hunt.severity,
+            e.status,
+            field(e.reason.as_deref().unwrap_or("")),
+            e.rows.map(|n| n.to_string()).unwrap_or_default(),
+            e.seconds.map(|s| format!("{s:.3}")).unwrap_or_default()
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// The summary table of `--all`, then with `--details` the rows of each finding.
-fn write_summary(entries: &[Entry], details: bool, seconds: f64, found: usize) -> Result<()> {
+fn write_summary(
+    engine: &Engine,
+    entries: &[Entry],
+    details: bool,
+    seconds: f64,
+    found: usize,
+) -> Result<()> {
     let summary: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
@@ -433,8 +582,10 @@ fn write_summary(entries: &[Entry], details: bool, seconds: f64, found: usize) -
         })
         .collect();
     let headers = ["hunt", "severity", "rows", "seconds", "status"].map(String::from);
-    let mut out = std::io::stdout().lock();
-    write_table(&mut out, &headers, &summary, terminal_width())?;
+    let to_file = engine.dest.file.is_some();
+    let width = if to_file { None } else { terminal_width() };
+    let mut out = summary_output(engine)?;
+    write_table(&mut out, &headers, &summary, width)?;
     writeln!(
         out,
         "{} hunts in {seconds:.2} s: {found} found something{}",
@@ -452,13 +603,23 @@ fn write_summary(entries: &[Entry], details: bool, seconds: f64, found: usize) -
             let Some(first) = e.batches.first() else {
                 continue;
             };
+            out.flush()?;
+            let sink_out: Box<dyn Write> = match &engine.dest.file {
+                Some(path) => Box::new(
+                    std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(path)
+                        .with_context(|| path.display().to_string())?,
+                ),
+                None => Box::new(std::io::stdout()),
+            };
             let mut sink = Sink::new(
                 Format::Table,
                 &first.schema(),
-                Box::new(std::io::stdout()),
+                sink_out,
                 None,
                 TableStyle {
-                    width: terminal_width(),
+                    width,
                     max_rows: None,
                     expanded: false,
                 },
@@ -469,12 +630,13 @@ fn write_summary(entries: &[Entry], details: bool, seconds: f64, found: usize) -
             sink.finish()?;
         }
     }
+    out.flush()?;
     Ok(())
 }
 
 /// `--all` as JSON: one object per hunt (`--format ndjson`: one per line), with its
 /// status, the reason when it could not look, and with `--details` the rows it found.
-fn write_json(engine: &Engine, entries: &[Entry], details: bool) -> Result<()> {
+fn write_json(engine: &Engine, entries: &[Entry], details: bool, format: Format) -> Result<()> {
     let mut objects = Vec::new();
     for e in entries {
         let mut o = serde_json::json!({
@@ -506,7 +668,7 @@ fn write_json(engine: &Engine, entries: &[Entry], details: bool) -> Result<()> {
         objects.push(o);
     }
     let mut text = String::new();
-    if engine.dest.format == Format::Ndjson {
+    if format == Format::Ndjson {
         for o in &objects {
             text.push_str(&serde_json::to_string(o)?);
             text.push('\n');
