@@ -26,6 +26,7 @@ unknown address is an incident: find the connection's process on the host."""
 type = "int"
 default = 24
 min = 1
+max = 744
 description = "Length of the window the upload is summed over, in hours"
 
 [params.min_bytes]

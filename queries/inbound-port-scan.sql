@@ -11,7 +11,8 @@ One internet address tries many ports of one internal host in a short window, an
 attempts are refused or unanswered: reconnaissance of an exposed host (the inbound side of
 GuardDuty's Recon:EC2/Portscan, which GuardDuty itself only reports outbound). In each
 window (window_minutes, default an hour) a port counts when its attempts were REJECTed, or
-accepted but carried at most max_packets packets in all (nothing listened). Replies to our
+accepted (from a higher source port) but carried at most max_packets packets in all
+(nothing listened). Replies to our
 own clients never count, refused or not (a network ACL that does not let them back in
 refuses them): traffic from a well-known port (below 1024) to the same or a higher port,
 or from a lower port into our ephemeral range (32768 and up); a scanner that uses such
@@ -28,6 +29,7 @@ port-probe-unprotected-port for open ports being found."""
 type = "int"
 default = 60
 min = 1
+max = 44640
 description = "Length of the window a scan must fit in, in minutes"
 
 [params.min_ports]
@@ -60,6 +62,8 @@ WITH attempts AS (
       -- one, or from a lower port into our ephemeral range (32768 and up).
       AND NOT (srcport < 1024 AND srcport <= dstport)
       AND NOT (dstport >= 32768 AND srcport < dstport)
+      -- Accepted traffic is an attempt only from a client's port to a lower service port.
+      AND (action = 'REJECT' OR srcport > dstport)
     GROUP BY srcaddr, dstaddr, dstport, "start" - "start" % ({{window_minutes}} * 60)
 )
 SELECT srcaddr AS scanner,

@@ -26,6 +26,7 @@ devices) show up here too and are usually only noise to block."""
 type = "int"
 default = 60
 min = 1
+max = 44640
 description = "Length of the window a sweep must fit in, in minutes"
 
 [params.min_hosts]
@@ -59,6 +60,8 @@ WITH attempts AS (
       -- one, or from a lower port into our ephemeral range (32768 and up).
       AND NOT (srcport < 1024 AND srcport <= dstport)
       AND NOT (dstport >= 32768 AND srcport < dstport)
+      -- Accepted traffic is an attempt only from a client's port to a lower service port.
+      AND (action = 'REJECT' OR srcport > dstport)
     GROUP BY srcaddr, dstport, protocol, dstaddr, "start" - "start" % ({{window_minutes}} * 60)
 )
 SELECT srcaddr AS sweeper,

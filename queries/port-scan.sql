@@ -27,6 +27,7 @@ target is reconnaissance; follow the pivot command for the source's other traffi
 type = "int"
 default = 60
 min = 1
+max = 44640
 description = "Length of the window a scan must fit in, in minutes"
 
 [params.min_ports]

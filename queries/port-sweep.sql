@@ -30,6 +30,7 @@ usually compromised; isolate it and look for how it was entered."""
 type = "int"
 default = 60
 min = 1
+max = 44640
 description = "Length of the window a sweep must fit in, in minutes"
 
 [params.min_targets]

@@ -11,8 +11,9 @@ fields = ["srcaddr", "bytes", "start"]
 description = """
 GuardDuty's Behavior:EC2/TrafficVolumeUnusual: an internal host sends far more in one hour
 than it did before. An hour is judged only against the host's earlier hours (at least
-min_hours of them, so the first hours of the lake are never judged): it must be above their
-mean plus z standard deviations and more than min_factor times the largest of them. With a
+min_hours of them, so the first hours of the lake are never judged; a first hour that the
+start of the data cuts is left out): it must be above their mean plus z standard
+deviations and more than min_factor times the largest of them. With a
 day of history (min_hours, default 24), a daily job that ran the day before at the same
 scale (a nightly backup) is therefore not unusual; a new job is, and so is the first run
 of a job that runs less often than the history reaches back."""
@@ -47,12 +48,21 @@ default = 100
 min = 1
 description = "Rows to return"
 */
-WITH hourly AS (
-    SELECT srcaddr, "start" - "start" % 3600 AS hour_start, sum(bytes) AS bytes
+WITH first_full_hour AS (
+    -- The data's first hour is cut where the lake (or --since) begins: it would understate
+    -- a job that ran in it and make the job's next run look unusual.
+    SELECT CASE WHEN min("start") % 3600 = 0 THEN min("start")
+                ELSE min("start") - min("start") % 3600 + 3600 END AS t
     FROM vpc_flow_logs
     WHERE is_private_ip(srcaddr)
-      AND "start" IS NOT NULL
-    GROUP BY srcaddr, "start" - "start" % 3600
+),
+hourly AS (
+    SELECT v.srcaddr, v."start" - v."start" % 3600 AS hour_start, sum(v.bytes) AS bytes
+    FROM vpc_flow_logs v
+    CROSS JOIN first_full_hour f
+    WHERE is_private_ip(v.srcaddr)
+      AND v."start" >= f.t
+    GROUP BY v.srcaddr, v."start" - v."start" % 3600
 ),
 history AS (
     SELECT srcaddr, hour_start, bytes,

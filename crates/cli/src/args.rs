@@ -460,7 +460,10 @@ nothing. One that could not look says so instead: `skipped` (it needs a threat l
 FILE, a parameter, or fields of a newer flow-log version than the lake's) or `inconclusive`
 (the lake is shorter than the history its baseline needs, or the time window holds no
 records). `not-applicable`: the lake has no flow logs of the hunt's kind (transit gateway).
-Every finding row ends with a `pivot`: the flowlake command that follows it up.
+Every finding row ends with a `pivot`: the flowlake command that follows it up. A detection
+that found nothing on only part of the records (flow logs of several formats, one without
+a field it reads) is `inconclusive` too. `--all` writes a table unless --format or --output
+asks for CSV, JSON or NDJSON (JSON with --details also holds the rows of each finding).
 
 Exit status of `hunt run`: 0 every detection ran; 3 every hunt that ran succeeded but some
 detection was skipped or inconclusive (see its status; for one hunt, on standard error);

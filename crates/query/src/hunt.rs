@@ -86,8 +86,12 @@ pub enum ParamType {
 impl Param {
     /// Whether the rendered literal `value` respects `min`.
     fn check_min(&self, value: &str) -> std::result::Result<(), String> {
-        match (self.min, value.parse::<i64>()) {
-            (Some(min), Ok(n)) if n < min => Err(format!("must be at least {min}")),
+        let Ok(n) = value.parse::<i64>() else {
+            return Ok(());
+        };
+        match (self.min, self.max) {
+            (Some(min), _) if n < min => Err(format!("must be at least {min}")),
+            (_, Some(max)) if n > max => Err(format!("must be at most {max}")),
             _ => Ok(()),
         }
     }
@@ -126,6 +130,10 @@ pub struct Param {
     /// would make the hunt fail or judge nothing.
     #[serde(default)]
     pub min: Option<i64>,
+    /// The largest value allowed (an `int`): a window past a month is a typo, and one
+    /// large enough overflows the arithmetic of the SQL.
+    #[serde(default)]
+    pub max: Option<i64>,
     pub description: String,
 }
 
@@ -154,6 +162,10 @@ pub struct Hunt {
     pub min_version: u8,
     /// The flow-log fields the hunt reads (of its table's kind).
     pub fields: Vec<String>,
+    /// Fields of `fields` the hunt does without when the lake's records lack them
+    /// (`interface_id` to count a connection once when both ends log it).
+    #[serde(default)]
+    pub optional: Vec<String>,
     /// Joins the `ioc` table (`--ioc FILE`), restricted to these categories (any category
     /// when empty).
     #[serde(default)]
@@ -245,6 +257,11 @@ impl Hunt {
                 ));
             }
         }
+        for field in &self.optional {
+            if !self.fields.contains(field) {
+                return Err(format!("optional: {field:?} is not in fields"));
+            }
+        }
         let used = placeholders(&self.sql);
         for p in &used {
             if !self.params.contains_key(p) {
@@ -274,8 +291,10 @@ impl Hunt {
                     .and_then(|l| param.check_min(&l))
                     .map_err(|e| format!("[params.{name}] default: {e}"))?;
             }
-            if param.min.is_some() && param.ty != ParamType::Int {
-                return Err(format!("[params.{name}]: min is for int parameters"));
+            if (param.min.is_some() || param.max.is_some()) && param.ty != ParamType::Int {
+                return Err(format!(
+                    "[params.{name}]: min and max are for int parameters"
+                ));
             }
         }
         Ok(())

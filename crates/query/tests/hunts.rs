@@ -251,10 +251,10 @@ async fn assert_benign_shapes(ctx: &SessionContext) {
             300,
         ),
         (
-            "load-balancer: hundreds of internet clients on 8443, not an expected port",
+            "load-balancer: scores of internet clients on 8443, not an expected port",
             "SELECT max(n) FROM (SELECT count(DISTINCT srcaddr) AS n FROM vpc_flow_logs \
              WHERE NOT is_private_ip(srcaddr) AND dstport = 8443 GROUP BY dstaddr)",
-            100,
+            50,
         ),
         (
             "scheduled-updates: 20 hosts each connect to one vendor address at least daily-hourly",
@@ -318,6 +318,8 @@ async fn detections_are_quiet_on_benign_traffic_at_several_seeds_and_sizes() {
         (42u64, 30_000u64, 48u32, 1_772_323_200i64),
         (2026, 90_000, 26, 1_772_323_200 + 7 * 3600),
         (99, 40_000, 60, 1_772_323_200 + 15 * 3600),
+        // Starting inside the hour of the nightly backups.
+        (1, 20_000, 25, 1_772_323_200 + 3600 + 45 * 60),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let truth = make_lake_with(
@@ -423,6 +425,9 @@ async fn sensitivity_table_is_what_the_hunts_find() {
          Found means the actor is in the hunt's rows with default parameters; the slow column\n\
          runs the windowed hunts with `--param window_minutes=1440` (one window a day), which\n\
          returns no rows on the same benign traffic either (the noise test checks both).\n\
+         Windows are fixed, so the rungs near a threshold depend on where their boundaries\n\
+         fall: with another start time, an attack a boundary cuts in two (1.5 GB over a day\n\
+         split between two daily windows, 15 hosts over a day) can be missed.\n\
          Reproduce: `flowlake gen --out ladder/ --benign --intensities --hours {hours} --records {records}`,\n\
          convert, run the hunts and look for each actor of `_ground-truth.json`; the test\n\
          `sensitivity_table_is_what_the_hunts_find` does that and fails when this table is out\n\

@@ -136,9 +136,14 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
     let engine = Engine::open(&a.lake, dest)?;
     if let Some(name) = &a.name {
         let hunt = engine.library.get(name)?;
-        let facts = LakeFacts::of(&engine);
+        let facts = LakeFacts::of(&engine)?;
         let not_ready = readiness(hunt, &params, &facts, engine.indicators());
         let rows = engine.run_hunt(name, &params)?;
+        let not_ready = not_ready.or_else(|| {
+            facts
+                .partial(hunt)
+                .map(|(field, share)| ("inconclusive", partial_reason(&field, share)))
+        });
         return Ok(match not_ready {
             Some((status @ ("skipped" | "inconclusive"), why))
                 if hunt.kind == Kind::Detection && rows == 0 =>
@@ -167,10 +172,13 @@ struct LakeFacts {
     records: i64,
     /// The highest `version` among them.
     newest_version: Option<i64>,
-    /// Hours that hold records (distinct hours of `start`): what a baseline can learn from.
+    /// Hours that hold traffic from internal hosts to public addresses (distinct hours of
+    /// `start`): what the baselines of the hunts that need history learn from.
     hours: i64,
-    /// Columns of `vpc_flow_logs` with at least one value.
-    present: std::collections::BTreeSet<String>,
+    /// Records with addresses (not NODATA or SKIPDATA).
+    addressed: i64,
+    /// Values of each column of `vpc_flow_logs` a hunt reads (non-null counts).
+    values: std::collections::BTreeMap<String, i64>,
     /// Whether the transit gateway table has any record.
     tgw: bool,
     /// Categories of the threat list (`None` for entries without one).
@@ -178,7 +186,7 @@ struct LakeFacts {
 }
 
 impl LakeFacts {
-    fn of(engine: &Engine) -> Self {
+    fn of(engine: &Engine) -> Result<Self> {
         use datafusion::arrow::array::{Array, AsArray};
         use datafusion::arrow::datatypes::Int64Type;
         // Every VPC column a hunt reads, counted in one scan.
@@ -191,13 +199,17 @@ impl LakeFacts {
             .collect();
         columns.sort();
         columns.dedup();
-        let counts = columns.iter().fold(String::new(), |mut acc, c| {
-            let _ = write!(acc, ", count(\"{c}\")");
-            acc
-        });
+        let counts = columns
+            .iter()
+            .enumerate()
+            .fold(String::new(), |mut acc, (i, c)| {
+                let _ = write!(acc, ", count(\"{c}\") AS c{i}");
+                acc
+            });
         let sql = format!(
             "SELECT count(*), CAST(max(version) AS BIGINT), \
-             count(DISTINCT \"start\" - \"start\" % 3600){counts} FROM vpc_flow_logs"
+             count(DISTINCT CASE WHEN is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr) \
+             THEN \"start\" - \"start\" % 3600 END), count(srcaddr) AS addressed{counts} FROM vpc_flow_logs"
         );
         let batches = |sql: &str| {
             engine.rt.block_on(async {
@@ -209,14 +221,13 @@ impl LakeFacts {
             records: 0,
             newest_version: None,
             hours: 0,
-            present: std::collections::BTreeSet::new(),
+            addressed: 0,
+            values: std::collections::BTreeMap::new(),
             tgw: false,
             ioc_categories: Vec::new(),
         };
-        if let Some(b) = batches(&sql)
-            .ok()
-            .and_then(|v| v.into_iter().find(|b| b.num_rows() > 0))
-        {
+        let counted = batches(&sql).context("counting what the lake holds")?;
+        if let Some(b) = counted.into_iter().find(|b| b.num_rows() > 0) {
             let int = |i: usize| {
                 let col = datafusion::arrow::compute::cast(
                     b.column(i),
@@ -229,10 +240,9 @@ impl LakeFacts {
             facts.records = int(0).unwrap_or(0);
             facts.newest_version = int(1);
             facts.hours = int(2).unwrap_or(0);
+            facts.addressed = int(3).unwrap_or(0);
             for (i, c) in columns.iter().enumerate() {
-                if int(3 + i).unwrap_or(0) > 0 {
-                    facts.present.insert(c.clone());
-                }
+                facts.values.insert(c.clone(), int(4 + i).unwrap_or(0));
             }
         }
         facts.tgw = batches(&format!(
@@ -252,7 +262,7 @@ impl LakeFacts {
                 }
             }
         }
-        facts
+        Ok(facts)
     }
 }
 
@@ -306,8 +316,10 @@ fn readiness(
         let absent: Vec<&str> = h
             .fields
             .iter()
+            .filter(|f| !h.optional.contains(f))
             .filter(|f| {
-                flowlog::field_by_name(f).is_some_and(|d| !facts.present.contains(d.column))
+                flowlog::field_by_name(f)
+                    .is_some_and(|d| facts.values.get(d.column).copied().unwrap_or(0) == 0)
             })
             .map(String::as_str)
             .collect();
@@ -371,6 +383,36 @@ fn readiness(
     None
 }
 
+impl LakeFacts {
+    /// When some addressed records lack a field the hunt needs (flow logs of several
+    /// formats, one without it), the hunt saw only the others: which field, and the share
+    /// of records it could look at. Only the fields every record of a format that has them
+    /// carries (version 2) are judged.
+    fn partial(&self, h: &flowlake_query::Hunt) -> Option<(String, f64)> {
+        if h.record_kind() != flowlog::RecordKind::Vpc || self.addressed == 0 {
+            return None;
+        }
+        h.fields
+            .iter()
+            .filter(|f| !h.optional.contains(f))
+            .filter_map(|f| {
+                let d = flowlog::field_by_name(f)?;
+                let n = *self.values.get(d.column)?;
+                (d.version == 2 && n < self.addressed)
+                    .then(|| (f.clone(), n as f64 / self.addressed as f64))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+/// The note for a detection that found nothing on part of the records.
+fn partial_reason(field: &str, share: f64) -> String {
+    format!(
+        "quiet on the {:.0}% of records that have {field}; the others (flow logs whose format lacks it) could not be looked at",
+        share * 100.0
+    )
+}
+
 /// What became of one hunt of `--all`.
 struct Entry<'a> {
     hunt: &'a flowlake_query::Hunt,
@@ -403,7 +445,15 @@ fn run_all(
             bail!("no hunt has a parameter named {k:?} (`flowlake hunt show NAME` lists a hunt's)");
         }
     }
-    let facts = LakeFacts::of(engine);
+    if format == Format::Parquet {
+        bail!(
+            "hunt run --all writes its summary as a table, CSV or JSON: use --output FILE.json (with --details, the rows of every finding)"
+        );
+    }
+    if details && format == Format::Csv {
+        eprintln!("note: CSV holds the summary only; the rows of each finding need --format json");
+    }
+    let facts = LakeFacts::of(engine)?;
     let total = Instant::now();
     let mut entries = Vec::new();
     for h in hunts {
@@ -445,10 +495,17 @@ fn run_all(
                     (Kind::Detection, _) => "found",
                     (Kind::Report, _) => "ok",
                 };
+                let partial = facts.partial(h);
+                let (status, reason) = match (status, partial) {
+                    ("quiet", Some((field, share))) => {
+                        ("inconclusive", Some(partial_reason(&field, share)))
+                    }
+                    (status, _) => (status, None),
+                };
                 Entry {
                     hunt: h,
                     status,
-                    reason: None,
+                    reason,
                     rows: Some(rows),
                     seconds,
                     batches: if status == "found" {
@@ -479,10 +536,7 @@ fn run_all(
     match format {
         Format::Json | Format::Ndjson => write_json(engine, &entries, details, format)?,
         Format::Csv => write_csv(engine, &entries)?,
-        Format::Parquet => bail!(
-            "hunt run --all writes its summary as a table, CSV or JSON: use --output FILE.json (with --details, the rows of every finding)"
-        ),
-        Format::Table => write_summary(
+        Format::Parquet | Format::Table => write_summary(
             engine,
             &entries,
             details,

@@ -767,3 +767,193 @@ fn ordinary_traffic_that_fooled_the_hunts_stays_quiet() {
         "{found:#?}"
     );
 }
+
+/// Lakes that only look complete: flow logs of two formats (one without `packets`),
+/// hours of NODATA before a little traffic, a format without `interface-id`. And two more
+/// kinds of ordinary traffic: SSH refused by a security group however often the SYN is
+/// resent, and replies to a NAT gateway's client ports.
+#[test]
+fn lakes_that_only_look_complete_are_not_an_all_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir
+        .path()
+        .join("logs/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/01/01");
+    let t0 = DAY1;
+    // A v2 flow log with ordinary traffic, and one without packets (nor action) holding
+    // an outbound scan of 100 ports.
+    let mut v2 = String::new();
+    let mut bare = String::from(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol bytes start end log-status\n",
+    );
+    for i in 0..100i64 {
+        let _ = writeln!(
+            v2,
+            "2 111122223333 eni-1 10.0.1.5 198.51.100.5 {} 443 6 20 9000 {} {} ACCEPT OK",
+            40000 + i,
+            t0 + i * 30,
+            t0 + i * 30 + 20
+        );
+        let _ = writeln!(
+            bare,
+            "2 111122223333 eni-2 10.0.2.99 203.0.113.9 {} {} 6 44 {} {} OK",
+            50000 + i,
+            i + 1,
+            t0 + i,
+            t0 + i + 1
+        );
+    }
+    write_gz(&logs.join("v2.log.gz"), &v2);
+    write_gz(&logs.join("bare.log.gz"), &bare);
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&dir.path().join("logs")),
+        "--out",
+        s(&lake),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(&lake),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("quiet on the 50% of records that have packets"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Forty hours of NODATA, then four hours of traffic: no history for a baseline.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for h in 0..40i64 {
+        let t = t0 + h * 3600;
+        let _ = writeln!(
+            text,
+            "2 111122223333 eni-3 - - - - - - - {t} {} - NODATA",
+            t + 60
+        );
+    }
+    for i in 0..240i64 {
+        let t = t0 + 40 * 3600 + i * 60;
+        let _ = writeln!(
+            text,
+            "2 111122223333 eni-3 10.0.3.5 198.51.100.6 {} 443 6 20 9000 {t} {} ACCEPT OK",
+            40000 + i,
+            t + 20
+        );
+    }
+    // SSH to a host whose security group refuses it: the SYN resent seven times, thirty
+    // times an hour.
+    for i in 0..30i64 {
+        let t = t0 + 41 * 3600 + i * 120;
+        let _ = writeln!(
+            text,
+            "2 111122223333 eni-4 10.0.4.5 10.0.4.6 {} 22 6 7 420 {t} {} REJECT OK",
+            45000 + i,
+            t + 60
+        );
+    }
+    // A NAT gateway's STUN requests (its client ports are 1024-65535) and their replies.
+    for i in 0..90i64 {
+        let t = t0 + 42 * 3600 + i * 40;
+        let port = 1024 + i * 300;
+        let _ = writeln!(
+            text,
+            "2 111122223333 eni-5 10.0.0.20 198.51.100.7 {port} 3478 17 1 60 {t} {} ACCEPT OK",
+            t + 1
+        );
+        let _ = writeln!(
+            text,
+            "2 111122223333 eni-5 198.51.100.7 10.0.0.20 3478 {port} 17 1 80 {t} {} ACCEPT OK",
+            t + 1
+        );
+    }
+    write_gz(
+        &dir.path()
+            .join("logs/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/01/01/a.log.gz"),
+        &text,
+    );
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&dir.path().join("logs")),
+        "--out",
+        s(&lake),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--lake",
+        s(&lake),
+        "--format",
+        "ndjson",
+    ]);
+    let entries: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let status = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e["hunt"] == name)
+            .unwrap_or_else(|| panic!("{name}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("unusual-traffic-volume"), "inconclusive");
+    assert_eq!(status("unusual-port"), "inconclusive");
+    assert_eq!(status("ssh-brute-force"), "quiet");
+    assert_eq!(status("inbound-port-scan"), "quiet");
+    assert_eq!(status("inbound-port-sweep"), "quiet");
+
+    // A format without interface-id: the brute-force hunts still look, and find.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "version account-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+    );
+    for i in 0..200i64 {
+        let t = t0 + i * 10;
+        let _ = writeln!(
+            text,
+            "2 111122223333 203.0.113.66 10.0.1.11 {} 22 6 12 2500 {t} {} ACCEPT OK",
+            40000 + i,
+            t + 5
+        );
+    }
+    write_gz(&dir.path().join("logs/x.log.gz"), &text);
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&dir.path().join("logs")),
+        "--out",
+        s(&lake),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--lake",
+        s(&lake),
+        "--format",
+        "ndjson",
+    ]);
+    let ssh = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["hunt"] == "ssh-brute-force")
+        .unwrap();
+    assert_eq!(ssh["status"], "found", "{ssh}");
+}
