@@ -396,7 +396,12 @@ pub fn ladders(
 }
 
 /// An inbound TCP probe refused by the security group.
-fn refused(host: usize, (src, srcport): (Addr, u16), (dst, dstport): (Addr, u16), t: i64) -> Rec {
+pub(crate) fn refused(
+    host: usize,
+    (src, srcport): (Addr, u16),
+    (dst, dstport): (Addr, u16),
+    t: i64,
+) -> Rec {
     Rec {
         host,
         src,

@@ -772,25 +772,12 @@ pub fn attacks(
                 rng,
             );
             // Scanners try more than one port: SSH, just before, is refused.
-            recs.push(Rec {
+            recs.push(crate::ladder::refused(
                 host,
-                src: scanner,
-                dst: target,
-                srcport: sport.wrapping_sub(1).max(1024),
-                dstport: 22,
-                protocol: TCP,
-                packets: 1,
-                bytes: 44,
-                start: t - 1,
-                end: t,
-                accept: false,
-                status: Status::Ok,
-                tcp_flags: FLAGS_SYN,
-                ingress: true,
-                traffic_path: None,
-                src_service: None,
-                dst_service: None,
-            });
+                (scanner, sport.wrapping_sub(1).max(1024)),
+                (target, 22),
+                t - 1,
+            ));
         }
         add(
             2,

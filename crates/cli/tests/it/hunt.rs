@@ -138,15 +138,7 @@ fn raw_logs_or_an_empty_folder_are_not_an_all_clear() {
 fn a_lake_too_short_for_a_baseline_is_inconclusive() {
     let dir = tempfile::tempdir().unwrap();
     crate::util::generate(&dir.path().join("logs"), 3000, 6);
-    let lake = dir.path().join("lake");
-    let o = run(&[
-        "convert",
-        "-q",
-        s(&dir.path().join("logs")),
-        "--out",
-        s(&lake),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let lake = convert_logs(dir.path());
     let o = run(&["hunt", "run", "--all", "--lake", s(&lake)]);
     // Not an all-clear: exit 3, and said.
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
@@ -727,29 +719,8 @@ fn ordinary_traffic_that_fooled_the_hunts_stays_quiet() {
             .join("logs/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/01/01/a.log.gz"),
         &text,
     );
-    let lake = dir.path().join("lake");
-    let o = run(&[
-        "convert",
-        "-q",
-        s(&dir.path().join("logs")),
-        "--out",
-        s(&lake),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(&[
-        "hunt",
-        "run",
-        "--all",
-        "--lake",
-        s(&lake),
-        "--format",
-        "ndjson",
-        "--details",
-    ]);
-    let entries: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lake = convert_logs(dir.path());
+    let entries = run_all_json(&lake, &["--details"]);
     let found: Vec<(String, String)> = entries
         .iter()
         .filter(|e| e["status"] == "found")
@@ -804,15 +775,7 @@ fn lakes_that_only_look_complete_are_not_an_all_clear() {
     }
     write_gz(&logs.join("v2.log.gz"), &v2);
     write_gz(&logs.join("bare.log.gz"), &bare);
-    let lake = dir.path().join("lake");
-    let o = run(&[
-        "convert",
-        "-q",
-        s(&dir.path().join("logs")),
-        "--out",
-        s(&lake),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let lake = convert_logs(dir.path());
     let o = run(&[
         "hunt",
         "run",
@@ -880,28 +843,8 @@ fn lakes_that_only_look_complete_are_not_an_all_clear() {
             .join("logs/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/01/01/a.log.gz"),
         &text,
     );
-    let lake = dir.path().join("lake");
-    let o = run(&[
-        "convert",
-        "-q",
-        s(&dir.path().join("logs")),
-        "--out",
-        s(&lake),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(&[
-        "hunt",
-        "run",
-        "--all",
-        "--lake",
-        s(&lake),
-        "--format",
-        "ndjson",
-    ]);
-    let entries: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lake = convert_logs(dir.path());
+    let entries = run_all_json(&lake, &[]);
     let status = |name: &str| {
         entries
             .iter()
@@ -932,28 +875,36 @@ fn lakes_that_only_look_complete_are_not_an_all_clear() {
         );
     }
     write_gz(&dir.path().join("logs/x.log.gz"), &text);
-    let lake = dir.path().join("lake");
-    let o = run(&[
-        "convert",
-        "-q",
-        s(&dir.path().join("logs")),
-        "--out",
-        s(&lake),
-    ]);
+    let lake = convert_logs(dir.path());
+    let ssh = run_all_json(&lake, &[])
+        .into_iter()
+        .find(|e| e["hunt"] == "ssh-brute-force")
+        .unwrap();
+    assert_eq!(ssh["status"], "found", "{ssh}");
+}
+
+/// Convert the flow logs under `dir/logs` into `dir/lake`, and return the lake.
+fn convert_logs(dir: &std::path::Path) -> std::path::PathBuf {
+    let lake = dir.join("lake");
+    let o = run(&["convert", "-q", s(&dir.join("logs")), "--out", s(&lake)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(&[
+    lake
+}
+
+/// `hunt run --all --format ndjson` (and `extra`) on `lake`: one object per hunt.
+fn run_all_json(lake: &std::path::Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec![
         "hunt",
         "run",
         "--all",
         "--lake",
-        s(&lake),
+        s(lake),
         "--format",
         "ndjson",
-    ]);
-    let ssh = stdout(&o)
+    ];
+    args.extend_from_slice(extra);
+    stdout(&run(&args))
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|e| e["hunt"] == "ssh-brute-force")
-        .unwrap();
-    assert_eq!(ssh["status"], "found", "{ssh}");
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
