@@ -369,7 +369,7 @@ fn readiness(
         return Some((
             "inconclusive",
             format!(
-                "needs {needed} hours of data ({}) and the lake holds {} hours with records; lower {} or add history",
+                "needs {needed} hours of data ({}) and the lake holds {} hours of traffic from internal hosts to public addresses; lower {} or add history",
                 h.history.join(" + "),
                 facts.hours,
                 h.history

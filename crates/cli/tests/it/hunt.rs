@@ -177,7 +177,7 @@ fn a_lake_too_short_for_a_baseline_is_inconclusive() {
     assert_eq!(e["status"], "inconclusive", "{e}");
     assert!(
         e["reason"].as_str().unwrap().contains(
-            "needs 36 hours of data (recent_hours + min_baseline_hours) and the lake holds 6 hours with records"
+            "needs 36 hours of data (recent_hours + min_baseline_hours) and the lake holds 6 hours of traffic from internal hosts to public addresses"
         ),
         "{e}"
     );
