@@ -7,7 +7,7 @@ use rand::rngs::SmallRng;
 
 use crate::model::{Addr, FlowLog, Rec, Role, Status};
 use crate::scenarios::{
-    FLAGS_RST, FLAGS_SERVER, FLAGS_SYN, Scenario, TCP, Tagged, conn, ephemeral, one_way,
+    FLAGS_RST, FLAGS_SERVER, FLAGS_SYN, Scenario, TCP, Tagged, UDP, conn, ephemeral, one_way,
 };
 
 /// One rung: the hunt that should find it, how strong it is, and how many events over
@@ -91,6 +91,48 @@ fn rungs(span: i64) -> Vec<Rung> {
             30_000,
             300,
         ),
+        r("winrm-brute-force", "300 attempts in 30 minutes", 300, 1800),
+        r("winrm-brute-force", "100 attempts in 1 hour", 100, 3600),
+        r("winrm-brute-force", "60 attempts over 1 day", 60, 86_400),
+        r(
+            "dos-udp",
+            "200,000 packets a minute for 3 minutes",
+            200_000,
+            180,
+        ),
+        r(
+            "dos-udp",
+            "80,000 packets a minute for 3 minutes",
+            80_000,
+            180,
+        ),
+        r(
+            "dos-udp",
+            "30,000 packets a minute for 3 minutes",
+            30_000,
+            180,
+        ),
+        r(
+            "crypto-mining",
+            "a pool connection for 6 hours",
+            360,
+            6 * 3600,
+        ),
+        r("crypto-mining", "a pool connection for 1 hour", 60, 3600),
+        r(
+            "crypto-mining",
+            "a pool connection for 20 minutes",
+            20,
+            1200,
+        ),
+        r(
+            "unusual-dns-resolver",
+            "30 queries over 6 hours",
+            30,
+            6 * 3600,
+        ),
+        r("unusual-dns-resolver", "3 queries over 1 day", 3, 86_400),
+        r("unusual-dns-resolver", "1 query", 1, 60),
         r("spambot", "120 mail servers in 1 hour", 120, 3600),
         r("spambot", "10 mail servers in 1 hour", 10, 3600),
         r("spambot", "3 mail servers over 1 day", 3, 86_400),
@@ -216,11 +258,11 @@ pub fn ladders(
                 }
                 (actor, target) = (outside, format!("{} hosts, port 5432", rung.count));
             }
-            "ssh-brute-force" | "rdp-brute-force" => {
-                let port = if rung.hunt == "ssh-brute-force" {
-                    22
-                } else {
-                    3389
+            "ssh-brute-force" | "rdp-brute-force" | "winrm-brute-force" => {
+                let port = match rung.hunt {
+                    "ssh-brute-force" => 22,
+                    "rdp-brute-force" => 3389,
+                    _ => 5985,
                 };
                 for i in 0..rung.count {
                     let fwd = (rng.random_range(10..18), rng.random_range(1800..3500));
@@ -340,6 +382,74 @@ pub fn ladders(
                         (t1 + m * 60, t1 + m * 60 + 59),
                         (packets, packets * 40),
                         true,
+                    );
+                }
+                (actor, target) = (me, victim_out.to_string());
+            }
+            "dos-udp" => {
+                let t1 = t0 / 60 * 60;
+                for m in 0..rung.secs / 60 {
+                    let packets = rung.count as u64;
+                    one_way(
+                        &mut recs,
+                        local,
+                        UDP,
+                        (me, ephemeral(rng)),
+                        (victim_out, 27015),
+                        (t1 + m * 60, t1 + m * 60 + 59),
+                        (packets, packets * 512),
+                        true,
+                    );
+                }
+                (actor, target) = (me, victim_out.to_string());
+            }
+            "crypto-mining" => {
+                // One long stratum connection, a record a minute.
+                let sport = ephemeral(rng);
+                for m in 0..rung.count {
+                    let t = t0 + m * 60;
+                    conn(
+                        &mut recs,
+                        local,
+                        (me, sport),
+                        (victim_out, 3333),
+                        t,
+                        (rng.random_range(40..60), rng.random_range(4000..8000)),
+                        Some((
+                            rng.random_range(40..60),
+                            rng.random_range(4000..8000),
+                            FLAGS_SERVER,
+                        )),
+                        true,
+                        8,
+                        rng,
+                    );
+                }
+                (actor, target) = (me, victim_out.to_string());
+            }
+            "unusual-dns-resolver" => {
+                for i in 0..rung.count {
+                    let t = step(i, rung.count);
+                    let sport = ephemeral(rng);
+                    one_way(
+                        &mut recs,
+                        local,
+                        UDP,
+                        (me, sport),
+                        (victim_out, 53),
+                        (t, t + 1),
+                        (1, 70),
+                        true,
+                    );
+                    one_way(
+                        &mut recs,
+                        local,
+                        UDP,
+                        (victim_out, 53),
+                        (me, sport),
+                        (t, t + 1),
+                        (1, 150),
+                        false,
                     );
                 }
                 (actor, target) = (me, victim_out.to_string());
