@@ -9,6 +9,11 @@ pub enum QueryError {
         "{0} is not a flowlake lake (no AWSLogs/ folder in it); convert flow logs into it with `flowlake convert INPUT --out {0}`"
     )]
     NotALake(String),
+    /// A local lake folder that does not exist (a typo, or the wrong directory).
+    #[error(
+        "{0} does not exist: give --lake the folder `flowlake convert --out` wrote, or convert flow logs into it with `flowlake convert INPUT --out {0}`"
+    )]
+    NoSuchLake(String),
     /// A folder of flow logs as AWS delivers them (text), not converted: querying it would
     /// find nothing, which must not pass for an all-clear.
     #[error(

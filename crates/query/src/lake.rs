@@ -120,6 +120,11 @@ pub async fn inspect_table(
 }
 
 async fn open(lake: &Location, s3: &S3Options) -> Result<Opened> {
+    if let Location::Local(path) = lake
+        && !path.exists()
+    {
+        return Err(QueryError::NoSuchLake(lake.to_string()));
+    }
     match Opened::open(lake, s3).await {
         Ok(o) => Ok(o),
         Err(StoreError::Request { .. }) if !lake.is_s3() => {

@@ -147,6 +147,12 @@ fn sql_errors_exit_1_with_datafusions_message_and_the_line() {
     );
 
     let o = run(&["sql", "--lake", "/nonexistent/lake", "-e", "SELECT 1"]);
+    assert_fails(
+        &o,
+        "/nonexistent/lake does not exist: give --lake the folder",
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let o = run(&["sql", "--lake", s(empty.path()), "-e", "SELECT 1"]);
     assert_fails(&o, "is not a flowlake lake");
 }
 
