@@ -10,7 +10,7 @@ use rand::rngs::SmallRng;
 use serde::Serialize;
 
 use crate::model::{Addr, FlowLog, Rec, Role, Status, public_v4};
-use crate::scenarios::{FLAGS_SERVER, FLAGS_SYN, TCP, UDP, conn, ephemeral, one_way};
+use crate::scenarios::{FLAGS_SERVER, FLAGS_SYN, TCP, conn, ephemeral, udp_exchange};
 
 /// A named benign pattern, listed in the ground truth of a `--benign` tree.
 #[derive(Debug, Clone, Serialize)]
@@ -194,25 +194,14 @@ pub fn benign(
                 // QUIC.
                 let sport = ephemeral(rng);
                 let p = rng.random_range(10..200);
-                one_way(
+                udp_exchange(
                     out,
                     h,
-                    UDP,
                     (me, sport),
                     (dst, 443),
                     (t, t + 30),
-                    (p, p * 900),
+                    ((p, p * 900), (p, p * 1100)),
                     true,
-                );
-                one_way(
-                    out,
-                    h,
-                    UDP,
-                    (dst, 443),
-                    (me, sport),
-                    (t, t + 30),
-                    (p, p * 1100),
-                    false,
                 );
             }
             1 | 2 => {
@@ -258,25 +247,14 @@ pub fn benign(
             let roll = rng.random_range(0..100);
             if roll < 2 {
                 let sport = ephemeral(rng);
-                one_way(
+                udp_exchange(
                     out,
                     n,
-                    UDP,
                     (me, sport),
                     (dst, 123),
                     (t, t + 1),
-                    (1, 76),
+                    ((1, 76), (1, 76)),
                     true,
-                );
-                one_way(
-                    out,
-                    n,
-                    UDP,
-                    (dst, 123),
-                    (me, sport),
-                    (t, t + 1),
-                    (1, 76),
-                    false,
                 );
                 continue;
             }
@@ -404,25 +382,14 @@ pub fn benign(
         if rng.random_bool(0.95) {
             let sport = ephemeral(rng);
             let q = rng.random_range(1..4);
-            one_way(
+            udp_exchange(
                 out,
                 d,
-                UDP,
                 (client, sport),
                 (me, 53),
                 (t, t + 1),
-                (q, q * 72),
+                ((q, q * 72), (q, q * 180)),
                 false,
-            );
-            one_way(
-                out,
-                d,
-                UDP,
-                (me, 53),
-                (client, sport),
-                (t, t + 1),
-                (q, q * 180),
-                true,
             );
         } else {
             conn(
@@ -631,25 +598,14 @@ pub fn benign(
             let t = at(rng);
             let sport = ephemeral(rng);
             if rng.random_bool(0.97) {
-                one_way(
+                udp_exchange(
                     out,
                     r,
-                    UDP,
                     (client, sport),
                     (hosts[r].ip, 53),
                     (t, t + 1),
-                    (2, 140),
+                    ((2, 140), (2, 360)),
                     false,
-                );
-                one_way(
-                    out,
-                    r,
-                    UDP,
-                    (hosts[r].ip, 53),
-                    (client, sport),
-                    (t, t + 1),
-                    (2, 360),
-                    true,
                 );
             } else {
                 conn(

@@ -154,6 +154,39 @@ pub(crate) fn one_way(
     });
 }
 
+/// A UDP request from `client` to `server` and its answer, as the interface of `host`
+/// saw them (`local_is_client`: the host asked).
+pub(crate) fn udp_exchange(
+    recs: &mut Vec<Rec>,
+    host: usize,
+    client: (Addr, u16),
+    server: (Addr, u16),
+    span: (i64, i64),
+    (request, answer): ((u64, u64), (u64, u64)),
+    local_is_client: bool,
+) {
+    one_way(
+        recs,
+        host,
+        UDP,
+        client,
+        server,
+        span,
+        request,
+        local_is_client,
+    );
+    one_way(
+        recs,
+        host,
+        UDP,
+        server,
+        client,
+        span,
+        answer,
+        !local_is_client,
+    );
+}
+
 /// The attack scenarios, placed in `[start, end)`.
 pub fn attacks(
     logs: &[FlowLog],

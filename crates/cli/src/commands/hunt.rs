@@ -136,18 +136,20 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
     let engine = Engine::open(&a.lake, dest)?;
     if let Some(name) = &a.name {
         let hunt = engine.library.get(name)?;
-        let facts = LakeFacts::of(&engine)?;
-        let not_ready = readiness(hunt, &params, &facts, engine.indicators());
         let rows = engine.run_hunt(name, &params)?;
-        let not_ready = not_ready.or_else(|| {
+        if hunt.kind == Kind::Report || rows > 0 {
+            return Ok(Outcome::Success);
+        }
+        // A quiet detection: whether it could have found anything (one more scan of the
+        // lake, only now that it is needed).
+        let facts = LakeFacts::of(&engine)?;
+        let not_ready = readiness(hunt, &params, &facts, engine.indicators()).or_else(|| {
             facts
                 .partial(hunt)
                 .map(|(field, share)| ("inconclusive", partial_reason(&field, share)))
         });
         return Ok(match not_ready {
-            Some((status @ ("skipped" | "inconclusive"), why))
-                if hunt.kind == Kind::Detection && rows == 0 =>
-            {
+            Some((status @ ("skipped" | "inconclusive"), why)) => {
                 eprintln!(
                     "note: {name} could not look ({status}: {why}): this is not an all-clear"
                 );
