@@ -3,6 +3,8 @@ name = "beaconing"
 title = "Regular check-ins to one destination"
 severity = "high"
 kind = "detection"
+actor = "host"
+target = "destination"
 mitre = ["T1071", "T1573"]
 min_version = 2
 fields = ["srcaddr", "dstaddr", "srcport", "dstport", "start", "end"]
@@ -87,7 +89,7 @@ fleet AS (
     HAVING count(DISTINCT srcaddr) >= {{fleet_hosts}}
 ),
 gaps AS (
-    SELECT srcaddr, dstaddr, dstport,
+    SELECT srcaddr, dstaddr, dstport, t,
            t - lag(t) OVER (PARTITION BY srcaddr, dstaddr, dstport ORDER BY t) AS gap
     FROM connections
 )
@@ -97,6 +99,8 @@ SELECT g.srcaddr AS host,
        count(g.gap) + 1 AS connections,
        round(avg(g.gap), 1) AS mean_interval_s,
        round(stddev_pop(g.gap), 1) AS spread_s,
+       to_iso8601(from_unixtime(min(g.t - g.gap))) AS first_seen,
+       to_iso8601(from_unixtime(max(g.t))) AS last_seen,
        'flowlake hunt run traffic-from-src-addr --param ip=' || g.srcaddr AS pivot
 FROM gaps g
 LEFT JOIN fleet f ON f.dstaddr = g.dstaddr AND f.dstport = g.dstport

@@ -3,6 +3,7 @@ name = "inbound-port-sweep"
 title = "Inbound sweep of one port across many hosts"
 severity = "medium"
 kind = "detection"
+actor = "sweeper"
 mitre = ["T1595.001", "T1046"]
 min_version = 2
 fields = ["srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "action", "start", "end"]

@@ -3,6 +3,7 @@ name = "lateral-movement"
 title = "Internal fan-out on administrative ports"
 severity = "high"
 kind = "detection"
+actor = "source"
 mitre = ["T1021", "T1570"]
 min_version = 2
 fields = ["srcaddr", "dstaddr", "srcport", "dstport", "action", "start", "end"]

@@ -3,6 +3,7 @@ name = "port-probe-unprotected-port"
 title = "Open port probed from the internet"
 severity = "medium"
 kind = "detection"
+target = "host"
 mitre = ["T1595"]
 guardduty = ["Recon:EC2/PortProbeUnprotectedPort"]
 min_version = 2

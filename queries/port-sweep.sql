@@ -3,6 +3,7 @@ name = "port-sweep"
 title = "Outbound port sweep across many hosts"
 severity = "high"
 kind = "detection"
+actor = "sweeper"
 mitre = ["T1046"]
 guardduty = ["Impact:EC2/PortSweep"]
 min_version = 2

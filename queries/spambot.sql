@@ -3,6 +3,7 @@ name = "spambot"
 title = "Outbound SMTP from an instance"
 severity = "medium"
 kind = "detection"
+actor = "sender"
 mitre = ["T1496"]
 guardduty = ["Backdoor:EC2/Spambot"]
 min_version = 2

@@ -3,6 +3,7 @@ name = "tgw-packet-loss"
 title = "Packets a transit gateway dropped, by cause and attachment"
 severity = "medium"
 kind = "detection"
+target = "tgw_id"
 table = "tgw_flow_logs"
 min_version = 6
 fields = ["tgw-id", "tgw-attachment-id", "packets", "packets-lost-no-route", "packets-lost-blackhole", "packets-lost-mtu-exceeded", "packets-lost-ttl-expired", "start", "end"]

@@ -3,6 +3,7 @@ name = "unusual-port"
 title = "Remote port never used before by this host"
 severity = "medium"
 kind = "detection"
+actor = "host"
 mitre = ["T1571"]
 guardduty = ["Behavior:EC2/NetworkPortUnusual"]
 min_version = 2
@@ -83,6 +84,7 @@ SELECT o.srcaddr AS host,
        count(*) AS flows,
        sum(o.bytes) AS bytes,
        to_iso8601(from_unixtime(min(o."start"))) AS first_seen,
+       to_iso8601(from_unixtime(max(o."end"))) AS last_seen,
        'flowlake hunt run traffic-from-src-addr --param ip=' || o.srcaddr AS pivot
 FROM outbound o
 CROSS JOIN cutoff c

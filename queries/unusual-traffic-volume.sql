@@ -3,6 +3,7 @@ name = "unusual-traffic-volume"
 title = "Traffic volume far above the host's baseline"
 severity = "medium"
 kind = "detection"
+actor = "host"
 mitre = ["T1030"]
 guardduty = ["Behavior:EC2/TrafficVolumeUnusual"]
 min_version = 2
@@ -82,6 +83,8 @@ SELECT srcaddr AS host,
        round(mean) AS mean_bytes,
        most AS largest_earlier_hour,
        round((bytes - mean) / sd, 1) AS z,
+       to_iso8601(from_unixtime(hour_start)) AS first_seen,
+       to_iso8601(from_unixtime(hour_start + 3599)) AS last_seen,
        'flowlake hunt run traffic-from-src-addr --param ip=' || srcaddr AS pivot
 FROM history
 WHERE hours >= {{min_hours}}

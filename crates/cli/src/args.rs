@@ -452,6 +452,9 @@ const HUNT_HELP: &str = r"Examples:
   flowlake hunt run traffic-from-src-addr --param ip=10.0.2.23
   flowlake hunt run --all --ioc threat-list.txt
   flowlake hunt run --all --format json --details > findings.json
+  flowlake hunt run --all --ioc threat-list.txt --findings findings.ocsf.ndjson
+  flowlake hunt run --all --findings asff.ndjson --findings-format asff \
+      --account 123456789012 --securityhub-region us-east-1
   flowlake hunt run port-scan --param window_minutes=1440    # slow scans: a day's window
   flowlake hunt export --dialect athena --out athena-hunts/
 
@@ -478,7 +481,7 @@ pub enum HuntCommand {
     /// A hunt's metadata, parameters and SQL.
     Show(HuntShowArgs),
     /// Run one hunt, or all of them (a summary).
-    Run(HuntRunArgs),
+    Run(Box<HuntRunArgs>),
     /// Write the library as SQL for another engine.
     Export(HuntExportArgs),
 }
@@ -526,11 +529,41 @@ pub struct HuntRunArgs {
     #[arg(short, long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
 
+    /// Also write every detection row as a finding to FILE, one JSON object per line:
+    /// OCSF Detection Findings, or ASFF `BatchImportFindings` request bodies (see
+    /// --findings-format). The same evidence gets the same id on every run.
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+
+    /// Format of --findings.
+    #[arg(long, value_enum, default_value = "ocsf", requires = "findings")]
+    pub findings_format: FindingsFormat,
+
+    /// ASFF: the AWS account that imports the findings (its custom-integration product
+    /// ARN, and each finding's AwsAccountId).
+    #[arg(long, value_name = "ACCOUNT_ID", requires = "findings")]
+    pub account: Option<String>,
+
+    /// ASFF: the Security Hub region the findings are imported into (`--region` is the
+    /// S3 lake's).
+    #[arg(long, value_name = "REGION", requires = "findings")]
+    pub securityhub_region: Option<String>,
+
     #[command(flatten)]
     pub lake: LakeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The shape of `hunt run --findings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    /// OCSF 1.1.0 Detection Finding (class 2004), one per line (Security Lake, SIEMs).
+    Ocsf,
+    /// AWS Security Finding Format: one `{"Findings": [...]}` request body (at most 100
+    /// findings) per line, for `aws securityhub batch-import-findings --cli-input-json`.
+    Asff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -110,6 +111,15 @@ impl Engine {
 
     /// Run every statement in `sql`, printing each result; returns the rows of the last.
     pub fn run_sql(&self, sql: &str) -> Result<u64> {
+        self.run_sql_keeping(sql, None)
+    }
+
+    /// [`Engine::run_sql`], also keeping the batches of the last statement in `keep`.
+    pub fn run_sql_keeping(
+        &self,
+        sql: &str,
+        mut keep: Option<&mut Vec<RecordBatch>>,
+    ) -> Result<u64> {
         let statements = DFParser::parse_sql(sql).map_err(|e| anyhow!("{e}"))?;
         let mut rows = 0;
         for statement in statements {
@@ -147,11 +157,17 @@ impl Engine {
                 }
             });
             rows = 0;
+            if let Some(k) = keep.as_mut() {
+                k.clear();
+            }
             let written = self.block_on_cancellable(async {
                 while let Some(batch) = rx.recv().await {
                     let batch = batch?;
                     rows += batch.num_rows() as u64;
                     sink.write(&batch)?;
+                    if let Some(k) = keep.as_mut() {
+                        k.push(batch);
+                    }
                 }
                 anyhow::Ok(())
             });
@@ -261,6 +277,16 @@ impl Engine {
     /// Run a hunt with `params`, printing its rows like any query.
     /// Run one hunt and print its rows; returns how many.
     pub fn run_hunt(&self, name: &str, params: &[(String, String)]) -> Result<u64> {
+        self.run_hunt_keeping(name, params, None)
+    }
+
+    /// [`Engine::run_hunt`], also keeping the result batches in `keep`.
+    pub fn run_hunt_keeping(
+        &self,
+        name: &str,
+        params: &[(String, String)],
+        keep: Option<&mut Vec<RecordBatch>>,
+    ) -> Result<u64> {
         let hunt = self.library.get(name)?;
         let sql = hunt.render(params)?;
         if hunt.ioc.is_some() && self.indicators == 0 {
@@ -269,7 +295,7 @@ impl Engine {
             );
         }
         let rows = self
-            .run_sql(&sql)
+            .run_sql_keeping(&sql, keep)
             .with_context(|| format!("hunt {name} failed"))?;
         if rows == 0
             && hunt.record_kind() == flowlog::RecordKind::TransitGateway

@@ -152,6 +152,15 @@ pub struct Hunt {
     /// GuardDuty finding types this hunt reproduces from flow logs.
     #[serde(default)]
     pub guardduty: Vec<String>,
+    /// The result column holding the address (or resource id) that did what the detection
+    /// describes: the scanner, the attacker, the host calling out. Findings name it as
+    /// their actor (OCSF `evidences[].src_endpoint`, ASFF `Network.SourceIpV4`).
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// The result column holding what the actor reached: the scanned host, the pool, the
+    /// indicator address. Findings name it as their target (`dst_endpoint`).
+    #[serde(default)]
+    pub target: Option<String>,
     /// The Athena integration's named query this hunt is the equivalent of.
     #[serde(default)]
     pub athena: Option<String>,
@@ -254,6 +263,16 @@ impl Hunt {
                 return Err(format!(
                     "fields: {field:?} is not a field of {}",
                     self.table
+                ));
+            }
+        }
+        if self.kind == Kind::Report && (self.actor.is_some() || self.target.is_some()) {
+            return Err("actor and target are for detections".into());
+        }
+        for column in self.actor.iter().chain(&self.target) {
+            if !self.sql.contains(column.as_str()) {
+                return Err(format!(
+                    "actor/target: the SQL never names a column {column:?}"
                 ));
             }
         }

@@ -324,8 +324,9 @@ fn parse_cidr(text: &str) -> Result<IpNet> {
     exec_err!("cidr_contains: `{text}` is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")
 }
 
-/// Addresses that never route on the public internet.
-fn is_private(ip: IpAddr) -> bool {
+/// Addresses that never route on the public internet (RFC 1918, CGNAT, loopback,
+/// link-local, IPv6 unique-local): what `is_private_ip` answers.
+pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(a) => {
             let o = a.octets();

@@ -9,7 +9,11 @@ use flowlake_query::hunt::Kind;
 use flowlake_query::{Library, athena};
 
 use crate::Outcome;
-use crate::args::{Dialect, HuntCommand, HuntExportArgs, HuntRunArgs};
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::RecordBatch;
+
+use crate::args::{Dialect, FindingsFormat, HuntCommand, HuntExportArgs, HuntRunArgs};
 use crate::engine::{Engine, hunt_row, parse_param, terminal_width};
 use crate::results::{Destination, Format, Sink, TableStyle, write_table};
 
@@ -133,10 +137,20 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
         a.output.format,
         std::io::stdout().is_terminal(),
     )?;
+    let findings = a
+        .findings
+        .as_ref()
+        .map(|path| FindingsOut::new(a, path))
+        .transpose()?;
     let engine = Engine::open(&a.lake, dest)?;
     if let Some(name) = &a.name {
         let hunt = engine.library.get(name)?;
-        let rows = engine.run_hunt(name, &params)?;
+        let mut kept = Vec::new();
+        let rows =
+            engine.run_hunt_keeping(name, &params, findings.is_some().then_some(&mut kept))?;
+        if let Some(out) = &findings {
+            out.write(&engine, &[(hunt, params.as_slice(), kept.as_slice())])?;
+        }
         if hunt.kind == Kind::Report || rows > 0 {
             return Ok(Outcome::Success);
         }
@@ -164,7 +178,188 @@ fn run_hunts(a: &HuntRunArgs) -> Result<Outcome> {
     } else {
         engine.dest.format
     };
-    run_all(&engine, &params, a.details, format)
+    run_all(&engine, &params, a.details, format, findings.as_ref())
+}
+
+/// A hunt that ran: the hunt, the parameters it ran with, its result batches.
+type HuntResult<'a> = (
+    &'a flowlake_query::Hunt,
+    &'a [(String, String)],
+    &'a [RecordBatch],
+);
+
+/// Where `--findings` goes, in which format, and how to say what reproduces a finding.
+struct FindingsOut {
+    path: PathBuf,
+    format: FindingsFormat,
+    /// ASFF: the importing account and region.
+    asff: Option<(String, String)>,
+    /// `--lake ... --since ...` as given (the parameters are added per hunt).
+    arguments: Vec<String>,
+}
+
+impl FindingsOut {
+    fn new(a: &HuntRunArgs, path: &Path) -> Result<Self> {
+        let asff = match a.findings_format {
+            FindingsFormat::Ocsf => {
+                if a.account.is_some() || a.securityhub_region.is_some() {
+                    bail!("--account and --securityhub-region are for --findings-format asff");
+                }
+                None
+            }
+            FindingsFormat::Asff => {
+                let (Some(account), Some(region)) = (&a.account, &a.securityhub_region) else {
+                    bail!(
+                        "--findings-format asff needs --account ACCOUNT_ID and --securityhub-region REGION: \
+                         the Security Hub account and region that import the findings \
+                         (their product ARN is arn:aws:securityhub:REGION:ACCOUNT_ID:product/ACCOUNT_ID/default)"
+                    );
+                };
+                if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                    bail!("--account {account:?}: an AWS account id is 12 digits");
+                }
+                if region.is_empty()
+                    || !region
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                {
+                    bail!("--securityhub-region {region:?}: a region is like us-east-1");
+                }
+                Some((account.clone(), region.clone()))
+            }
+        };
+        let mut arguments = vec!["--lake".to_string(), a.lake.lake.clone()];
+        for (flag, value) in [("--since", &a.lake.since), ("--until", &a.lake.until)] {
+            if let Some(v) = value {
+                arguments.extend([flag.to_string(), v.clone()]);
+            }
+        }
+        if let Some(ioc) = &a.lake.ioc {
+            arguments.extend(["--ioc".to_string(), ioc.display().to_string()]);
+        }
+        for q in &a.lake.queries {
+            arguments.extend(["--queries".to_string(), q.display().to_string()]);
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            format: a.findings_format,
+            asff,
+            arguments,
+        })
+    }
+
+    /// Write the findings of every (hunt, its parameters, its result batches): one JSON
+    /// document per line, complete or not at all (a temporary file renamed over `path`).
+    fn write(&self, engine: &Engine, results: &[HuntResult]) -> Result<()> {
+        use flowlake_soc::findings;
+        let mut rows_of = Vec::new();
+        let mut wanted = Vec::new();
+        for (hunt, params, batches) in results {
+            let rows = batch_rows(batches)?;
+            wanted.extend(findings::addresses(hunt, &rows));
+            rows_of.push((*hunt, *params, rows));
+        }
+        wanted.sort();
+        wanted.dedup();
+        let resources = match findings::resources_sql(&wanted) {
+            Some(sql) => {
+                let batches = engine
+                    .rt
+                    .block_on(async {
+                        let df = engine.ctx.sql(&sql).await?;
+                        anyhow::Ok(df.collect().await?)
+                    })
+                    .context("looking up the network interfaces of the findings' addresses")?;
+                findings::resources_from_rows(&batch_rows(&batches)?)
+            }
+            None => std::collections::HashMap::new(),
+        };
+        let now = chrono::Utc::now();
+        let mut documents = Vec::new();
+        let mut count = 0;
+        for (hunt, params, rows) in &rows_of {
+            let mut arguments = self.arguments.clone();
+            for (k, v) in *params {
+                arguments.extend(["--param".to_string(), format!("{k}={v}")]);
+            }
+            let run = findings::Run {
+                arguments,
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            for f in findings::findings(hunt, rows, &resources, &run) {
+                count += 1;
+                documents.push(match &self.asff {
+                    None => f.to_ocsf(&run),
+                    Some((account, region)) => f.to_asff(account, region, now),
+                });
+            }
+        }
+        if self.asff.is_some() {
+            documents = findings::asff_batches(documents);
+        }
+        let mut text = String::new();
+        for d in &documents {
+            text.push_str(&serde_json::to_string(d)?);
+            text.push('\n');
+        }
+        write_atomically(&self.path, text.as_bytes())?;
+        let shape = match self.format {
+            FindingsFormat::Ocsf => "OCSF Detection Findings".to_string(),
+            FindingsFormat::Asff => format!(
+                "ASFF findings in {} BatchImportFindings request(s)",
+                documents.len()
+            ),
+        };
+        eprintln!("{count} {shape} written to {}", self.path.display());
+        Ok(())
+    }
+}
+
+/// The rows of `batches` as JSON objects (NULLs left out), as `--format json` prints them.
+fn batch_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let mut buf = Vec::new();
+    {
+        let mut w = datafusion::arrow::json::ArrayWriter::new(&mut buf);
+        for b in batches {
+            w.write(b)?;
+        }
+        w.finish()?;
+    }
+    if buf.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&buf)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|v| match v {
+            serde_json::Value::Object(m) => Some(m),
+            _ => None,
+        })
+        .collect())
+}
+
+/// `bytes` in `path`, whole or not at all: a temporary file beside it, synced, renamed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file name", path.display()))?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
 }
 
 /// What `hunt run` needs to know about the lake (within --since/--until) to tell whether a
@@ -434,6 +629,7 @@ fn run_all(
     params: &[(String, String)],
     details: bool,
     format: Format,
+    findings: Option<&FindingsOut>,
 ) -> Result<Outcome> {
     let mut hunts: Vec<&flowlake_query::Hunt> = engine.library.iter().collect();
     hunts.sort_by(|x, y| {
@@ -526,6 +722,25 @@ fn run_all(
                 batches: Vec::new(),
             },
         });
+    }
+    if let Some(out) = findings {
+        let given: Vec<Vec<(String, String)>> = entries
+            .iter()
+            .map(|e| {
+                params
+                    .iter()
+                    .filter(|(k, _)| e.hunt.param(k).is_some())
+                    .cloned()
+                    .collect()
+            })
+            .collect();
+        let results: Vec<_> = entries
+            .iter()
+            .zip(&given)
+            .filter(|(e, _)| e.status == "found")
+            .map(|(e, g)| (e.hunt, g.as_slice(), e.batches.as_slice()))
+            .collect();
+        out.write(engine, &results)?;
     }
     let found = entries.iter().filter(|e| e.status == "found").count();
     let failed = entries.iter().filter(|e| e.status == "error").count();

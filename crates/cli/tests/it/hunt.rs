@@ -908,3 +908,196 @@ fn run_all_json(lake: &std::path::Path, extra: &[&str]) -> Vec<serde_json::Value
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// `--findings`: every detection row of `--all` is one OCSF finding naming the row's
+/// actor, target and interface; a second run gives the same ids; ASFF comes in
+/// `BatchImportFindings` bodies; asking for ASFF without the importing account fails.
+#[test]
+fn findings_are_every_detection_row_with_stable_ids() {
+    let (lake, _) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("all.json");
+    let ocsf = dir.path().join("findings.ndjson");
+    let all = |findings: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "hunt",
+            "run",
+            "--all",
+            "--lake",
+            s(lake),
+            "--details",
+            "--output",
+            s(&json),
+            "--findings",
+            s(findings),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+        o
+    };
+    let o = all(&ocsf, &[]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    // (hunt, row) of every detection that found something.
+    let mut expected = Vec::new();
+    for h in summary.as_array().unwrap() {
+        if h["kind"] == "detection" && h["status"] == "found" {
+            for row in h["results"].as_array().unwrap() {
+                expected.push((h["hunt"].as_str().unwrap().to_string(), row.clone()));
+            }
+        }
+    }
+    assert!(expected.len() > 10, "{} rows", expected.len());
+    let text = std::fs::read_to_string(&ocsf).unwrap();
+    let findings: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        stderr(&o).contains(&format!(
+            "{} OCSF Detection Findings written",
+            findings.len()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let mut got: Vec<(String, serde_json::Value)> = findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f["class_uid"], 2004);
+            // The hunt's actor/target columns exist in its rows: every finding names one.
+            let e = &f["evidences"][0];
+            assert!(
+                e.get("src_endpoint").is_some() || e.get("dst_endpoint").is_some(),
+                "{f}"
+            );
+            (
+                f["finding_info"]["analytic"]["uid"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                f["evidences"][0]["data"].clone(),
+            )
+        })
+        .collect();
+    let key = |x: &(String, serde_json::Value)| format!("{}{}", x.0, x.1);
+    got.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(
+        got, expected,
+        "one finding per detection row, the row as evidence"
+    );
+    // The port scan of the shared lake: actor, target, the scanner's interface.
+    let scan = findings
+        .iter()
+        .find(|f| f["finding_info"]["analytic"]["uid"] == "port-scan")
+        .unwrap();
+    assert_eq!(scan["evidences"][0]["src_endpoint"]["ip"], "10.0.2.23");
+    assert_eq!(scan["evidences"][0]["dst_endpoint"]["ip"], "198.51.100.77");
+    assert!(
+        scan["resources"][0]["uid"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("eni-")),
+        "{scan}"
+    );
+    assert_eq!(scan["severity_id"], 4);
+    assert!(
+        scan["unmapped"]["flowlake_command"]
+            .as_str()
+            .unwrap()
+            .starts_with("flowlake hunt run port-scan --lake "),
+        "{scan}"
+    );
+    // Ids: unique, and the same on a second run.
+    let ids: Vec<&str> = findings
+        .iter()
+        .map(|f| f["finding_info"]["uid"].as_str().unwrap())
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "ids are unique");
+    let again = dir.path().join("again.ndjson");
+    all(&again, &[]);
+    assert_eq!(
+        std::fs::read_to_string(&again).unwrap(),
+        text,
+        "the same lake gives the same findings"
+    );
+    // ASFF: request bodies of at most 100 findings, the same ids.
+    let asff = dir.path().join("asff.ndjson");
+    all(
+        &asff,
+        &[
+            "--findings-format",
+            "asff",
+            "--account",
+            "123456789012",
+            "--securityhub-region",
+            "eu-west-1",
+        ],
+    );
+    let mut asff_ids = Vec::new();
+    for line in std::fs::read_to_string(&asff).unwrap().lines() {
+        let body: serde_json::Value = serde_json::from_str(line).unwrap();
+        let batch = body["Findings"].as_array().unwrap();
+        assert!((1..=100).contains(&batch.len()));
+        for f in batch {
+            assert_eq!(
+                f["ProductArn"],
+                "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+            );
+            asff_ids.push(f["Id"].as_str().unwrap().to_string());
+        }
+    }
+    asff_ids.sort();
+    assert_eq!(asff_ids, unique, "ASFF and OCSF name a finding alike");
+    // ASFF needs the importing account and region; OCSF takes neither.
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(lake),
+        "--findings",
+        s(&asff),
+        "--findings-format",
+        "asff",
+    ]);
+    assert_fails(
+        &o,
+        "needs --account ACCOUNT_ID and --securityhub-region REGION",
+    );
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(lake),
+        "--findings",
+        s(&ocsf),
+        "--account",
+        "123",
+    ]);
+    assert_fails(
+        &o,
+        "--account and --securityhub-region are for --findings-format asff",
+    );
+    // One hunt: its rows only.
+    let one = dir.path().join("one.ndjson");
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(lake),
+        "--format",
+        "csv",
+        "--findings",
+        s(&one),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = stdout(&o).lines().count() - 1;
+    assert_eq!(std::fs::read_to_string(&one).unwrap().lines().count(), rows);
+}
