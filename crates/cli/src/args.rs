@@ -25,7 +25,71 @@ pub enum Command {
     Hunt(HuntCommand),
     #[command(subcommand)]
     Ddl(DdlCommand),
+    #[command(subcommand)]
+    Export(ExportCommand),
     Gen(GenArgs),
+}
+
+const EXPORT_HELP: &str = r"Examples:
+  flowlake export ocsf --lake lake --out security-lake
+  flowlake export ocsf --lake lake --out security-lake --since 1d      # yesterday and today
+  flowlake sql --lake security-lake -e 'SELECT action, count(*) FROM vpc_flow_logs GROUP BY 1'
+  flowlake hunt run --all --lake security-lake
+
+Output: OUT/ext/SOURCE/region=R/accountId=A/eventDay=YYYYMMDD/*.parquet, the layout of an
+Amazon Security Lake custom source: OCSF Network Activity (class 4001) rows as nested
+Parquet (zstd, sorted by time), with a Delta Lake table log in OUT/ext/SOURCE/_delta_log.
+An export rewrites whole UTC days (the window is widened to midnight): run it again over
+the same days and each day is replaced in one commit, never duplicated. docs/soc.md has
+the field mapping and the Security Lake setup.";
+
+/// Write the lake in another shape for the rest of a security stack.
+#[derive(Debug, Subcommand)]
+#[command(after_long_help = EXPORT_HELP)]
+pub enum ExportCommand {
+    /// OCSF Network Activity (class 4001) in an Amazon Security Lake custom source's layout.
+    Ocsf(ExportOcsfArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportOcsfArgs {
+    /// The lake to read: the folder or S3 prefix `flowlake convert --out` wrote.
+    #[arg(
+        short,
+        long,
+        value_name = "DIR|S3_URI",
+        default_value = "lake",
+        env = "FLOWLAKE_LAKE"
+    )]
+    pub lake: String,
+
+    /// The output folder (local); OUT/ext/SOURCE/ is written.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// The custom source's name in Security Lake (letters, digits, '-', '_').
+    #[arg(long, value_name = "NAME", default_value = "flowlake_vpc_flow")]
+    pub source: String,
+
+    /// OCSF version written in metadata.version (1.1.0, as Security Lake's own VPC flow
+    /// source; or 1.5.0).
+    #[arg(long, value_name = "VERSION", default_value = "1.1.0")]
+    pub ocsf_version: String,
+
+    /// Only days from this time on (widened to its UTC midnight): 7d, 2026-03-01, ...
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only days before this time (widened to the next UTC midnight).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 const CONVERT_HELP: &str = "\

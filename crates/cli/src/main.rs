@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Sql(args) => commands::sql::run(&args),
         Command::Hunt(cmd) => commands::hunt::run(cmd),
         Command::Ddl(cmd) => commands::ddl::run(cmd),
+        Command::Export(cmd) => commands::export::run(&cmd),
         Command::Gen(args) => commands::generate::run(&args),
     };
     match result {

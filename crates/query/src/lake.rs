@@ -268,6 +268,12 @@ pub async fn register_lake_with(
     window: &TimeWindow,
 ) -> Result<LakeInfo> {
     let opened = open(lake, s3).await?;
+    if let Some(source) = crate::ocsf::find_source(&opened).await? {
+        // An OCSF lake (`flowlake export ocsf`): `vpc_flow_logs` is a view over it.
+        let info = crate::ocsf::register(ctx, &source, window).await?;
+        register_empty_tgw(ctx, false)?;
+        return Ok(info);
+    }
     let (store_url, table_url) = match &opened.location {
         Location::S3 { bucket, .. } => (
             format!("s3://{bucket}"),
@@ -334,34 +340,43 @@ pub async fn register_lake_with(
             store_url,
             tgw_root.prefix.clone(),
         )),
-        None => {
-            let fields: Vec<datafusion::arrow::datatypes::FieldRef> =
-                flowlog::RecordKind::TransitGateway
-                    .schema()
-                    .fields()
-                    .iter()
-                    .cloned()
-                    .chain(
-                        PARTITION_COLUMNS
-                            .iter()
-                            .filter(|c| info.hour || **c != "hour")
-                            .map(|c| {
-                                Arc::new(datafusion::arrow::datatypes::Field::new(
-                                    *c,
-                                    DataType::Utf8,
-                                    true,
-                                ))
-                            }),
-                    )
-                    .collect();
-            let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
-            Arc::new(datafusion::datasource::MemTable::try_new(
-                schema,
-                vec![vec![]],
-            )?)
-        }
+        None => empty_tgw(info.hour)?,
     };
     ctx.deregister_table(TGW_TABLE)?;
     ctx.register_table(TGW_TABLE, windowed(tgw)?)?;
     Ok(info)
+}
+
+/// An empty `tgw_flow_logs` (a lake without transit gateway records), so queries and hunts
+/// over it run and find nothing.
+fn empty_tgw(hour: bool) -> Result<Arc<dyn TableProvider>> {
+    let fields: Vec<datafusion::arrow::datatypes::FieldRef> = flowlog::RecordKind::TransitGateway
+        .schema()
+        .fields()
+        .iter()
+        .cloned()
+        .chain(
+            PARTITION_COLUMNS
+                .iter()
+                .filter(|c| hour || **c != "hour")
+                .map(|c| {
+                    Arc::new(datafusion::arrow::datatypes::Field::new(
+                        *c,
+                        DataType::Utf8,
+                        true,
+                    ))
+                }),
+        )
+        .collect();
+    let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+    Ok(Arc::new(datafusion::datasource::MemTable::try_new(
+        schema,
+        vec![vec![]],
+    )?))
+}
+
+fn register_empty_tgw(ctx: &SessionContext, hour: bool) -> Result<()> {
+    ctx.deregister_table(TGW_TABLE)?;
+    ctx.register_table(TGW_TABLE, empty_tgw(hour)?)?;
+    Ok(())
 }

@@ -18,6 +18,7 @@ mod error;
 pub mod hunt;
 pub mod ioc;
 mod lake;
+pub mod ocsf;
 mod snapshot;
 pub mod udf;
 mod window;

@@ -27,6 +27,7 @@
 //! ```
 
 mod apps;
+pub mod export;
 mod scheme;
 
 use std::collections::HashMap;

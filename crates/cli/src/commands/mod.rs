@@ -1,6 +1,7 @@
 pub mod compact;
 pub mod convert;
 pub mod ddl;
+pub mod export;
 pub mod generate;
 pub mod hunt;
 pub mod sql;

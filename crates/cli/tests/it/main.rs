@@ -5,6 +5,7 @@ mod convert;
 mod crash;
 mod hunt;
 mod log;
+mod soc;
 mod sources;
 mod sql;
 mod torture;
