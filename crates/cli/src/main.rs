@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Hunt(cmd) => commands::hunt::run(cmd),
         Command::Ddl(cmd) => commands::ddl::run(cmd),
         Command::Export(cmd) => commands::export::run(&cmd),
+        Command::Report(args) => commands::report::run(&args),
         Command::Gen(args) => commands::generate::run(&args),
     };
     match result {

@@ -5,9 +5,11 @@
 //!   ids that stay the same for the same evidence;
 //! - [`ocsf`] and [`export`]: flow logs as OCSF Network Activity (class 4001) in a Security
 //!   Lake custom source's layout;
+//! - [`report`]: the self-contained HTML report;
 //! - [`attack`]: the MITRE ATT&CK names and tactics of the techniques hunts cite.
 
 pub mod attack;
 pub mod export;
 pub mod findings;
 pub mod ocsf;
+pub mod report;

@@ -339,7 +339,7 @@ fn batch_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, ser
 }
 
 /// `bytes` in `path`, whole or not at all: a temporary file beside it, synced, renamed.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -610,49 +610,14 @@ fn partial_reason(field: &str, share: f64) -> String {
     )
 }
 
-/// What became of one hunt of `--all`.
-struct Entry<'a> {
-    hunt: &'a flowlake_query::Hunt,
-    /// `found`, `quiet`, `ok` (a report ran), `skipped`, `inconclusive`, `not-applicable`
-    /// or `error`.
-    status: &'static str,
-    reason: Option<String>,
-    rows: Option<usize>,
-    seconds: Option<f64>,
-    batches: Vec<datafusion::arrow::array::RecordBatch>,
-}
-
-/// Every hunt that can run; a summary (a table, or JSON with `--format json|ndjson`),
-/// then details on request.
-fn run_all(
+/// Run every hunt of `hunts` that can look (with the parameters of `params` each has), and
+/// say of the others why not. Detections that found rows keep their batches.
+pub(crate) fn evaluate<'a>(
     engine: &Engine,
+    hunts: Vec<&'a flowlake_query::Hunt>,
     params: &[(String, String)],
-    details: bool,
-    format: Format,
-    findings: Option<&FindingsOut>,
-) -> Result<Outcome> {
-    let mut hunts: Vec<&flowlake_query::Hunt> = engine.library.iter().collect();
-    hunts.sort_by(|x, y| {
-        (y.kind == Kind::Detection, y.severity)
-            .cmp(&(x.kind == Kind::Detection, x.severity))
-            .then(x.name.cmp(&y.name))
-    });
-    // With --all a parameter applies to the hunts that have it; one that none has is a typo.
-    for (k, _) in params {
-        if !hunts.iter().any(|h| h.param(k).is_some()) {
-            bail!("no hunt has a parameter named {k:?} (`flowlake hunt show NAME` lists a hunt's)");
-        }
-    }
-    if format == Format::Parquet {
-        bail!(
-            "hunt run --all writes its summary as a table, CSV or JSON: use --output FILE.json (with --details, the rows of every finding)"
-        );
-    }
-    if details && format == Format::Csv {
-        eprintln!("note: CSV holds the summary only; the rows of each finding need --format json");
-    }
+) -> Result<Vec<Entry<'a>>> {
     let facts = LakeFacts::of(engine)?;
-    let total = Instant::now();
     let mut entries = Vec::new();
     for h in hunts {
         let given: Vec<(String, String)> = params
@@ -723,6 +688,52 @@ fn run_all(
             },
         });
     }
+    Ok(entries)
+}
+
+/// What became of one hunt of `--all`.
+pub(crate) struct Entry<'a> {
+    pub hunt: &'a flowlake_query::Hunt,
+    /// `found`, `quiet`, `ok` (a report ran), `skipped`, `inconclusive`, `not-applicable`
+    /// or `error`.
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub rows: Option<usize>,
+    pub seconds: Option<f64>,
+    pub batches: Vec<datafusion::arrow::array::RecordBatch>,
+}
+
+/// Every hunt that can run; a summary (a table, or JSON with `--format json|ndjson`),
+/// then details on request.
+fn run_all(
+    engine: &Engine,
+    params: &[(String, String)],
+    details: bool,
+    format: Format,
+    findings: Option<&FindingsOut>,
+) -> Result<Outcome> {
+    let mut hunts: Vec<&flowlake_query::Hunt> = engine.library.iter().collect();
+    hunts.sort_by(|x, y| {
+        (y.kind == Kind::Detection, y.severity)
+            .cmp(&(x.kind == Kind::Detection, x.severity))
+            .then(x.name.cmp(&y.name))
+    });
+    // With --all a parameter applies to the hunts that have it; one that none has is a typo.
+    for (k, _) in params {
+        if !hunts.iter().any(|h| h.param(k).is_some()) {
+            bail!("no hunt has a parameter named {k:?} (`flowlake hunt show NAME` lists a hunt's)");
+        }
+    }
+    if format == Format::Parquet {
+        bail!(
+            "hunt run --all writes its summary as a table, CSV or JSON: use --output FILE.json (with --details, the rows of every finding)"
+        );
+    }
+    if details && format == Format::Csv {
+        eprintln!("note: CSV holds the summary only; the rows of each finding need --format json");
+    }
+    let total = Instant::now();
+    let entries = evaluate(engine, hunts, params)?;
     if let Some(out) = findings {
         let given: Vec<Vec<(String, String)>> = entries
             .iter()

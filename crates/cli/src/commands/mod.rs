@@ -4,4 +4,5 @@ pub mod ddl;
 pub mod export;
 pub mod generate;
 pub mod hunt;
+pub mod report;
 pub mod sql;

@@ -147,3 +147,86 @@ fn an_ocsf_export_reads_back_as_the_same_flow_logs() {
         stderr(&o)
     );
 }
+
+/// `flowlake report`: one HTML file whose numbers are the lake's and whose findings table
+/// says of every detection what `hunt run --all` says.
+#[test]
+fn the_report_shows_the_lakes_numbers_and_every_detection() {
+    let (lake, _) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let o = run(&["report", "--lake", s(lake), "--out", s(&page)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The hourly table sums to the lake's records and bytes.
+    let traffic = &html[html.find("data-table=\"traffic\"").unwrap()..];
+    let traffic = &traffic[..traffic.find("</table>").unwrap()];
+    let sum = |col: &str| -> i64 {
+        let needle = format!("data-col=\"{col}\" data-value=\"");
+        traffic
+            .match_indices(&needle)
+            .map(|(i, _)| {
+                let rest = &traffic[i + needle.len()..];
+                rest[..rest.find('"').unwrap()].parse::<i64>().unwrap()
+            })
+            .sum()
+    };
+    let totals = csv(
+        lake,
+        "SELECT count(*), sum(bytes) FROM vpc_flow_logs WHERE \"start\" IS NOT NULL",
+    );
+    let totals: Vec<i64> = totals
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(vec![sum("flows"), sum("bytes")], totals);
+    // Every detection with the status `hunt run --all` gives it.
+    let o = run(&[
+        "hunt",
+        "run",
+        "--all",
+        "--lake",
+        s(lake),
+        "--format",
+        "json",
+    ]);
+    let all: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = &html[html.find("data-table=\"findings\"").unwrap()..];
+    let findings = &findings[..findings.find("</table>").unwrap()];
+    let mut detections = 0;
+    for h in all.as_array().unwrap() {
+        if h["kind"] != "detection" {
+            continue;
+        }
+        detections += 1;
+        let row = format!(
+            "data-col=\"hunt\" data-value=\"{}\">",
+            h["hunt"].as_str().unwrap()
+        );
+        let at = findings.find(&row).unwrap_or_else(|| panic!("{row}"));
+        let rest = &findings[at..];
+        let rest = &rest[..rest.find("</tr>").unwrap()];
+        assert!(
+            rest.contains(&format!(
+                "data-col=\"status\" data-value=\"{}\"",
+                h["status"].as_str().unwrap()
+            )),
+            "{rest}"
+        );
+        if h["status"] == "found" {
+            assert!(
+                html.contains(&format!(
+                    "class=\"finding\" data-hunt=\"{}\"",
+                    h["hunt"].as_str().unwrap()
+                )),
+                "{} has its rows",
+                h["hunt"]
+            );
+        }
+    }
+    assert!(detections > 20);
+    assert_eq!(html.matches("<figure class=\"chart\"").count(), 6);
+}
