@@ -85,12 +85,27 @@ pub struct ExportOcsfArgs {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
+    /// Export every day in the window, even those whose lake files are the ones they were
+    /// last exported from (skipped otherwise).
+    #[arg(long)]
+    pub force: bool,
+
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
 
     #[command(flatten)]
     pub s3: S3Args,
+}
+
+/// What `convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    /// AWS's own Parquet delivery: its layout, column names and types.
+    Aws,
+    /// OCSF Network Activity in a Security Lake custom source's layout (as `export ocsf`),
+    /// the converted lake kept beside it in OUT/_flowlake/lake.
+    Ocsf,
 }
 
 const REPORT_HELP: &str = r"Examples:
@@ -179,6 +194,20 @@ pub struct ConvertArgs {
     /// The lake: a folder (created if missing) or an S3 prefix (s3://bucket/prefix/).
     #[arg(short, long, value_name = "DIR|S3_URI")]
     pub out: String,
+
+    /// The output's shape: AWS's Parquet layout (the lake), or OCSF for Security Lake (a
+    /// local folder: OUT/ext/SOURCE/..., with the lake it is made from in
+    /// OUT/_flowlake/lake). `flowlake export ocsf` has the details.
+    #[arg(long, value_enum, default_value = "aws", value_name = "FORMAT")]
+    pub out_format: OutFormat,
+
+    /// With --out-format ocsf: the Security Lake custom source's name.
+    #[arg(long, value_name = "NAME", default_value = "flowlake_vpc_flow")]
+    pub source: String,
+
+    /// With --out-format ocsf: the OCSF version (1.1.0 or 1.5.0).
+    #[arg(long, value_name = "VERSION", default_value = "1.1.0")]
+    pub ocsf_version: String,
 
     /// Only inputs in dated folders of an AWS layout (.../2026/03/01/ or year=2026/...) on
     /// or after this day or time: 7d, 36h, 2026-03-01. Other folders are not even listed.

@@ -78,6 +78,64 @@ pub struct ExportOptions {
     /// First and last second (exclusive) of the window; widened to whole UTC days.
     pub since: Option<i64>,
     pub until: Option<i64>,
+    /// The lake's data files per OCSF partition (see [`source_files`]), when the lake has a
+    /// table log: a partition whose files are those it was last exported from is skipped.
+    /// `None`: every partition in the window is exported.
+    pub sources: Option<SourceFiles>,
+}
+
+/// The key of an OCSF partition: region, account, day (`YYYYMMDD`).
+pub type PartitionKey = [Option<String>; 3];
+
+/// The lake's data files of each OCSF partition, sorted.
+pub type SourceFiles = HashMap<PartitionKey, Vec<String>>;
+
+/// The data files of the lake's latest snapshot, by the OCSF partition their rows go to
+/// (`None` for a lake without a table log, such as AWS's own Parquet delivery).
+pub async fn source_files(
+    lake: &flowlake_query::Location,
+    s3: &flowlake_query::S3Options,
+) -> Result<Option<SourceFiles>> {
+    let opened = flowlake_store::Opened::open(lake, s3)
+        .await
+        .map_err(|e| ExportError::Invalid(format!("{lake}: {e}")))?;
+    let Some(log) = flowlake_table::Lake::open(&opened).await? else {
+        return Ok(None);
+    };
+    let mut out: SourceFiles = HashMap::new();
+    // Partition values: aws-account-id, aws-service, aws-region, year, month, day[, hour].
+    for f in log.files()? {
+        let p = &f.partition;
+        let day = match (p.get(3), p.get(4), p.get(5)) {
+            (Some(Some(y)), Some(Some(m)), Some(Some(d))) => Some(format!("{y}{m}{d}")),
+            _ => None,
+        };
+        let key = [
+            p.get(2).cloned().flatten(),
+            p.first().cloned().flatten(),
+            day,
+        ];
+        out.entry(key).or_default().push(f.path);
+    }
+    for files in out.values_mut() {
+        files.sort();
+    }
+    Ok(Some(out))
+}
+
+/// What each partition was last exported from (`_flowlake/exported.json`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Exported {
+    /// `region\u{1f}account\u{1f}day` (an absent value is empty) to the OCSF version and
+    /// the lake's files.
+    partitions: std::collections::BTreeMap<String, (String, Vec<String>)>,
+}
+
+fn state_key(key: &[Option<String>]) -> String {
+    key.iter()
+        .map(|v| v.as_deref().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 /// What an export did.
@@ -95,6 +153,8 @@ pub struct ExportSummary {
     pub version: Option<i64>,
     /// Pending records of killed exports finished.
     pub recovered: usize,
+    /// Partitions skipped: the lake's files for them are those they were exported from.
+    pub unchanged: usize,
 }
 
 /// A pending export commit, as written to `_flowlake/pending/<id>.json`.
@@ -241,6 +301,27 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
             partitions.push([v(&r), v(&a), v(&d)]);
         }
     }
+    let state_path = meta.join("exported.json");
+    let mut state: Exported = match std::fs::read(&state_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => Exported::default(),
+    };
+    if let Some(sources) = &options.sources {
+        let exported: std::collections::HashSet<String> = table
+            .files()?
+            .iter()
+            .map(|f| state_key(&f.partition))
+            .collect();
+        let before = partitions.len();
+        partitions.retain(|k| {
+            let key = state_key(k);
+            !(exported.contains(&key)
+                && state.partitions.get(&key).is_some_and(|(v, files)| {
+                    *v == options.version && sources.get(k).is_some_and(|s| s == files)
+                }))
+        });
+        summary.unchanged = before - partitions.len();
+    }
     if partitions.is_empty() {
         return Ok(summary);
     }
@@ -358,6 +439,22 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
     }
     std::fs::remove_file(&record).map_err(io(&record))?;
     let _ = std::fs::remove_dir_all(&staging);
+    // What the partitions were exported from. Written after the commit: a run killed
+    // before this exports them again next time, which replaces them with the same rows.
+    for key in &partitions {
+        let files = options
+            .sources
+            .as_ref()
+            .and_then(|s| s.get(key).cloned())
+            .unwrap_or_default();
+        state
+            .partitions
+            .insert(state_key(key), (options.version.clone(), files));
+    }
+    write_synced(
+        &state_path,
+        &serde_json::to_vec(&state).expect("the export state serializes"),
+    )?;
     summary.files = added.len();
     summary.partitions = partitions.len();
     summary.replaced = replaced.len();

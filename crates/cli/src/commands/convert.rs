@@ -13,8 +13,11 @@ use flowlog::Format;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Outcome;
-use crate::args::{CompressionArg, ConvertArgs, InputFormatArg, Partition};
+use crate::args::{
+    CompressionArg, ConvertArgs, InputFormatArg, LakeArgs, OutFormat, Partition, S3Args,
+};
 use crate::output::print_summary;
+use flowlake_soc::export::ExportOptions;
 
 pub fn run(args: ConvertArgs) -> Result<Outcome> {
     let format = args
@@ -46,7 +49,25 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
     let now = chrono::Utc::now();
     let window =
         flowlake_query::TimeWindow::parse(args.since.as_deref(), args.until.as_deref(), now)?;
-    let output = Location::parse(&args.out).context("--out")?;
+    // OCSF: the lake is kept inside the output, and exported after the conversion.
+    let ocsf_out = match args.out_format {
+        OutFormat::Aws => None,
+        OutFormat::Ocsf => {
+            let out = Location::parse(&args.out).context("--out")?;
+            let Location::Local(dir) = out else {
+                anyhow::bail!(
+                    "--out-format ocsf writes a local folder (copy it to Security Lake's bucket with `aws s3 sync`, docs/soc.md): {} is not one",
+                    args.out
+                );
+            };
+            flowlake_soc::export::check_source(&args.source)?;
+            Some(dir)
+        }
+    };
+    let lake_dir = ocsf_out
+        .as_ref()
+        .map(|d| d.join("_flowlake").join("lake").display().to_string());
+    let output = Location::parse(lake_dir.as_deref().unwrap_or(&args.out)).context("--out")?;
     let options = ConvertOptions {
         format,
         account: args.default_account,
@@ -106,8 +127,10 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
     let summary = result.with_context(|| format!("converting into {}", options.output))?;
 
     if args.json {
-        let json = serde_json::to_string_pretty(&summary)?;
-        println!("{json}");
+        // With --out-format ocsf, one document with the export's summary too (below).
+        if ocsf_out.is_none() {
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
     } else if !args.quiet {
         print_summary(&summary);
     } else {
@@ -117,6 +140,48 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         }
         if summary.records_rejected > 0 {
             eprintln!("warning: {} lines rejected", summary.records_rejected);
+        }
+    }
+    if let (Some(out), Some(lake)) = (ocsf_out, lake_dir) {
+        let started = std::time::Instant::now();
+        let lake_args = LakeArgs {
+            lake,
+            since: None,
+            until: None,
+            ioc: None,
+            queries: Vec::new(),
+            s3: S3Args {
+                region: None,
+                endpoint_url: None,
+                profile: None,
+            },
+        };
+        let exported = crate::commands::export::export_lake(
+            &lake_args,
+            ExportOptions {
+                out,
+                source: args.source.clone(),
+                version: args.ocsf_version.clone(),
+                since: None,
+                until: None,
+                sources: None,
+            },
+            true,
+        )?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"convert": summary, "ocsf": exported})
+                )?
+            );
+        } else if !args.quiet {
+            crate::commands::export::print_summary(
+                &exported,
+                &args.ocsf_version,
+                &flowlake_query::TimeWindow::default(),
+                started,
+            );
         }
     }
     Ok(if summary.is_partial() {

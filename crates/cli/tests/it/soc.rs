@@ -96,8 +96,12 @@ fn an_ocsf_export_reads_back_as_the_same_flow_logs() {
     assert!(rows.lines().count() > 1, "{rows}");
     assert_eq!(hunt(&out), rows);
 
-    // Again: the days are replaced, not added to.
-    let second = export(&[]);
+    // Again: nothing changed in the lake, so nothing is exported; forced, the days are
+    // replaced, not added to.
+    let unchanged = export(&[]);
+    assert_eq!(unchanged["partitions"], 0);
+    assert_eq!(unchanged["unchanged"], first["partitions"]);
+    let second = export(&["--force"]);
     assert_eq!(second["replaced"], first["files"]);
     let files = parquet_files(&table);
     assert_eq!(files.len() as u64, first["files"].as_u64().unwrap());
@@ -123,7 +127,7 @@ fn an_ocsf_export_reads_back_as_the_same_flow_logs() {
         serde_json::json!({"id": "dead", "add": [orphan_rel], "remove": []}).to_string(),
     )
     .unwrap();
-    let third = export(&["--since", "2026-03-01", "--until", "2026-03-01"]);
+    let third = export(&["--force", "--since", "2026-03-01", "--until", "2026-03-01"]);
     assert_eq!(third["recovered"], 1);
     assert!(!table.join(orphan_rel).exists());
     assert!(std::fs::read_dir(&pending).unwrap().next().is_none());
@@ -229,4 +233,89 @@ fn the_report_shows_the_lakes_numbers_and_every_detection() {
     }
     assert!(detections > 20);
     assert_eq!(html.matches("<figure class=\"chart\"").count(), 6);
+}
+
+/// `convert --out-format ocsf`: the inputs land once in the lake kept inside the output,
+/// and each run exports only the days whose lake files changed.
+#[test]
+fn convert_to_ocsf_exports_only_the_days_that_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    // Two days of plain v2 records (region from --default-region).
+    crate::util::write_log(&logs.join("a/day1.log"), 500, crate::util::DAY1, 0);
+    crate::util::write_log(
+        &logs.join("a/day2.log"),
+        300,
+        crate::util::DAY1 + 86_400,
+        500,
+    );
+    let out = dir.path().join("ocsf");
+    let convert = || {
+        let o = run(&[
+            "convert",
+            s(&logs),
+            "--out",
+            s(&out),
+            "--out-format",
+            "ocsf",
+            "--default-region",
+            "eu-west-1",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()
+    };
+    let first = convert();
+    assert_eq!(first["convert"]["records_written"], 800);
+    assert_eq!(first["ocsf"]["records"], 800);
+    assert_eq!(first["ocsf"]["partitions"], 2);
+    let table = out.join("ext/flowlake_vpc_flow");
+    for day in ["20260101", "20260102"] {
+        assert!(
+            table
+                .join(format!(
+                    "region=eu-west-1/accountId=111122223333/eventDay={day}"
+                ))
+                .is_dir(),
+            "{day}"
+        );
+    }
+    // Nothing new: nothing converted, nothing exported.
+    let again = convert();
+    assert_eq!(again["convert"]["records_written"], 0);
+    assert_eq!(again["ocsf"]["partitions"], 0);
+    assert_eq!(again["ocsf"]["unchanged"], 2);
+    // A third day arrives: only it is exported.
+    crate::util::write_log(
+        &logs.join("b/day3.log"),
+        200,
+        crate::util::DAY1 + 2 * 86_400,
+        800,
+    );
+    let third = convert();
+    assert_eq!(third["convert"]["records_written"], 200);
+    assert_eq!(third["ocsf"]["partitions"], 1);
+    assert_eq!(third["ocsf"]["records"], 200);
+    assert_eq!(third["ocsf"]["unchanged"], 2);
+    assert_eq!(
+        csv(
+            &out,
+            "SELECT count(*), count(DISTINCT srcaddr) FROM vpc_flow_logs"
+        ),
+        "count(*),count(DISTINCT vpc_flow_logs.srcaddr)\n1000,1000\n"
+    );
+    // OCSF goes to a local folder.
+    let o = run(&[
+        "convert",
+        s(&logs),
+        "--out",
+        "s3://bucket/x/",
+        "--out-format",
+        "ocsf",
+    ]);
+    assert!(
+        stderr(&o).contains("--out-format ocsf writes a local folder"),
+        "{}",
+        stderr(&o)
+    );
 }
