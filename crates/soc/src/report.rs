@@ -166,8 +166,8 @@ pub fn rows_of(batches: &[RecordBatch]) -> Result<Vec<Vec<Cell>>> {
 /// Run the report's queries over `vpc_flow_logs` on `ctx`: traffic by hour, top talkers,
 /// rejected traffic, admin ports, coverage and gaps. `top` rows per top-N table.
 pub async fn gather(ctx: &SessionContext, top: usize) -> Result<ReportData> {
-    // Records without a time window (NODATA/SKIPDATA have one; a broken record may not)
-    // have no hour; bytes and packets of NODATA/SKIPDATA are NULL and add nothing.
+    // Flows are records that carry traffic: NODATA and SKIPDATA records (no bytes) are
+    // not counted, nor records without a time.
     let mut d = ReportData {
         traffic: query_table(
         ctx,
@@ -175,7 +175,7 @@ pub async fn gather(ctx: &SessionContext, top: usize) -> Result<ReportData> {
         "SELECT to_char(to_timestamp_seconds(\"start\" - \"start\" % 3600), '%Y-%m-%dT%H:00:00Z') AS hour, \
                 count(*) AS flows, coalesce(sum(bytes), 0) AS bytes, \
                 count_if(action = 'REJECT') AS rejected \
-         FROM vpc_flow_logs WHERE \"start\" IS NOT NULL \
+         FROM vpc_flow_logs WHERE \"start\" IS NOT NULL AND bytes IS NOT NULL \
          GROUP BY \"start\" - \"start\" % 3600 ORDER BY 1",
     )
     .await?,
@@ -516,11 +516,14 @@ fn bars_svg(t: &Table, label: &str, value: &str, title: &str, bytes: bool) -> Re
             })
             .draw()
             .map_err(svg_error)?;
+        // A bar is at least a few pixels long, so a row of 1 next to one of 100,000 still
+        // shows (its table gives the exact number).
+        let least = max / 250 + 1;
         c.draw_series(values.iter().enumerate().map(|(i, v)| {
             let mut bar = Rectangle::new(
                 [
                     (0, SegmentValue::Exact(i)),
-                    (*v, SegmentValue::Exact(i + 1)),
+                    ((*v).max(least), SegmentValue::Exact(i + 1)),
                 ],
                 BLUE.filled(),
             );
@@ -618,12 +621,11 @@ pub fn render(d: &ReportData) -> Result<String> {
 
     h.push_str("<section id=\"traffic\"><h2>Traffic over time</h2>");
     h.push_str(&figure("traffic", &traffic_svg(&d.traffic)?));
-    h.push_str("<details><summary>The numbers</summary>");
     h.push_str(&table_html(
         &d.traffic,
-        "Per hour (UTC, by record start): records, bytes, rejected records",
+        "Per hour (UTC, by record start): flows (records with traffic: NODATA and SKIPDATA left out), bytes, rejected flows",
     ));
-    h.push_str("</details></section>");
+    h.push_str("</section>");
 
     h.push_str("<section id=\"talkers\"><h2>Top talkers</h2>");
     h.push_str(&figure(

@@ -188,7 +188,7 @@ fn the_report_shows_the_lakes_numbers_and_every_detection() {
     };
     let totals = csv(
         lake,
-        "SELECT count(*), sum(bytes) FROM vpc_flow_logs WHERE \"start\" IS NOT NULL",
+        "SELECT count(*), sum(bytes) FROM vpc_flow_logs WHERE \"start\" IS NOT NULL AND bytes IS NOT NULL",
     );
     let totals: Vec<i64> = totals
         .lines()
