@@ -268,7 +268,10 @@ pub async fn register_lake_with(
     window: &TimeWindow,
 ) -> Result<LakeInfo> {
     let opened = open(lake, s3).await?;
-    if let Some(source) = crate::ocsf::find_source(&opened).await? {
+    // A lake with its own table log is a converted lake; otherwise it may be an OCSF one.
+    if !Lake::exists(&opened).await.map_err(store_error)?
+        && let Some(source) = crate::ocsf::find_source(&opened).await?
+    {
         // An OCSF lake (`flowlake export ocsf`): `vpc_flow_logs` is a view over it.
         let info = crate::ocsf::register(ctx, &source, window).await?;
         register_empty_tgw(ctx, false)?;

@@ -62,7 +62,11 @@ pub const UNMAPPED: [(&str, &str); 27] = [
 /// log (exactly one source), or the source folder itself. `Err` when `ext/` holds several
 /// sources: the user picks one.
 pub async fn find_source(opened: &Opened) -> Result<Option<Opened>> {
-    let store_err = |e: flowlake_store::object_store::Error| QueryError::Store(e.to_string());
+    // Storage errors explained as everywhere (no bucket, denied, unknown key).
+    let location = opened.location.to_string();
+    let store_err = |e: flowlake_store::object_store::Error| {
+        QueryError::Store(flowlake_store::explain(&e, &location))
+    };
     let has_log = |o: &Opened| {
         let log = o.prefix.clone().join("_delta_log");
         let store = Arc::clone(&o.store);
