@@ -225,6 +225,14 @@ fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The first second of a `YYYYMMDD` day, UTC.
+fn day_start(day: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(day, "%Y%m%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+}
+
 /// A partition value as a folder name segment (Hive's default partition for none).
 fn segment(column: &str, value: Option<&str>) -> String {
     match value {
@@ -346,10 +354,19 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
             cond("\"aws-account-id\"", &key[1]),
             cond("concat(\"year\", \"month\", \"day\")", &key[2]),
         );
-        let sql = format!(
-            "{} ORDER BY time, start_time, end_time",
-            ocsf::select_sql(&options.version, &where_)
-        );
+        // The day is sorted an hour at a time (then the records without a start), so a
+        // sort holds one hour of records, not a day's: the slices are disjoint and in
+        // order, so the file is sorted by time all the same.
+        let slices: Vec<String> = match key[2].as_deref().and_then(day_start) {
+            Some(day) => (0..24)
+                .map(|h| {
+                    let from = day + h * 3600;
+                    format!("\"start\" >= {from} AND \"start\" < {}", from + 3600)
+                })
+                .chain(std::iter::once("\"start\" IS NULL".to_string()))
+                .collect(),
+            None => vec!["TRUE".to_string()],
+        };
         let relative = format!(
             "{}/{}/{}/{}.parquet",
             segment("region", key[0].as_deref()),
@@ -363,12 +380,18 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
         }
         let file = File::create(&staged).map_err(io(&staged))?;
         let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props.clone()))?;
-        let mut stream = ctx.sql(&sql).await?.execute_stream().await?;
         let mut rows = 0u64;
-        while let Some(batch) = stream.next().await {
-            let batch: RecordBatch = batch?;
-            rows += batch.num_rows() as u64;
-            writer.write(&ocsf::finish(&batch, &schema)?)?;
+        for slice in &slices {
+            let sql = format!(
+                "{} ORDER BY time, start_time, end_time",
+                ocsf::select_sql(&options.version, &format!("{where_} AND {slice}"))
+            );
+            let mut stream = ctx.sql(&sql).await?.execute_stream().await?;
+            while let Some(batch) = stream.next().await {
+                let batch: RecordBatch = batch?;
+                rows += batch.num_rows() as u64;
+                writer.write(&ocsf::finish(&batch, &schema)?)?;
+            }
         }
         let file = writer.into_inner()?;
         file.sync_all().map_err(io(&staged))?;
@@ -542,6 +565,8 @@ mod tests {
             (Some(day), Some(day + 86_400))
         );
         assert_eq!(whole_days(None, None), (None, None));
+        assert_eq!(day_start("20260301"), Some(day));
+        assert_eq!(day_start("2026-03-01"), None);
     }
 
     #[test]
