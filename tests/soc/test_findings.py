@@ -291,7 +291,10 @@ def test_each_finding_carries_its_hunt(findings, hunt_all, hunt_meta, lake_facts
         cmd = f["unmapped"]["flowlake_command"]
         assert cmd.startswith(f"flowlake hunt run {hunt} ") and "--lake" in cmd, cmd
         if "pivot" in row:
-            assert f["unmapped"]["flowlake_pivot"] == row["pivot"]
+            # The row's pivot, with the run's --lake and lists so it runs as is.
+            pivot = f["unmapped"]["flowlake_pivot"]
+            assert pivot.startswith(row["pivot"] + " --lake "), pivot
+            assert cmd.split(" --lake ", 1)[1].startswith(pivot.split(" --lake ", 1)[1].split(" --param ")[0]), (cmd, pivot)
 
 
 def test_internal_addresses_are_resolved_to_their_interfaces(findings, duck):

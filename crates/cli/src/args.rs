@@ -74,14 +74,16 @@ pub struct ExportOcsfArgs {
 
     /// OCSF version written in metadata.version (1.1.0, as Security Lake's own VPC flow
     /// source; or 1.5.0).
-    #[arg(long, value_name = "VERSION", default_value = "1.1.0")]
+    #[arg(long, value_name = "VERSION", default_value = "1.1.0", value_parser = ["1.1.0", "1.5.0"])]
     pub ocsf_version: String,
 
-    /// Only days from this time on (widened to its UTC midnight): 7d, 2026-03-01, ...
+    /// Only the lake's days from this time's UTC day on: 1d (yesterday and today),
+    /// 2026-03-01, 2026-03-01T12:00:00Z (that whole day), ...
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
-    /// Only days before this time (widened to the next UTC midnight).
+    /// Only the lake's days before this time, widened to the next UTC midnight (a bare
+    /// date includes that whole day).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
@@ -117,8 +119,9 @@ hour, top talkers, rejected traffic, accepted traffic to admin ports, the findin
 detection hunt with their pivots, and the lake's coverage (accounts, regions, interfaces,
 time span, versions, gaps in delivery). Computed by queries over the lake.
 
-Exit status: 0 written (some detections may not have been able to look: the report says
-which); 1 an error.";
+Exit status: 0 written, every detection looked; 3 written, but some detection could not
+look (skipped or inconclusive: the report says why; without --ioc the threat-list hunts
+always are); 1 an error, also after writing the page when a detection failed.";
 
 /// A self-contained HTML report of the lake: traffic, talkers, rejects, findings, coverage.
 #[derive(Debug, Args)]
@@ -128,9 +131,9 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "FILE")]
     pub out: PathBuf,
 
-    /// Rows per top-N table.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
+    /// Rows per top-N table (1 to 100).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub top: u16,
 
     #[command(flatten)]
     pub lake: LakeArgs,
@@ -202,12 +205,13 @@ pub struct ConvertArgs {
     pub out_format: OutFormat,
 
     /// With --out-format ocsf: the Security Lake custom source's name.
-    #[arg(long, value_name = "NAME", default_value = "flowlake_vpc_flow")]
-    pub source: String,
+    /// [default: flowlake_vpc_flow]
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
 
-    /// With --out-format ocsf: the OCSF version (1.1.0 or 1.5.0).
-    #[arg(long, value_name = "VERSION", default_value = "1.1.0")]
-    pub ocsf_version: String,
+    /// With --out-format ocsf: the OCSF version. [default: 1.1.0]
+    #[arg(long, value_name = "VERSION", value_parser = ["1.1.0", "1.5.0"])]
+    pub ocsf_version: Option<String>,
 
     /// Only inputs in dated folders of an AWS layout (.../2026/03/01/ or year=2026/...) on
     /// or after this day or time: 7d, 36h, 2026-03-01. Other folders are not even listed.

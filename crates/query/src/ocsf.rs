@@ -238,7 +238,10 @@ pub async fn register(
         .map(|f| ListingTableUrl::parse(format!("{base}/{}", f.path)))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     if urls.is_empty() {
-        return Err(QueryError::EmptyLake(source.location.to_string()));
+        return Err(QueryError::Store(format!(
+            "{}: an OCSF lake with no data yet; fill it with `flowlake export ocsf --lake LAKE --out ...` or `flowlake convert INPUT --out ... --out-format ocsf`",
+            source.location
+        )));
     }
     let options =
         ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");

@@ -79,9 +79,12 @@ pub struct ExportOptions {
     pub since: Option<i64>,
     pub until: Option<i64>,
     /// The lake's data files per OCSF partition (see [`source_files`]), when the lake has a
-    /// table log: a partition whose files are those it was last exported from is skipped.
-    /// `None`: every partition in the window is exported.
+    /// table log: recorded with each exported partition, and a partition whose files are
+    /// those it was last exported from is skipped (unless `force`). `None` (a lake without
+    /// a table log): every partition in the window is exported.
     pub sources: Option<SourceFiles>,
+    /// Export every partition in the window, even unchanged ones.
+    pub force: bool,
 }
 
 /// The key of an OCSF partition: region, account, day (`YYYYMMDD`).
@@ -194,8 +197,10 @@ pub fn whole_days(since: Option<i64>, until: Option<i64>) -> (Option<i64>, Optio
     )
 }
 
-/// The WHERE condition of the widened window, on `start` and on the partition columns (so
-/// whole day folders outside it are never opened).
+/// The WHERE condition of the widened window: the lake's day partitions in it. Days are
+/// chosen by partition, never by `start`: a day is what an export replaces, so all of its
+/// records go in, whatever their `start` (NULL, or on another day, as in AWS's own Parquet
+/// delivery, partitioned by delivery time).
 fn window_filter(since: Option<i64>, until: Option<i64>) -> String {
     let day = |t: i64| {
         chrono::DateTime::from_timestamp(t, 0)
@@ -205,14 +210,12 @@ fn window_filter(since: Option<i64>, until: Option<i64>) -> String {
     };
     let mut parts = vec!["TRUE".to_string()];
     if let Some(s) = since {
-        parts.push(format!("\"start\" >= {s}"));
         parts.push(format!(
             "concat(\"year\", \"month\", \"day\") >= '{}'",
             day(s)
         ));
     }
     if let Some(u) = until {
-        parts.push(format!("\"start\" < {u}"));
         parts.push(format!(
             "concat(\"year\", \"month\", \"day\") <= '{}'",
             day(u - 1)
@@ -225,6 +228,10 @@ fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// Partitions of at most this many records are sorted in one piece; larger ones an hour
+/// at a time (a sort holds its input: about 800 MB for 320,000 OCSF rows).
+const SORT_IN_ONE: i64 = 200_000;
+
 /// The first second of a `YYYYMMDD` day, UTC.
 fn day_start(day: &str) -> Option<i64> {
     chrono::NaiveDate::parse_from_str(day, "%Y%m%d")
@@ -234,10 +241,21 @@ fn day_start(day: &str) -> Option<i64> {
 }
 
 /// A partition value as a folder name segment (Hive's default partition for none).
+///
+/// Characters other than letters, digits, `-`, `_` and `.` are escaped as Hive escapes
+/// them (`%3D` for `=`), so Hive readers (Athena, DuckDB, Spark) read the value back.
 fn segment(column: &str, value: Option<&str>) -> String {
     match value {
-        Some(v) if !v.is_empty() && !v.contains(['/', '\\']) && v != "." && v != ".." => {
-            format!("{column}={v}")
+        Some(v) if !v.is_empty() && v != "." && v != ".." => {
+            let mut escaped = String::with_capacity(v.len());
+            for b in v.bytes() {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    escaped.push(b as char);
+                } else {
+                    let _ = std::fmt::Write::write_fmt(&mut escaped, format_args!("%{b:02X}"));
+                }
+            }
+            format!("{column}={escaped}")
         }
         _ => format!("{column}={}", flowlake_table::HIVE_DEFAULT_PARTITION),
     }
@@ -278,35 +296,49 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
         Arc::new(df.schema().as_arrow().clone());
     let schema = ocsf::file_schema(&selected);
 
-    let mut table = flowlake_table::export::ExportTable::open_or_create(
-        &opened,
-        "ocsf_network_activity",
-        "Amazon VPC Flow Logs as OCSF Network Activity (class 4001), exported by flowlake",
-        &schema,
-        &ocsf::PARTITION_COLUMNS,
-    )
-    .await?;
     let mut summary = ExportSummary {
         table: root.clone(),
         ..ExportSummary::default()
     };
-    summary.recovered = recover(&root, &meta, &table).await?;
+    let existing = flowlake_table::export::ExportTable::open(&opened).await?;
+    summary.recovered = recover(&root, &meta, existing.as_ref()).await?;
 
     // The partitions in the window.
     let keys_sql = format!(
-        "SELECT DISTINCT coalesce(\"aws-region\", region) AS r, \"aws-account-id\" AS a, \
-         concat(\"year\", \"month\", \"day\") AS d FROM vpc_flow_logs WHERE {filter} ORDER BY d, r, a"
+        "SELECT coalesce(\"aws-region\", region) AS r, \"aws-account-id\" AS a, \
+         concat(\"year\", \"month\", \"day\") AS d, count(*) AS n \
+         FROM vpc_flow_logs WHERE {filter} GROUP BY 1, 2, 3 ORDER BY d, r, a"
     );
     let keys = ctx.sql(&keys_sql).await?.collect().await?;
     let mut partitions: Vec<[Option<String>; 3]> = Vec::new();
+    let mut sizes: HashMap<PartitionKey, i64> = HashMap::new();
     for b in &keys {
-        let col = |i: usize| b.column(i).as_any().downcast_ref::<StringArray>().cloned();
+        let counts = datafusion::arrow::compute::cast(
+            b.column(3),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )
+        .map_err(datafusion::error::DataFusionError::from)?;
+        let counts = counts
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Int64Array>()
+            .cloned();
+        // Whatever string type the engine gives (plain, view): as plain strings.
+        let col = |i: usize| {
+            datafusion::arrow::compute::cast(
+                b.column(i),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .ok()
+            .and_then(|a| a.as_any().downcast_ref::<StringArray>().cloned())
+        };
         let (Some(r), Some(a), Some(d)) = (col(0), col(1), col(2)) else {
             continue;
         };
         for i in 0..b.num_rows() {
             let v = |x: &StringArray| x.is_valid(i).then(|| x.value(i).to_string());
-            partitions.push([v(&r), v(&a), v(&d)]);
+            let key = [v(&r), v(&a), v(&d)];
+            sizes.insert(key.clone(), counts.as_ref().map_or(0, |c| c.value(i)));
+            partitions.push(key);
         }
     }
     let state_path = meta.join("exported.json");
@@ -314,7 +346,10 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
         Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
         Err(_) => Exported::default(),
     };
-    if let Some(sources) = &options.sources {
+    if let (Some(sources), Some(table)) = (
+        options.sources.as_ref().filter(|_| !options.force),
+        existing.as_ref(),
+    ) {
         let exported: std::collections::HashSet<String> = table
             .files()?
             .iter()
@@ -333,6 +368,19 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
     if partitions.is_empty() {
         return Ok(summary);
     }
+    // The table is created by the first export that has something to write.
+    let mut table =
+        match existing {
+            Some(t) => t,
+            None => flowlake_table::export::ExportTable::open_or_create(
+                &opened,
+                "ocsf_network_activity",
+                "Amazon VPC Flow Logs as OCSF Network Activity (class 4001), exported by flowlake",
+                &schema,
+                &ocsf::PARTITION_COLUMNS,
+            )
+            .await?,
+        };
 
     let run = uuid::Uuid::new_v4().simple().to_string();
     let staging = meta.join("staging").join(&run);
@@ -354,16 +402,21 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
             cond("\"aws-account-id\"", &key[1]),
             cond("concat(\"year\", \"month\", \"day\")", &key[2]),
         );
-        // The day is sorted an hour at a time (then the records without a start), so a
+        // A large day is sorted an hour at a time (then the records without a start), so a
         // sort holds one hour of records, not a day's: the slices are disjoint and in
         // order, so the file is sorted by time all the same.
-        let slices: Vec<String> = match key[2].as_deref().and_then(day_start) {
-            Some(day) => (0..24)
-                .map(|h| {
+        // Records of the day partition that start on another day come before or after.
+        let big = sizes.get(key).copied().unwrap_or(i64::MAX) > SORT_IN_ONE;
+        let slices: Vec<String> = match key[2].as_deref().and_then(day_start).filter(|_| big) {
+            Some(day) => std::iter::once(format!("\"start\" < {day}"))
+                .chain((0..24).map(|h| {
                     let from = day + h * 3600;
                     format!("\"start\" >= {from} AND \"start\" < {}", from + 3600)
-                })
-                .chain(std::iter::once("\"start\" IS NULL".to_string()))
+                }))
+                .chain([
+                    format!("\"start\" >= {}", day + 86_400),
+                    "\"start\" IS NULL".to_string(),
+                ])
                 .collect(),
             None => vec!["TRUE".to_string()],
         };
@@ -490,7 +543,7 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
 async fn recover(
     root: &Path,
     meta: &Path,
-    table: &flowlake_table::export::ExportTable,
+    table: Option<&flowlake_table::export::ExportTable>,
 ) -> Result<usize> {
     let dir = meta.join("pending");
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -499,6 +552,11 @@ async fn recover(
     let mut n = 0;
     for entry in entries {
         let path = entry.map_err(io(&dir))?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("tmp") {
+            // A record killed before it was renamed into place: its run never published.
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
@@ -509,7 +567,11 @@ async fn recover(
                 path.display()
             )));
         };
-        let doomed = if table.is_committed(&pending.id).await? {
+        let committed = match table {
+            Some(t) => t.is_committed(&pending.id).await?,
+            None => false,
+        };
+        let doomed = if committed {
             &pending.remove
         } else {
             &pending.add

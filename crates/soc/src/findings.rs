@@ -59,6 +59,9 @@ pub struct Run {
     pub arguments: Vec<String>,
     /// flowlake's version, in `metadata.product.version`.
     pub version: String,
+    /// The time of a finding whose row has none (milliseconds): the end of the data the
+    /// hunt ran on, so the same lake gives the same time.
+    pub default_ms: Option<i64>,
 }
 
 /// One detection row as a finding.
@@ -107,11 +110,14 @@ pub fn findings<'a, S: std::hash::BuildHasher>(
                 .or_else(|| time("window_start"))
                 .or_else(|| time("minute"));
             let last_ms = time("last_seen").or(first_ms);
-            let found: Vec<Resource> = [&actor, &target]
-                .into_iter()
-                .flatten()
-                .filter_map(|a| resources.get(a).cloned())
-                .collect();
+            let mut found: Vec<Resource> = Vec::new();
+            for a in [&actor, &target].into_iter().flatten() {
+                if let Some(r) = resources.get(a)
+                    && !found.iter().any(|f| f.interface_id == r.interface_id)
+                {
+                    found.push(r.clone());
+                }
+            }
             Finding {
                 hunt,
                 id: finding_id(&hunt.name, row),
@@ -127,8 +133,8 @@ pub fn findings<'a, S: std::hash::BuildHasher>(
         .collect()
 }
 
-/// The private addresses the rows name as actor or target: the ones worth looking up as
-/// network interfaces (a public address has no interface in the lake).
+/// The addresses the rows name as actor or target, to look up as network interfaces (an
+/// address outside the VPCs finds none; a VPC's own IPv6 addresses are public ones).
 pub fn addresses(hunt: &Hunt, rows: &[Map<String, Value>]) -> Vec<String> {
     let mut out: Vec<String> = rows
         .iter()
@@ -137,10 +143,7 @@ pub fn addresses(hunt: &Hunt, rows: &[Map<String, Value>]) -> Vec<String> {
                 .into_iter()
                 .flatten()
                 .filter_map(|c| row.get(c).and_then(Value::as_str))
-                .filter(|a| {
-                    a.parse::<IpAddr>()
-                        .is_ok_and(flowlake_query::udf::is_private)
-                })
+                .filter(|a| a.parse::<IpAddr>().is_ok())
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
@@ -150,9 +153,13 @@ pub fn addresses(hunt: &Hunt, rows: &[Map<String, Value>]) -> Vec<String> {
     out
 }
 
-/// The SQL that finds the interface of each address (`addresses`, private ones): per
-/// address and interface, how many records show them, with the interface's instance, VPC,
-/// subnet, account and region. [`resources_from_rows`] keeps the top interface per address.
+/// The SQL that finds the interface of each address (`addresses`). For every interface
+/// whose records show one of them, per address: the records showing it (`records`), those
+/// where the flow direction says it is the interface's own end (`own`: the source of an
+/// egress record, the destination of an ingress one), and for the interface the most
+/// records any one address has (`top`) and whether its records have directions
+/// (`directed`). [`resources_from_rows`] decides from these which addresses are the
+/// interface's own.
 pub fn resources_sql(addresses: &[String]) -> Option<String> {
     if addresses.is_empty() {
         return None;
@@ -162,20 +169,43 @@ pub fn resources_sql(addresses: &[String]) -> Option<String> {
         .map(|a| format!("'{}'", a.replace('\'', "''")))
         .collect::<Vec<_>>()
         .join(", ");
+    let side = |ip: &str, direction: &str| {
+        format!(
+            "SELECT interface_id, {ip} AS ip, flow_direction = '{direction}' AS own, instance_id, \
+             vpc_id, subnet_id, coalesce(account_id, \"aws-account-id\") AS account_id, \
+             coalesce(region, \"aws-region\") AS region FROM vpc_flow_logs \
+             WHERE interface_id IN (SELECT interface_id FROM candidates)"
+        )
+    };
     Some(format!(
-        "SELECT ip, interface_id, max(instance_id) AS instance_id, max(vpc_id) AS vpc_id, \
-         max(subnet_id) AS subnet_id, \
-         max(coalesce(account_id, \"aws-account-id\")) AS account_id, \
-         max(coalesce(region, \"aws-region\")) AS region, count(*) AS records \
-         FROM (SELECT srcaddr AS ip, * FROM vpc_flow_logs WHERE srcaddr IN ({list}) \
-               UNION ALL SELECT dstaddr AS ip, * FROM vpc_flow_logs WHERE dstaddr IN ({list})) \
-         WHERE interface_id IS NOT NULL AND interface_id <> '-' \
-         GROUP BY ip, interface_id"
+        "WITH candidates AS ( \
+           SELECT DISTINCT interface_id FROM vpc_flow_logs \
+           WHERE (srcaddr IN ({list}) OR dstaddr IN ({list})) \
+             AND interface_id IS NOT NULL AND interface_id <> '-'), \
+         seen AS ( \
+           SELECT interface_id, ip, count(*) AS records, count_if(own) AS own, \
+                  max(instance_id) AS instance_id, max(vpc_id) AS vpc_id, \
+                  max(subnet_id) AS subnet_id, max(account_id) AS account_id, \
+                  max(region) AS region \
+           FROM ({} UNION ALL {}) WHERE ip IS NOT NULL GROUP BY interface_id, ip), \
+         per_interface AS ( \
+           SELECT interface_id, max(records) AS top, sum(own) AS directed \
+           FROM seen GROUP BY interface_id) \
+         SELECT s.*, p.top, p.directed FROM seen s JOIN per_interface p \
+           ON s.interface_id = p.interface_id \
+         WHERE s.ip IN ({list})",
+        side("srcaddr", "egress"),
+        side("dstaddr", "ingress")
     ))
 }
 
-/// The interface of each address from the rows of [`resources_sql`] (as JSON objects):
-/// the one with the most records, ties to the smallest id.
+/// The interface of each address from the rows of [`resources_sql`] (as JSON objects).
+/// An address belongs to an interface when the records say it is the interface's end:
+/// by flow direction where the interface's records have one, else when it is the address
+/// the interface's records show most (an instance's own address is in all of them). An
+/// address that only talks to an interface (an attacker, a peer without flow logs) is
+/// never given that interface. Of several, the one with the most records wins, ties to
+/// the smallest id.
 pub fn resources_from_rows(rows: &[Map<String, Value>]) -> HashMap<String, Resource> {
     let mut best: HashMap<String, (i64, Resource)> = HashMap::new();
     for row in rows {
@@ -185,10 +215,19 @@ pub fn resources_from_rows(rows: &[Map<String, Value>]) -> HashMap<String, Resou
                 .filter(|v| !v.is_empty() && *v != "-")
                 .map(str::to_string)
         };
+        let n = |k: &str| row.get(k).and_then(Value::as_i64).unwrap_or(0);
         let (Some(ip), Some(interface_id)) = (s("ip"), s("interface_id")) else {
             continue;
         };
-        let records = row.get("records").and_then(Value::as_i64).unwrap_or(0);
+        let records = n("records");
+        let own = if n("directed") > 0 {
+            n("own") > 0
+        } else {
+            records == n("top")
+        };
+        if !own {
+            continue;
+        }
         let r = Resource {
             address: ip.clone(),
             interface_id,
@@ -300,6 +339,18 @@ fn severity_id(s: Severity) -> (u8, &'static str, &'static str) {
     }
 }
 
+/// The AWS partition of a region: `aws-cn` for China, `aws-us-gov` for the `GovCloud`
+/// regions.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 fn is_ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
 }
@@ -310,6 +361,24 @@ impl Finding<'_> {
         ["port", "dstport"]
             .iter()
             .find_map(|c| self.row.get(*c).and_then(Value::as_i64))
+            .filter(|p| (0..=65_535).contains(p))
+            .filter(|_| self.target.as_deref().and_then(is_ip).is_some())
+    }
+
+    /// The row's pivot with the run's `--lake`, window and lists, so it runs as is.
+    fn pivot(&self, run: &Run) -> Option<String> {
+        let pivot = self.row.get("pivot").and_then(Value::as_str)?;
+        let lake_args: Vec<String> = run
+            .arguments
+            .chunks(2)
+            .filter(|kv| kv[0] != "--param")
+            .flat_map(|kv| kv.iter().map(|w| shell_quote(w)))
+            .collect();
+        Some(if lake_args.is_empty() {
+            pivot.to_string()
+        } else {
+            format!("{pivot} {}", lake_args.join(" "))
+        })
     }
 
     fn first_resource_with(&self, f: impl Fn(&Resource) -> bool) -> Option<&Resource> {
@@ -328,7 +397,11 @@ impl Finding<'_> {
     /// The OCSF 1.1.0 Detection Finding (class 2004) of this row.
     pub fn to_ocsf(&self, run: &Run) -> Value {
         let (sev_id, sev, _) = severity_id(self.hunt.severity);
-        let time = self.last_ms.or(self.first_ms).unwrap_or_default();
+        let time = self
+            .last_ms
+            .or(self.first_ms)
+            .or(run.default_ms)
+            .unwrap_or_default();
         let mut attacks = Vec::new();
         for id in &self.hunt.mitre {
             let Some(t) = attack::technique(id) else {
@@ -473,7 +546,7 @@ impl Finding<'_> {
         if let Some(ms) = self.last_ms {
             f["end_time"] = json!(ms);
         }
-        if let Some(p) = self.row.get("pivot").and_then(Value::as_str) {
+        if let Some(p) = self.pivot(run) {
             f["unmapped"]["flowlake_pivot"] = json!(p);
         }
         if !resources.is_empty() {
@@ -494,13 +567,17 @@ impl Finding<'_> {
     }
 
     /// The ASFF finding of this row, for the custom-integration product of `account` in
-    /// `region` (`arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`). With that
-    /// product, Security Hub takes only findings of the calling account, so `AwsAccountId`
-    /// is `account`; the flow log's own account is in `ProductFields`.
-    pub fn to_asff(&self, account: &str, region: &str, now: DateTime<Utc>) -> Value {
+    /// `region` (`arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`). With
+    /// that product, Security Hub takes only findings of the calling account, so
+    /// `AwsAccountId` is `account`; the flow log's own account is in `ProductFields`.
+    pub fn to_asff(&self, account: &str, region: &str, now: DateTime<Utc>, run: &Run) -> Value {
         let (_, _, label) = severity_id(self.hunt.severity);
+        let partition = partition_of(region);
         let now = now.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let first = self.first_ms.map_or_else(|| now.clone(), iso);
+        let first = self
+            .first_ms
+            .or(run.default_ms)
+            .map_or_else(|| now.clone(), iso);
         let last = self.last_ms.map_or_else(|| first.clone(), iso);
         let category = attack::asff_category(&self.hunt.mitre, &self.hunt.guardduty);
         let classifiers: Vec<String> = if self.hunt.guardduty.is_empty() {
@@ -516,13 +593,26 @@ impl Finding<'_> {
             .iter()
             .map(|c| format!("{category}/{c}"))
             .collect();
-        // ProductFields: string values, at most 50 entries, keys of at most 128 characters.
+        // Security Hub refuses blank text: a hunt without a description or triage notes
+        // gives its title.
+        let or_title = |s: &str| -> String {
+            if s.trim().is_empty() {
+                self.hunt.title.clone()
+            } else {
+                s.trim().to_string()
+            }
+        };
+        // ProductFields: non-blank string values, at most 50 entries, keys of at most 128
+        // characters.
         let mut fields = Map::new();
         fields.insert("flowlake/hunt".into(), json!(self.hunt.name));
         fields.insert(
             "flowlake/command".into(),
             json!(truncate(&self.command, 2048)),
         );
+        if let Some(p) = self.pivot(run) {
+            fields.insert("flowlake/pivot".into(), json!(truncate(&p, 2048)));
+        }
         if let Some(a) = self
             .first_resource_with(|r| r.account_id.is_some())
             .and_then(|r| r.account_id.clone())
@@ -533,8 +623,9 @@ impl Finding<'_> {
             if fields.len() >= 50 {
                 break;
             }
-            if let Some(text) = value_text(v) {
-                fields.insert(format!("flowlake/row/{k}"), json!(truncate(&text, 2048)));
+            if let Some(text) = value_text(v).filter(|t| !t.trim().is_empty()) {
+                let key: String = format!("flowlake/row/{k}").chars().take(128).collect();
+                fields.insert(key, json!(truncate(&text, 2048)));
             }
         }
         let mut network = Map::new();
@@ -550,19 +641,31 @@ impl Finding<'_> {
         put_ip("Source", &self.actor);
         put_ip("Destination", &self.target);
         if !network.is_empty() {
-            let inbound = self
-                .actor
-                .as_deref()
-                .and_then(is_ip)
-                .is_some_and(|ip| !flowlake_query::udf::is_private(ip));
+            // Inbound when the lake knows the target's interface but not the actor's, or
+            // the actor is outside private ranges.
+            let known = |a: &Option<String>| {
+                a.as_ref()
+                    .is_some_and(|a| self.resources.iter().any(|r| &r.address == a))
+            };
+            let inbound = (known(&self.target) && !known(&self.actor))
+                || self
+                    .actor
+                    .as_deref()
+                    .and_then(is_ip)
+                    .is_some_and(|ip| !flowlake_query::udf::is_private(ip));
             network.insert(
                 "Direction".into(),
                 json!(if inbound { "IN" } else { "OUT" }),
             );
-            if let Some(p) = self.port().filter(|p| (0..=65_535).contains(p)) {
+            if let Some(p) = self.port() {
                 network.insert("DestinationPort".into(), json!(p));
             }
-            if let Some(p) = self.row.get("protocol").and_then(Value::as_str) {
+            if let Some(p) = self
+                .row
+                .get("protocol")
+                .and_then(Value::as_str)
+                .filter(|p| !p.trim().is_empty())
+            {
                 network.insert("Protocol".into(), json!(p));
             }
         }
@@ -572,33 +675,34 @@ impl Finding<'_> {
             let reg = r.region.as_deref().unwrap_or(region);
             resources.push(json!({
                 "Type": "AwsEc2NetworkInterface",
-                "Id": format!("arn:aws:ec2:{reg}:{acct}:network-interface/{}", r.interface_id),
-                "Partition": "aws",
+                "Id": format!("arn:{partition}:ec2:{reg}:{acct}:network-interface/{}", r.interface_id),
+                "Partition": partition,
                 "Region": reg,
             }));
             if let Some(i) = &r.instance_id {
                 resources.push(json!({
                     "Type": "AwsEc2Instance",
-                    "Id": format!("arn:aws:ec2:{reg}:{acct}:instance/{i}"),
-                    "Partition": "aws",
+                    "Id": format!("arn:{partition}:ec2:{reg}:{acct}:instance/{i}"),
+                    "Partition": partition,
                     "Region": reg,
                 }));
             }
         }
         for a in [&self.actor, &self.target].into_iter().flatten() {
-            if resources.len() < 32 && !self.resources.iter().any(|r| &r.address == a) {
-                resources
-                    .push(json!({"Type": "Other", "Id": a, "Partition": "aws", "Region": region}));
+            if !self.resources.iter().any(|r| &r.address == a) {
+                resources.push(
+                    json!({"Type": "Other", "Id": a, "Partition": partition, "Region": region}),
+                );
             }
         }
         if resources.is_empty() {
-            resources.push(json!({"Type": "Other", "Id": self.hunt.name, "Partition": "aws", "Region": region}));
+            resources.push(json!({"Type": "Other", "Id": self.hunt.name, "Partition": partition, "Region": region}));
         }
         resources.truncate(32);
         let mut f = json!({
             "SchemaVersion": ASFF_VERSION,
             "Id": self.id,
-            "ProductArn": format!("arn:aws:securityhub:{region}:{account}:product/{account}/default"),
+            "ProductArn": format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default"),
             "ProductName": "flowlake",
             "CompanyName": "flowlake",
             "GeneratorId": format!("flowlake/{}", self.hunt.name),
@@ -611,8 +715,8 @@ impl Finding<'_> {
             "LastObservedAt": last,
             "Severity": {"Label": label, "Original": self.hunt.severity.to_string()},
             "Title": truncate(&self.message(), 256),
-            "Description": truncate(self.hunt.description.trim(), 1024),
-            "Remediation": {"Recommendation": {"Text": truncate(self.hunt.triage.trim(), 512)}},
+            "Description": truncate(&or_title(&self.hunt.description), 1024),
+            "Remediation": {"Recommendation": {"Text": truncate(&or_title(&self.hunt.triage), 512)}},
             "ProductFields": fields,
             "Resources": resources,
             "RecordState": "ACTIVE",
@@ -722,6 +826,7 @@ mod tests {
         let run = Run {
             arguments: vec!["--lake".into(), "my lake".into()],
             version: "0.1.0".into(),
+            default_ms: None,
         };
         let f = &findings(hunt, &[r], &res, &run)[0];
         let o = f.to_ocsf(&run);
@@ -739,7 +844,7 @@ mod tests {
             o["unmapped"]["flowlake_command"],
             "flowlake hunt run port-scan --lake 'my lake'"
         );
-        let a = f.to_asff("123456789012", "us-east-1", Utc::now());
+        let a = f.to_asff("123456789012", "us-east-1", Utc::now(), &run);
         assert_eq!(a["Id"], o["finding_info"]["uid"]);
         assert_eq!(a["Types"][0], "TTPs/Discovery/Recon:EC2-Portscan");
         assert_eq!(a["Network"]["Direction"], "OUT");
@@ -763,17 +868,38 @@ mod tests {
     }
 
     #[test]
-    fn the_interface_of_an_address_is_the_one_logging_it_most() {
+    fn an_address_gets_an_interface_only_where_it_is_the_interfaces_own() {
         let rows = [
-            row(json!({"ip": "10.0.0.5", "interface_id": "eni-b", "records": 3})),
+            // Without directions: the address an interface's records show most is its own.
             row(
-                json!({"ip": "10.0.0.5", "interface_id": "eni-a", "records": 90, "instance_id": "i-a"}),
+                json!({"ip": "10.0.0.5", "interface_id": "eni-a", "records": 90, "top": 90, "directed": 0, "own": 0, "instance_id": "i-a"}),
             ),
-            row(json!({"ip": "10.0.0.6", "interface_id": "-", "records": 5})),
+            row(
+                json!({"ip": "10.0.0.5", "interface_id": "eni-b", "records": 3, "top": 50, "directed": 0, "own": 0}),
+            ),
+            // With directions: an attacker seen only by its victim's interface gets none.
+            row(
+                json!({"ip": "10.9.9.9", "interface_id": "eni-victim", "records": 600, "top": 600, "directed": 600, "own": 0}),
+            ),
+            row(
+                json!({"ip": "10.0.1.11", "interface_id": "eni-victim", "records": 600, "top": 600, "directed": 600, "own": 600}),
+            ),
+            row(
+                json!({"ip": "10.0.0.6", "interface_id": "-", "records": 5, "top": 5, "directed": 0, "own": 0}),
+            ),
         ];
         let r = resources_from_rows(&rows);
         assert_eq!(r["10.0.0.5"].interface_id, "eni-a");
         assert_eq!(r["10.0.0.5"].instance_id.as_deref(), Some("i-a"));
+        assert_eq!(r["10.0.1.11"].interface_id, "eni-victim");
+        assert!(!r.contains_key("10.9.9.9"), "{r:?}");
         assert!(!r.contains_key("10.0.0.6"));
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        assert_eq!(partition_of("us-east-1"), "aws");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
     }
 }

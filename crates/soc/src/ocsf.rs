@@ -140,7 +140,8 @@ pub fn select_sql(version: &str, filter: &str) -> String {
            named_struct('packets', packets, 'bytes', bytes) AS traffic, \
            CAST(\"start\" AS BIGINT) * 1000 AS start_time, \
            CAST(\"end\" AS BIGINT) * 1000 AS end_time, \
-           CAST(\"start\" AS BIGINT) * 1000 AS time, \
+           CAST(coalesce(\"start\", \"end\", \
+                         to_unixtime(concat(\"year\", '-', \"month\", '-', \"day\"))) AS BIGINT) * 1000 AS time, \
            log_status AS status_code, \
            CAST(CASE action WHEN 'ACCEPT' THEN 6 WHEN 'REJECT' THEN 5 ELSE 0 END AS INT) AS activity_id, \
            CASE action WHEN 'ACCEPT' THEN 'Traffic' WHEN 'REJECT' THEN 'Refuse' ELSE 'Unknown' END AS activity_name, \

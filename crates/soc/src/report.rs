@@ -27,6 +27,11 @@ pub const ADMIN_PORTS: [u16; 13] = [
 /// Rows of one finding shown in the page (the rest are a command away).
 pub const MAX_FINDING_ROWS: usize = 50;
 
+/// Bytes summed without wrapping: a hostile record near 2^63 bytes must not turn a total
+/// negative; past the largest 64-bit integer the total stays there.
+const BYTES_TOTAL: &str =
+    "CAST(least(coalesce(sum(CAST(bytes AS DECIMAL(38,0))), 0), 9223372036854775807) AS BIGINT)";
+
 /// A table cell: a number (kept raw in `data-value`) or text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -109,6 +114,9 @@ pub struct ReportData {
     pub rejected_sources: Table,
     pub admin_ports: Table,
     pub hunts: Vec<HuntOutcome>,
+    /// What a command needs to read the same data (`--lake L --since ...`): added to each
+    /// row's pivot and to the commands the page prints.
+    pub lake_args: String,
 }
 
 /// The rows of `sql` as a [`Table`] named `name` (integers as numbers, the rest as text).
@@ -172,18 +180,20 @@ pub async fn gather(ctx: &SessionContext, top: usize) -> Result<ReportData> {
         traffic: query_table(
         ctx,
         "traffic",
-        "SELECT to_char(to_timestamp_seconds(\"start\" - \"start\" % 3600), '%Y-%m-%dT%H:00:00Z') AS hour, \
-                count(*) AS flows, coalesce(sum(bytes), 0) AS bytes, \
+        &format!(
+            "SELECT to_char(to_timestamp_seconds(\"start\" - \"start\" % 3600), '%Y-%m-%dT%H:00:00Z') AS hour, \
+                count(*) AS flows, {BYTES_TOTAL} AS bytes, \
                 count_if(action = 'REJECT') AS rejected \
          FROM vpc_flow_logs WHERE \"start\" IS NOT NULL AND bytes IS NOT NULL \
-         GROUP BY \"start\" - \"start\" % 3600 ORDER BY 1",
+         GROUP BY \"start\" - \"start\" % 3600 ORDER BY 1"
+        ),
     )
     .await?,
         ..ReportData::default()
     };
     let talkers = |col: &str| {
         format!(
-            "SELECT {col} AS address, sum(bytes) AS bytes, count(*) AS flows \
+            "SELECT {col} AS address, {BYTES_TOTAL} AS bytes, count(*) AS flows \
              FROM vpc_flow_logs WHERE {col} IS NOT NULL AND bytes IS NOT NULL \
              GROUP BY {col} ORDER BY bytes DESC, address LIMIT {top}"
         )
@@ -220,7 +230,7 @@ pub async fn gather(ctx: &SessionContext, top: usize) -> Result<ReportData> {
         ctx,
         "admin-ports",
         &format!(
-            "SELECT dstport AS port, count(*) AS flows, coalesce(sum(bytes), 0) AS bytes, \
+            "SELECT dstport AS port, count(*) AS flows, {BYTES_TOTAL} AS bytes, \
                     count(DISTINCT srcaddr) AS sources, \
                     count(DISTINCT CASE WHEN NOT is_private_ip(srcaddr) THEN srcaddr END) AS public_sources \
              FROM vpc_flow_logs WHERE action = 'ACCEPT' AND dstport IN ({ports}) \
@@ -348,6 +358,12 @@ fn human_bytes(n: i64) -> String {
 }
 
 fn table_html(t: &Table, caption: &str) -> String {
+    table_html_with(t, caption, "")
+}
+
+/// [`table_html`], with `lake_args` shown after each `pivot` (its `data-value` stays the
+/// row's own).
+fn table_html_with(t: &Table, caption: &str, lake_args: &str) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
@@ -373,6 +389,9 @@ fn table_html(t: &Table, caption: &str) -> String {
                 Cell::Int(n) if c.contains("bytes") => human_bytes(*n),
                 Cell::Int(n) if c == "port" || c.ends_with("port") => n.to_string(),
                 Cell::Int(n) => thousands(*n),
+                Cell::Text(s) if c == "pivot" && !lake_args.is_empty() => {
+                    format!("{s} {lake_args}")
+                }
                 Cell::Text(s) => s.clone(),
                 Cell::Null => String::new(),
             };
@@ -406,69 +425,86 @@ fn svg_error(e: impl std::fmt::Display) -> datafusion::error::DataFusionError {
 /// The traffic chart: bytes per hour above, flows and rejected flows per hour below.
 fn traffic_svg(t: &Table) -> Result<String> {
     let hours = t.texts("hour");
-    let bytes = t.ints("bytes");
-    let flows = t.ints("flows");
-    let rejected = t.ints("rejected");
+    // Values as floats: a hostile record's count near 2^63 must not overflow an axis.
+    let floats = |col: &str| -> Vec<f64> { t.ints(col).iter().map(|v| *v as f64).collect() };
+    let bytes = floats("bytes");
+    let flows = floats("flows");
+    let rejected = floats("rejected");
+    let top_of = |v: &[f64]| v.iter().copied().fold(1.0_f64, f64::max) * 1.05;
+    // With few hours a line is too short to see: every value is also a dot.
+    let dots = hours.len() <= 48;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 520)).into_drawing_area();
         root.fill(&WHITE).map_err(svg_error)?;
-        let (top, bottom) = root.split_vertically(260);
+        let (upper, lower) = root.split_vertically(260);
         let n = hours.len().saturating_sub(1).max(1);
         let label = |i: &usize| {
             hours
                 .get(*i)
-                .map(|h| h[5..13].replace('T', " "))
+                .map(|h| h.get(5..13).unwrap_or(h).replace('T', " "))
                 .unwrap_or_default()
         };
-        let max_bytes = bytes.iter().copied().max().unwrap_or(0).max(1);
-        let mut c = ChartBuilder::on(&top)
+        let mut c = ChartBuilder::on(&upper)
             .caption("Bytes per hour", ("sans-serif", 18))
             .margin(8)
             .x_label_area_size(30)
             .y_label_area_size(80)
-            .build_cartesian_2d(0..n, 0..max_bytes)
+            .build_cartesian_2d(0..n, 0.0..top_of(&bytes))
             .map_err(svg_error)?;
         c.configure_mesh()
             .x_labels(8)
             .x_label_formatter(&label)
-            .y_label_formatter(&|v| human_bytes(*v))
+            .y_label_formatter(&|v| human_bytes(*v as i64))
             .draw()
             .map_err(svg_error)?;
         c.draw_series(LineSeries::new(
             bytes.iter().enumerate().map(|(i, b)| (i, *b)),
             BLUE.stroke_width(2),
         ))
-        .map_err(svg_error)?
-        .label("bytes");
-        let max_flows = flows.iter().copied().max().unwrap_or(0).max(1);
-        let mut c = ChartBuilder::on(&bottom)
+        .map_err(svg_error)?;
+        if dots {
+            c.draw_series(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| Circle::new((i, *b), 3, BLUE.filled())),
+            )
+            .map_err(svg_error)?;
+        }
+        let mut c = ChartBuilder::on(&lower)
             .caption("Flows and rejected flows per hour", ("sans-serif", 18))
             .margin(8)
             .x_label_area_size(30)
             .y_label_area_size(80)
-            .build_cartesian_2d(0..n, 0..max_flows)
+            .build_cartesian_2d(0..n, 0.0..top_of(&flows))
             .map_err(svg_error)?;
         c.configure_mesh()
             .x_labels(8)
             .x_label_formatter(&label)
-            .y_label_formatter(&|v| thousands(*v))
+            .y_label_formatter(&|v| thousands(*v as i64))
             .draw()
             .map_err(svg_error)?;
-        c.draw_series(LineSeries::new(
-            flows.iter().enumerate().map(|(i, v)| (i, *v)),
-            GREEN.stroke_width(2),
-        ))
-        .map_err(svg_error)?
-        .label("flows")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2)));
-        c.draw_series(LineSeries::new(
-            rejected.iter().enumerate().map(|(i, v)| (i, *v)),
-            ORANGE.stroke_width(2),
-        ))
-        .map_err(svg_error)?
-        .label("rejected")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], ORANGE.stroke_width(2)));
+        for (values, color, name) in [(&flows, GREEN, "flows"), (&rejected, ORANGE, "rejected")] {
+            c.draw_series(LineSeries::new(
+                values.iter().enumerate().map(|(i, v)| (i, *v)),
+                color.stroke_width(2),
+            ))
+            .map_err(svg_error)?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+            if dots {
+                c.draw_series(
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| Circle::new((i, *v), 3, color.filled())),
+                )
+                .map_err(svg_error)?;
+            }
+        }
         c.configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
@@ -482,20 +518,20 @@ fn traffic_svg(t: &Table) -> Result<String> {
 /// A horizontal bar chart of `value` by `label` (one bar per row, in the table's order).
 fn bars_svg(t: &Table, label: &str, value: &str, title: &str, bytes: bool) -> Result<String> {
     let labels = t.texts(label);
-    let values = t.ints(value);
+    let values: Vec<f64> = t.ints(value).iter().map(|v| *v as f64).collect();
     let mut svg = String::new();
     {
         let n = labels.len().max(1);
         let height = 60 + 26 * n as u32;
         let root = SVGBackend::with_string(&mut svg, (960, height)).into_drawing_area();
         root.fill(&WHITE).map_err(svg_error)?;
-        let max = values.iter().copied().max().unwrap_or(0).max(1);
+        let max = values.iter().copied().fold(1.0_f64, f64::max);
         let mut c = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(200)
-            .build_cartesian_2d(0..max + max / 20 + 1, (0..n).into_segmented())
+            .build_cartesian_2d(0.0..max * 1.05, (0..n).into_segmented())
             .map_err(svg_error)?;
         let name = |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
@@ -509,21 +545,21 @@ fn bars_svg(t: &Table, label: &str, value: &str, title: &str, bytes: bool) -> Re
             .y_label_formatter(&name)
             .x_label_formatter(&|v| {
                 if bytes {
-                    human_bytes(*v)
+                    human_bytes(*v as i64)
                 } else {
-                    thousands(*v)
+                    thousands(*v as i64)
                 }
             })
             .draw()
             .map_err(svg_error)?;
         // A bar is at least a few pixels long, so a row of 1 next to one of 100,000 still
         // shows (its table gives the exact number).
-        let least = max / 250 + 1;
+        let least = max / 250.0;
         c.draw_series(values.iter().enumerate().map(|(i, v)| {
             let mut bar = Rectangle::new(
                 [
-                    (0, SegmentValue::Exact(i)),
-                    ((*v).max(least), SegmentValue::Exact(i + 1)),
+                    (0.0, SegmentValue::Exact(i)),
+                    (v.max(least), SegmentValue::Exact(i + 1)),
                 ],
                 BLUE.filled(),
             );
@@ -739,16 +775,18 @@ pub fn render(d: &ReportData) -> Result<String> {
             esc(&x.name),
             esc(&x.title)
         );
-        h.push_str(&table_html(
+        h.push_str(&table_html_with(
             &shown,
             "Rows; each pivot is the command that follows it up",
+            &d.lake_args,
         ));
         if t.rows.len() > MAX_FINDING_ROWS {
             let _ = write!(
                 h,
-                "<p class=\"meta\">{} more rows: <code>flowlake hunt run {}</code></p>",
+                "<p class=\"meta\">{} more rows: <code>flowlake hunt run {} {}</code></p>",
                 t.rows.len() - MAX_FINDING_ROWS,
-                esc(&x.name)
+                esc(&x.name),
+                esc(&d.lake_args)
             );
         }
         h.push_str("</section>");

@@ -51,7 +51,23 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         flowlake_query::TimeWindow::parse(args.since.as_deref(), args.until.as_deref(), now)?;
     // OCSF: the lake is kept inside the output, and exported after the conversion.
     let ocsf_out = match args.out_format {
-        OutFormat::Aws => None,
+        OutFormat::Aws => {
+            if args.source.is_some() || args.ocsf_version.is_some() {
+                anyhow::bail!("--source and --ocsf-version are for --out-format ocsf");
+            }
+            if std::path::Path::new(&args.out)
+                .join("_flowlake")
+                .join("lake")
+                .join("_delta_log")
+                .exists()
+            {
+                anyhow::bail!(
+                    "--out {}: an OCSF output of `convert --out-format ocsf`; add --out-format ocsf to convert into it",
+                    args.out
+                );
+            }
+            None
+        }
         OutFormat::Ocsf => {
             let out = Location::parse(&args.out).context("--out")?;
             let Location::Local(dir) = out else {
@@ -60,10 +76,13 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
                     args.out
                 );
             };
-            flowlake_soc::export::check_source(&args.source)?;
+            crate::commands::export::check_ocsf_out(&dir, None)?;
+            flowlake_soc::export::check_source(source_of(&args))?;
             Some(dir)
         }
     };
+    let ocsf_source = source_of(&args).to_string();
+    let ocsf_version = version_of(&args).to_string();
     let lake_dir = ocsf_out
         .as_ref()
         .map(|d| d.join("_flowlake").join("lake").display().to_string());
@@ -160,13 +179,13 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
             &lake_args,
             ExportOptions {
                 out,
-                source: args.source.clone(),
-                version: args.ocsf_version.clone(),
+                source: ocsf_source,
+                version: ocsf_version.clone(),
                 since: None,
                 until: None,
                 sources: None,
+                force: false,
             },
-            true,
         )?;
         if args.json {
             println!(
@@ -178,7 +197,7 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         } else if !args.quiet {
             crate::commands::export::print_summary(
                 &exported,
-                &args.ocsf_version,
+                &ocsf_version,
                 &flowlake_query::TimeWindow::default(),
                 started,
             );
@@ -216,4 +235,16 @@ fn draw_progress(progress: &Progress, done: &AtomicBool) {
         std::thread::sleep(Duration::from_millis(100));
     }
     bar.finish_and_clear();
+}
+
+fn source_of(args: &ConvertArgs) -> &str {
+    args.source
+        .as_deref()
+        .unwrap_or(flowlake_soc::ocsf::DEFAULT_SOURCE)
+}
+
+fn version_of(args: &ConvertArgs) -> &str {
+    args.ocsf_version
+        .as_deref()
+        .unwrap_or(flowlake_soc::ocsf::VERSIONS[0])
 }

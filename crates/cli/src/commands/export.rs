@@ -2,7 +2,9 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 use flowlake_soc::export::{ExportOptions, ExportSummary, export, source_files};
 
 use crate::Outcome;
@@ -36,6 +38,7 @@ fn ocsf(a: &ExportOcsfArgs) -> Result<Outcome> {
             profile: a.s3.profile.clone(),
         },
     };
+    check_ocsf_out(&a.out, Some(&a.lake))?;
     let summary = export_lake(
         &lake,
         ExportOptions {
@@ -45,8 +48,8 @@ fn ocsf(a: &ExportOcsfArgs) -> Result<Outcome> {
             since: window.since,
             until: window.until,
             sources: None,
+            force: a.force,
         },
-        !a.force,
     )?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -56,16 +59,40 @@ fn ocsf(a: &ExportOcsfArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Export the lake of `lake` (its whole time span registered) with `options`; with
-/// `incremental`, days whose lake files are unchanged since their last export are skipped.
-pub fn export_lake(
-    lake: &LakeArgs,
-    mut options: ExportOptions,
-    incremental: bool,
-) -> Result<ExportSummary> {
+/// An OCSF output must be a folder of its own: not a file, not a converted lake (whose
+/// readers would then find the OCSF source instead of its flow logs), not the lake read.
+pub fn check_ocsf_out(out: &Path, lake: Option<&str>) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        bail!(
+            "--out {}: a file; the OCSF output is a folder",
+            out.display()
+        );
+    }
+    if out.join("AWSLogs").exists() || out.join("_delta_log").exists() {
+        bail!(
+            "--out {}: a converted lake (AWSLogs/, _delta_log/); write the OCSF output to a folder of its own",
+            out.display()
+        );
+    }
+    if let Some(lake) = lake
+        && let (Ok(a), Ok(b)) = (std::fs::canonicalize(lake), std::fs::canonicalize(out))
+        && (a.starts_with(&b) || b.starts_with(&a))
+    {
+        bail!(
+            "--out {} and --lake {lake} overlap; write the OCSF output to a folder of its own",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Export the lake of `lake` (its whole time span registered) with `options`. The lake's
+/// files per day are read from its table log, so days unchanged since their last export
+/// are skipped (unless `options.force`).
+pub fn export_lake(lake: &LakeArgs, mut options: ExportOptions) -> Result<ExportSummary> {
     let engine = Engine::open(lake, Destination::resolve(None, None, false)?)?;
-    if incremental {
-        let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
+    let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
+    if !is_ocsf(&lake.lake) {
         options.sources = engine
             .rt
             .block_on(source_files(&location, &lake.s3.options()))
@@ -116,4 +143,16 @@ pub fn print_summary(
             started.elapsed().as_secs_f64()
         ),
     }
+}
+
+/// Whether `lake` is an OCSF output (an export re-exported): its rows come from the OCSF
+/// source, with no table log of flow-log files to compare days by.
+fn is_ocsf(lake: &str) -> bool {
+    let p = Path::new(lake);
+    let own_log = p.join("_delta_log").exists();
+    (!own_log && p.join("ext").is_dir())
+        || (own_log
+            && p.parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "ext"))
 }

@@ -188,6 +188,25 @@ type HuntResult<'a> = (
     &'a [RecordBatch],
 );
 
+/// That `path` can be written before any work is done: its folder exists (`-` is
+/// standard output). `flag` names the option in the message.
+pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<()> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    if path.is_dir() {
+        bail!("{flag} {}: a folder; give a file name", path.display());
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
+            "{flag} {}: the folder {} does not exist; create it first",
+            path.display(),
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Where `--findings` goes, in which format, and how to say what reproduces a finding.
 struct FindingsOut {
     path: PathBuf,
@@ -200,6 +219,7 @@ struct FindingsOut {
 
 impl FindingsOut {
     fn new(a: &HuntRunArgs, path: &Path) -> Result<Self> {
+        check_writable(path, "--findings")?;
         let asff = match a.findings_format {
             FindingsFormat::Ocsf => {
                 if a.account.is_some() || a.securityhub_region.is_some() {
@@ -274,9 +294,36 @@ impl FindingsOut {
             }
             None => std::collections::HashMap::new(),
         };
+        // A row without times (a custom hunt's) is dated at the end of the data.
+        let needs_time = rows_of.iter().any(|(_, _, rows)| {
+            rows.iter().any(|r| {
+                !["first_seen", "last_seen", "window_start", "minute"]
+                    .iter()
+                    .any(|c| r.contains_key(*c))
+            })
+        });
+        let default_ms = if needs_time {
+            let end = engine
+                .rt
+                .block_on(async {
+                    let df = engine
+                        .ctx
+                        .sql("SELECT max(\"end\") * 1000 AS t FROM vpc_flow_logs")
+                        .await?;
+                    anyhow::Ok(df.collect().await?)
+                })
+                .context("finding the end of the data")?;
+            batch_rows(&end)?
+                .first()
+                .and_then(|r| r.get("t"))
+                .and_then(serde_json::Value::as_i64)
+        } else {
+            None
+        };
         let now = chrono::Utc::now();
         let mut documents = Vec::new();
         let mut count = 0;
+        let mut ids = std::collections::HashMap::new();
         for (hunt, params, rows) in &rows_of {
             let mut arguments = self.arguments.clone();
             for (k, v) in *params {
@@ -285,14 +332,24 @@ impl FindingsOut {
             let run = findings::Run {
                 arguments,
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                default_ms,
             };
             for f in findings::findings(hunt, rows, &resources, &run) {
                 count += 1;
+                *ids.entry(f.id.clone()).or_insert(0) += 1;
                 documents.push(match &self.asff {
                     None => f.to_ocsf(&run),
-                    Some((account, region)) => f.to_asff(account, region, now),
+                    Some((account, region)) => f.to_asff(account, region, now, &run),
                 });
             }
+        }
+        // Rows that differ only in counts (a custom hunt without text or port columns to
+        // tell them apart) would overwrite each other where findings are kept by id.
+        let shared = ids.values().filter(|n| **n > 1).count();
+        if shared > 0 {
+            eprintln!(
+                "warning: {shared} finding id(s) name more than one row: a hunt's rows must differ in a text, port or protocol column (docs/soc.md, \"The id\")"
+            );
         }
         if self.asff.is_some() {
             documents = findings::asff_batches(documents);
@@ -339,7 +396,32 @@ fn batch_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, ser
 }
 
 /// `bytes` in `path`, whole or not at all: a temporary file beside it, synced, renamed.
+///
+/// `-` is standard output. A path that is not a regular file (a device, a FIFO such as
+/// `/dev/stdout`) is written to in place; a symbolic link is followed to the file it names.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path == Path::new("-") {
+        std::io::stdout().lock().write_all(bytes)?;
+        return Ok(());
+    }
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)
+                .or_else(|_| std::fs::read_link(path))
+                .with_context(|| format!("following {}", path.display()))?;
+            resolved.as_path()
+        }
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes))
+                .with_context(|| format!("writing {}", path.display()))?;
+            return Ok(());
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -8,16 +8,17 @@ use flowlake_soc::report::{HuntOutcome, Table, gather, render, rows_of};
 
 use crate::Outcome;
 use crate::args::ReportArgs;
-use crate::commands::hunt::{evaluate, write_atomically};
+use crate::commands::hunt::{check_writable, evaluate, write_atomically};
 use crate::engine::Engine;
 use crate::results::Destination;
 
 pub fn run(a: &ReportArgs) -> Result<Outcome> {
     let started = Instant::now();
+    check_writable(&a.out, "--out")?;
     let engine = Engine::open(&a.lake, Destination::resolve(None, None, false)?)?;
     let mut data = engine
         .rt
-        .block_on(gather(&engine.ctx, a.top.max(1)))
+        .block_on(gather(&engine.ctx, usize::from(a.top)))
         .context("computing the report")?;
     data.lake.clone_from(&a.lake.lake);
     data.window = if engine.window.is_unbounded() {
@@ -64,15 +65,62 @@ pub fn run(a: &ReportArgs) -> Result<Outcome> {
             table,
         });
     }
+    data.lake_args = lake_args(&a.lake);
     let html = render(&data)?;
     write_atomically(&a.out, html.as_bytes())?;
-    let found = data.hunts.iter().filter(|h| h.status == "found").count();
+    let count = |status: &str| data.hunts.iter().filter(|h| h.status == status).count();
+    let found = count("found");
+    let not_looked = count("skipped") + count("inconclusive");
     eprintln!(
-        "wrote {} ({} KiB): {} detection(s) found something, in {:.1} s",
+        "wrote {} ({} KiB) in {:.1} s: {} detection(s) found something, {} could not look",
         a.out.display(),
         html.len().div_ceil(1024),
+        started.elapsed().as_secs_f64(),
         found,
-        started.elapsed().as_secs_f64()
+        not_looked
     );
+    if count("error") > 0 {
+        anyhow::bail!(
+            "{} detection(s) failed (status `error` in the report)",
+            count("error")
+        );
+    }
+    if not_looked > 0 {
+        eprintln!(
+            "note: {not_looked} detection(s) could not look (skipped or inconclusive, see the report): this is not an all-clear"
+        );
+        return Ok(Outcome::Incomplete);
+    }
     Ok(Outcome::Success)
+}
+
+/// `--lake L` and the window and lists of the run, shell-quoted, for commands shown in the
+/// page.
+fn lake_args(l: &crate::args::LakeArgs) -> String {
+    let mut words = vec!["--lake".to_string(), l.lake.clone()];
+    for (flag, v) in [("--since", &l.since), ("--until", &l.until)] {
+        if let Some(v) = v {
+            words.extend([flag.to_string(), v.clone()]);
+        }
+    }
+    if let Some(ioc) = &l.ioc {
+        words.extend(["--ioc".to_string(), ioc.display().to_string()]);
+    }
+    for q in &l.queries {
+        words.extend(["--queries".to_string(), q.display().to_string()]);
+    }
+    words
+        .iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+".contains(&b))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -171,7 +171,13 @@ fn the_report_shows_the_lakes_numbers_and_every_detection() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let o = run(&["report", "--lake", s(lake), "--out", s(&page)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    // 3: without a threat list the threat-list hunts could not look (the page says so).
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this is not an all-clear"),
+        "{}",
+        stderr(&o)
+    );
     let html = std::fs::read_to_string(&page).unwrap();
     // The hourly table sums to the lake's records and bytes.
     let traffic = &html[html.find("data-table=\"traffic\"").unwrap()..];
@@ -329,4 +335,60 @@ fn convert_to_ocsf_exports_only_the_days_that_changed() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A day is replaced whole: records of the day's partition without a `start` (a format
+/// without it) are exported with the others, also when a window picks the day.
+#[test]
+fn a_windowed_export_keeps_every_record_of_the_days_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir
+        .path()
+        .join("logs/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/03/03");
+    std::fs::create_dir_all(&day).unwrap();
+    // No start or end: placed in the day of its folder.
+    std::fs::write(
+        day.join("111122223333_vpcflowlogs_us-east-1_fl-1_20260303T0000Z_a.log"),
+        "version srcaddr dstaddr action log-status\n2 10.0.0.1 10.0.0.2 ACCEPT OK\n2 10.0.0.3 10.0.0.4 REJECT OK\n",
+    )
+    .unwrap();
+    // One record of the default format on that day.
+    let start = 1_772_496_000 + 600; // 2026-03-03T00:10:00Z
+    std::fs::write(
+        day.join("111122223333_vpcflowlogs_us-east-1_fl-1_20260303T0010Z_b.log"),
+        crate::util::record(7, start),
+    )
+    .unwrap();
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&dir.path().join("logs")),
+        "--out",
+        s(&lake),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("ocsf");
+    for extra in [&[][..], &["--since", "2026-03-03", "--force"][..]] {
+        let mut args = vec!["export", "ocsf", "--lake", s(&lake), "--out", s(&out)];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            csv(&out, "SELECT count(*), count(\"start\") FROM vpc_flow_logs"),
+            "count(*),count(vpc_flow_logs.start)\n3,1\n",
+            "{extra:?}"
+        );
+    }
+    // Every row has a time (OCSF requires one): the day's, for the records without one.
+    let o = run(&[
+        "sql",
+        "--lake",
+        s(&out),
+        "--format",
+        "csv",
+        "-e",
+        "SELECT count(*) FROM ocsf_network_activity WHERE time IS NULL",
+    ]);
+    assert_eq!(stdout(&o), "count(*)\n0\n", "{}", stderr(&o));
 }
