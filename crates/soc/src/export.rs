@@ -632,6 +632,20 @@ mod tests {
     }
 
     #[test]
+    fn partition_values_are_escaped_as_hive_escapes_them() {
+        assert_eq!(segment("region", Some("us-east-1")), "region=us-east-1");
+        assert_eq!(
+            segment("region", Some("weird=reg%ion")),
+            "region=weird%3Dreg%25ion"
+        );
+        assert_eq!(segment("accountId", Some("a/b")), "accountId=a%2Fb");
+        assert_eq!(
+            segment("eventDay", None),
+            "eventDay=__HIVE_DEFAULT_PARTITION__"
+        );
+    }
+
+    #[test]
     fn source_names_are_security_lakes() {
         assert!(check_source("flowlake_vpc_flow").is_ok());
         assert!(check_source("a-b_1").is_ok());

@@ -74,8 +74,23 @@ pub fn check_ocsf_out(out: &Path, lake: Option<&str>) -> Result<()> {
             out.display()
         );
     }
+    // Absolute, links resolved as far as the path exists (the output may not yet).
+    let resolve = |p: &Path| -> Option<std::path::PathBuf> {
+        let abs = std::path::absolute(p).ok()?;
+        let mut existing = abs.as_path();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            rest.push(existing.file_name()?.to_os_string());
+            existing = existing.parent()?;
+        }
+        let mut r = std::fs::canonicalize(existing).ok()?;
+        for part in rest.iter().rev() {
+            r.push(part);
+        }
+        Some(r)
+    };
     if let Some(lake) = lake
-        && let (Ok(a), Ok(b)) = (std::fs::canonicalize(lake), std::fs::canonicalize(out))
+        && let (Some(a), Some(b)) = (resolve(Path::new(lake)), resolve(out))
         && (a.starts_with(&b) || b.starts_with(&a))
     {
         bail!(

@@ -2,7 +2,7 @@
 //! source's layout, read back by `sql` and the hunts, exported again without duplicates,
 //! and finished after an export killed before its commit.
 
-use crate::util::{run, s, shared_lake, stderr, stdout};
+use crate::util::{assert_fails, run, s, shared_lake, stderr, stdout};
 
 fn csv(lake: &std::path::Path, sql: &str) -> String {
     let o = run(&["sql", "--lake", s(lake), "--format", "csv", "-e", sql]);
@@ -391,4 +391,130 @@ fn a_windowed_export_keeps_every_record_of_the_days_it_replaces() {
         "SELECT count(*) FROM ocsf_network_activity WHERE time IS NULL",
     ]);
     assert_eq!(stdout(&o), "count(*)\n0\n", "{}", stderr(&o));
+}
+
+/// What a break-it review found, each kept fixed: outputs that cannot be written are
+/// refused before any work; `-` is standard output; an OCSF output never lands in a lake;
+/// `--force` does not make the next export redo every day; a hostile byte count does not
+/// crash the report; a failing detection fails the report.
+#[test]
+fn soc_outputs_refuse_what_would_lose_work_or_data() {
+    let (lake, _) = shared_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/folder/f.ndjson");
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(lake),
+        "--findings",
+        s(&missing),
+    ]);
+    assert_fails(&o, "does not exist; create it first");
+    let o = run(&["report", "--lake", s(lake), "--out", s(&missing)]);
+    assert_fails(&o, "does not exist; create it first");
+    // `-`: the findings on standard output, after the rows (CSV here).
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(lake),
+        "--format",
+        "csv",
+        "--findings",
+        "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .lines()
+            .any(|l| l.starts_with('{') && l.contains("\"class_uid\":2004")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!std::path::Path::new("-").exists());
+    // The lake itself, or a folder inside it, is no OCSF output.
+    for out in [lake.clone(), lake.join("ocsf")] {
+        let o = run(&["export", "ocsf", "--lake", s(lake), "--out", s(&out)]);
+        assert_fails(&o, "write the OCSF output to a folder of its own");
+    }
+    let o = run(&["convert", s(lake), "--out", s(lake), "--out-format", "ocsf"]);
+    assert_fails(&o, "write the OCSF output to a folder of its own");
+    // After --force, the next export finds every day up to date.
+    let out = dir.path().join("ocsf");
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec!["export", "ocsf", "--lake", s(lake), "--out", s(&out)];
+        args.extend_from_slice(extra);
+        assert!(run(&args).status.success());
+    }
+    let o = run(&[
+        "export",
+        "ocsf",
+        "--lake",
+        s(lake),
+        "--out",
+        s(&out),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["partitions"], 0, "{v}");
+    // Two records of 5e18 bytes each: the totals stop at the largest integer, no panic.
+    let logs = dir.path().join("huge");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("x.log"),
+        format!(
+            "2 111122223333 eni-1 10.0.0.1 10.0.0.2 443 50000 6 5000000000000000000 5000000000000000000 {0} {1} ACCEPT OK\n\
+             2 111122223333 eni-1 10.0.0.1 10.0.0.2 443 50001 6 5000000000000000000 5000000000000000000 {0} {1} ACCEPT OK\n",
+            crate::util::DAY1,
+            crate::util::DAY1 + 60
+        ),
+    )
+    .unwrap();
+    let huge = dir.path().join("huge-lake");
+    assert!(
+        run(&[
+            "convert",
+            "-q",
+            s(&logs),
+            "--out",
+            s(&huge),
+            "--default-region",
+            "eu-west-1"
+        ])
+        .status
+        .success()
+    );
+    let page = dir.path().join("huge.html");
+    let o = run(&["report", "--lake", s(&huge), "--out", s(&page)]);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(&format!("data-col=\"bytes\" data-value=\"{}\"", i64::MAX)));
+    // A detection that fails: the page is written, the run fails.
+    let queries = dir.path().join("queries");
+    std::fs::create_dir_all(&queries).unwrap();
+    std::fs::write(
+        queries.join("broken.sql"),
+        "/*\nname = \"broken\"\ntitle = \"Broken\"\nseverity = \"low\"\nkind = \"detection\"\n\
+         actor = \"srcaddr\"\nmin_version = 2\nfields = [\"srcaddr\"]\ndescription = \"d\"\ntriage = \"t\"\n*/\n\
+         SELECT srcaddr, no_such_column FROM vpc_flow_logs",
+    )
+    .unwrap();
+    let o = run(&[
+        "report",
+        "--lake",
+        s(lake),
+        "--queries",
+        s(&queries),
+        "--out",
+        s(&page),
+    ]);
+    assert_fails(&o, "1 detection(s) failed");
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("data-value=\"broken\"")
+    );
 }
