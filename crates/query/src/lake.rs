@@ -268,8 +268,16 @@ pub async fn register_lake_with(
     window: &TimeWindow,
 ) -> Result<LakeInfo> {
     let opened = open(lake, s3).await?;
-    // A lake with its own table log is a converted lake; otherwise it may be an OCSF one.
-    if !Lake::exists(&opened).await.map_err(store_error)?
+    // A lake with its own table log is a converted lake, unless it is an OCSF source
+    // itself (`.../ext/<source>`); without one it may be an OCSF output.
+    let in_ext = opened
+        .location
+        .to_string()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .nth(1)
+        == Some(crate::ocsf::EXT_DIR);
+    if (in_ext || !Lake::exists(&opened).await.map_err(store_error)?)
         && let Some(source) = crate::ocsf::find_source(&opened).await?
     {
         // An OCSF lake (`flowlake export ocsf`): `vpc_flow_logs` is a view over it.

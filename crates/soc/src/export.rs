@@ -85,6 +85,9 @@ pub struct ExportOptions {
     pub sources: Option<SourceFiles>,
     /// Export every partition in the window, even unchanged ones.
     pub force: bool,
+    /// The lake's identity (its canonical location): an output holds the export of one
+    /// lake, since a second one's days would replace the first's.
+    pub lake: String,
 }
 
 /// The key of an OCSF partition: region, account, day (`YYYYMMDD`).
@@ -129,6 +132,9 @@ pub async fn source_files(
 /// What each partition was last exported from (`_flowlake/exported.json`).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Exported {
+    /// The lake exported (see [`ExportOptions::lake`]).
+    #[serde(default)]
+    lake: Option<String>,
     /// `region\u{1f}account\u{1f}day` (an absent value is empty) to the OCSF version and
     /// the lake's files.
     partitions: std::collections::BTreeMap<String, (String, Vec<String>)>,
@@ -346,6 +352,13 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
         Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
         Err(_) => Exported::default(),
     };
+    if let Some(other) = state.lake.as_ref().filter(|l| **l != options.lake) {
+        return Err(ExportError::Invalid(format!(
+            "{}: holds the export of the lake {other}, not of {}; its days would be replaced by this lake's: export each lake to an output of its own",
+            root.display(),
+            options.lake
+        )));
+    }
     if let (Some(sources), Some(table)) = (
         options.sources.as_ref().filter(|_| !options.force),
         existing.as_ref(),
@@ -517,6 +530,7 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
     let _ = std::fs::remove_dir_all(&staging);
     // What the partitions were exported from. Written after the commit: a run killed
     // before this exports them again next time, which replaces them with the same rows.
+    state.lake = Some(options.lake.clone());
     for key in &partitions {
         let files = options
             .sources

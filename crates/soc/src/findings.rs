@@ -190,9 +190,15 @@ pub fn resources_sql(addresses: &[String]) -> Option<String> {
            FROM ({} UNION ALL {}) WHERE ip IS NOT NULL GROUP BY interface_id, ip), \
          per_interface AS ( \
            SELECT interface_id, max(records) AS top, sum(own) AS directed \
-           FROM seen GROUP BY interface_id) \
-         SELECT s.*, p.top, p.directed FROM seen s JOIN per_interface p \
-           ON s.interface_id = p.interface_id \
+           FROM seen GROUP BY interface_id), \
+         at_top AS ( \
+           SELECT s.interface_id, count(*) AS at_top, \
+                  count_if(is_private_ip(s.ip)) AS private_at_top \
+           FROM seen s JOIN per_interface p ON s.interface_id = p.interface_id \
+           WHERE s.records = p.top GROUP BY s.interface_id) \
+         SELECT s.*, p.top, p.directed, t.at_top, t.private_at_top \
+         FROM seen s JOIN per_interface p ON s.interface_id = p.interface_id \
+           JOIN at_top t ON s.interface_id = t.interface_id \
          WHERE s.ip IN ({list})",
         side("srcaddr", "egress"),
         side("dstaddr", "ingress")
@@ -200,12 +206,13 @@ pub fn resources_sql(addresses: &[String]) -> Option<String> {
 }
 
 /// The interface of each address from the rows of [`resources_sql`] (as JSON objects).
-/// An address belongs to an interface when the records say it is the interface's end:
-/// by flow direction where the interface's records have one, else when it is the address
-/// the interface's records show most (an instance's own address is in all of them). An
-/// address that only talks to an interface (an attacker, a peer without flow logs) is
-/// never given that interface. Of several, the one with the most records wins, ties to
-/// the smallest id.
+/// An address belongs to an interface when the records say it is the interface's end: by
+/// flow direction where the interface's records have one (version 5 formats); else when it
+/// is the address the interface's records show most (an instance's own address is in all
+/// of them) and no other address is shown as often, or it is the only private one of
+/// those that are. Without directions, an interface that talks to one peer only shows
+/// both addresses equally often, and gives neither. Of several interfaces, the one with
+/// the most records wins, ties to the smallest id.
 pub fn resources_from_rows(rows: &[Map<String, Value>]) -> HashMap<String, Resource> {
     let mut best: HashMap<String, (i64, Resource)> = HashMap::new();
     for row in rows {
@@ -223,7 +230,10 @@ pub fn resources_from_rows(rows: &[Map<String, Value>]) -> HashMap<String, Resou
         let own = if n("directed") > 0 {
             n("own") > 0
         } else {
-            records == n("top")
+            let private = ip
+                .parse::<IpAddr>()
+                .is_ok_and(flowlake_query::udf::is_private);
+            records == n("top") && (n("at_top") == 1 || (private && n("private_at_top") == 1))
         };
         if !own {
             continue;
@@ -673,6 +683,7 @@ impl Finding<'_> {
         for r in &self.resources {
             let acct = r.account_id.as_deref().unwrap_or(account);
             let reg = r.region.as_deref().unwrap_or(region);
+            let partition = partition_of(reg);
             resources.push(json!({
                 "Type": "AwsEc2NetworkInterface",
                 "Id": format!("arn:{partition}:ec2:{reg}:{acct}:network-interface/{}", r.interface_id),
@@ -869,30 +880,47 @@ mod tests {
 
     #[test]
     fn an_address_gets_an_interface_only_where_it_is_the_interfaces_own() {
+        let j = |ip: &str,
+                 eni: &str,
+                 records: i64,
+                 top: i64,
+                 directed: i64,
+                 own: i64,
+                 at_top: i64,
+                 private_at_top: i64| {
+            row(
+                json!({"ip": ip, "interface_id": eni, "records": records, "top": top,
+                       "directed": directed, "own": own, "at_top": at_top,
+                       "private_at_top": private_at_top, "instance_id": format!("i-{eni}")}),
+            )
+        };
         let rows = [
             // Without directions: the address an interface's records show most is its own.
-            row(
-                json!({"ip": "10.0.0.5", "interface_id": "eni-a", "records": 90, "top": 90, "directed": 0, "own": 0, "instance_id": "i-a"}),
-            ),
-            row(
-                json!({"ip": "10.0.0.5", "interface_id": "eni-b", "records": 3, "top": 50, "directed": 0, "own": 0}),
-            ),
+            j("10.0.0.5", "eni-a", 90, 90, 0, 0, 1, 1),
+            j("10.0.0.5", "eni-b", 3, 50, 0, 0, 1, 1),
             // With directions: an attacker seen only by its victim's interface gets none.
-            row(
-                json!({"ip": "10.9.9.9", "interface_id": "eni-victim", "records": 600, "top": 600, "directed": 600, "own": 0}),
-            ),
-            row(
-                json!({"ip": "10.0.1.11", "interface_id": "eni-victim", "records": 600, "top": 600, "directed": 600, "own": 600}),
-            ),
-            row(
-                json!({"ip": "10.0.0.6", "interface_id": "-", "records": 5, "top": 5, "directed": 0, "own": 0}),
-            ),
+            j("10.9.9.9", "eni-victim", 600, 600, 600, 0, 2, 2),
+            j("10.0.1.11", "eni-victim", 600, 600, 600, 600, 2, 2),
+            // Without directions, an interface that only talks to one peer shows both
+            // addresses in every record: neither is given it...
+            j("10.9.9.8", "eni-v2", 600, 600, 0, 0, 2, 2),
+            j("10.0.2.11", "eni-v2", 600, 600, 0, 0, 2, 2),
+            // ...unless only one of them is private.
+            j("203.0.113.9", "eni-v2p", 600, 600, 0, 0, 2, 1),
+            j("10.0.3.11", "eni-v2p", 600, 600, 0, 0, 2, 1),
+            j("10.0.0.6", "-", 5, 5, 0, 0, 1, 1),
         ];
         let r = resources_from_rows(&rows);
         assert_eq!(r["10.0.0.5"].interface_id, "eni-a");
-        assert_eq!(r["10.0.0.5"].instance_id.as_deref(), Some("i-a"));
+        assert_eq!(r["10.0.0.5"].instance_id.as_deref(), Some("i-eni-a"));
         assert_eq!(r["10.0.1.11"].interface_id, "eni-victim");
         assert!(!r.contains_key("10.9.9.9"), "{r:?}");
+        assert!(
+            !r.contains_key("10.9.9.8") && !r.contains_key("10.0.2.11"),
+            "{r:?}"
+        );
+        assert!(!r.contains_key("203.0.113.9"), "{r:?}");
+        assert_eq!(r["10.0.3.11"].interface_id, "eni-v2p");
         assert!(!r.contains_key("10.0.0.6"));
     }
 

@@ -55,14 +55,18 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
             if args.source.is_some() || args.ocsf_version.is_some() {
                 anyhow::bail!("--source and --ocsf-version are for --out-format ocsf");
             }
-            if std::path::Path::new(&args.out)
+            let out = std::path::Path::new(&args.out);
+            let is_ocsf_output = out
                 .join("_flowlake")
                 .join("lake")
                 .join("_delta_log")
                 .exists()
-            {
+                || std::fs::read_dir(out.join("ext")).is_ok_and(|mut d| {
+                    d.any(|e| e.is_ok_and(|e| e.path().join("_delta_log").exists()))
+                });
+            if is_ocsf_output {
                 anyhow::bail!(
-                    "--out {}: an OCSF output of `convert --out-format ocsf`; add --out-format ocsf to convert into it",
+                    "--out {}: an OCSF output (ext/<source>/); convert into a folder of its own, or add --out-format ocsf if `convert --out-format ocsf` made it",
                     args.out
                 );
             }
@@ -185,6 +189,7 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
                 until: None,
                 sources: None,
                 force: false,
+                lake: String::new(),
             },
         )?;
         if args.json {

@@ -49,6 +49,7 @@ fn ocsf(a: &ExportOcsfArgs) -> Result<Outcome> {
             until: window.until,
             sources: None,
             force: a.force,
+            lake: String::new(),
         },
     )?;
     if a.json {
@@ -107,6 +108,13 @@ pub fn check_ocsf_out(out: &Path, lake: Option<&str>) -> Result<()> {
 pub fn export_lake(lake: &LakeArgs, mut options: ExportOptions) -> Result<ExportSummary> {
     let engine = Engine::open(lake, Destination::resolve(None, None, false)?)?;
     let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
+    options.lake = match &location {
+        flowlake_query::Location::Local(p) => std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string(),
+        s3 @ flowlake_query::Location::S3 { .. } => s3.to_string(),
+    };
     if !is_ocsf(&lake.lake) {
         options.sources = engine
             .rt

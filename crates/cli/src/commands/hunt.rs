@@ -191,13 +191,27 @@ type HuntResult<'a> = (
 /// That `path` can be written before any work is done: its folder exists (`-` is
 /// standard output). `flag` names the option in the message.
 pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<()> {
-    if path == Path::new("-") {
+    if is_stdout(path) || path == Path::new("/dev/stderr") {
         return Ok(());
+    }
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err()
+    {
+        bail!(
+            "{flag} {}: a link to nothing ({}); give the file itself",
+            path.display(),
+            std::fs::read_link(path).map_or_else(|_| "?".into(), |t| t.display().to_string())
+        );
     }
     if path.is_dir() {
         bail!("{flag} {}: a folder; give a file name", path.display());
     }
     match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && dir.is_file() => bail!(
+            "{flag} {}: {} is a file, not a folder",
+            path.display(),
+            dir.display()
+        ),
         Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
             "{flag} {}: the folder {} does not exist; create it first",
             path.display(),
@@ -205,6 +219,13 @@ pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<()> {
         ),
         _ => Ok(()),
     }
+}
+
+/// `-` and the names of standard output.
+pub(crate) fn is_stdout(path: &Path) -> bool {
+    ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        .iter()
+        .any(|p| path == Path::new(p))
 }
 
 /// Where `--findings` goes, in which format, and how to say what reproduces a finding.
@@ -220,6 +241,12 @@ struct FindingsOut {
 impl FindingsOut {
     fn new(a: &HuntRunArgs, path: &Path) -> Result<Self> {
         check_writable(path, "--findings")?;
+        if is_stdout(path) && a.output.output.is_none() {
+            bail!(
+                "--findings {}: standard output, where the results go too; write the results to a file with --output FILE (or the findings to a file)",
+                path.display()
+            );
+        }
         let asff = match a.findings_format {
             FindingsFormat::Ocsf => {
                 if a.account.is_some() || a.securityhub_region.is_some() {
@@ -400,25 +427,30 @@ fn batch_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, ser
 /// `-` is standard output. A path that is not a regular file (a device, a FIFO such as
 /// `/dev/stdout`) is written to in place; a symbolic link is followed to the file it names.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path == Path::new("-") {
+    if is_stdout(path) {
         std::io::stdout().lock().write_all(bytes)?;
         return Ok(());
     }
+    if path == Path::new("/dev/stderr") {
+        std::io::stderr().lock().write_all(bytes)?;
+        return Ok(());
+    }
     let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            resolved = std::fs::canonicalize(path)
-                .or_else(|_| std::fs::read_link(path))
-                .with_context(|| format!("following {}", path.display()))?;
-            resolved.as_path()
-        }
+    let path = match std::fs::metadata(path) {
+        // A device or a pipe: written in place, after what it holds.
         Ok(m) if !m.is_file() && !m.is_dir() => {
             std::fs::OpenOptions::new()
-                .write(true)
+                .append(true)
                 .open(path)
                 .and_then(|mut f| f.write_all(bytes))
                 .with_context(|| format!("writing {}", path.display()))?;
             return Ok(());
+        }
+        // A link (or a chain of them) to a file: that file is replaced.
+        Ok(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            resolved = std::fs::canonicalize(path)
+                .with_context(|| format!("following {}", path.display()))?;
+            resolved.as_path()
         }
         _ => path,
     };

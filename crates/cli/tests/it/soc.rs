@@ -414,27 +414,37 @@ fn soc_outputs_refuse_what_would_lose_work_or_data() {
     assert_fails(&o, "does not exist; create it first");
     let o = run(&["report", "--lake", s(lake), "--out", s(&missing)]);
     assert_fails(&o, "does not exist; create it first");
-    // `-`: the findings on standard output, after the rows (CSV here).
+    // `-`: the findings on standard output, the rows in a file; not both on standard output.
+    let rows = dir.path().join("rows.csv");
     let o = run(&[
         "hunt",
         "run",
         "port-scan",
         "--lake",
         s(lake),
-        "--format",
-        "csv",
+        "--output",
+        s(&rows),
         "--findings",
         "-",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&rows).unwrap().lines().count() > 1);
     assert!(
-        stdout(&o)
-            .lines()
-            .any(|l| l.starts_with('{') && l.contains("\"class_uid\":2004")),
+        !stdout(&o).is_empty() && stdout(&o).lines().all(|l| l.contains("\"class_uid\":2004")),
         "{}",
         stdout(&o)
     );
     assert!(!std::path::Path::new("-").exists());
+    let o = run(&[
+        "hunt",
+        "run",
+        "port-scan",
+        "--lake",
+        s(lake),
+        "--findings",
+        "-",
+    ]);
+    assert_fails(&o, "standard output, where the results go too");
     // The lake itself, or a folder inside it, is no OCSF output.
     for out in [lake.clone(), lake.join("ocsf")] {
         let o = run(&["export", "ocsf", "--lake", s(lake), "--out", s(&out)]);
@@ -487,6 +497,12 @@ fn soc_outputs_refuse_what_would_lose_work_or_data() {
         .status
         .success()
     );
+    // Another lake into the same output would replace its days: refused; so is a plain
+    // conversion into an OCSF output.
+    let o = run(&["export", "ocsf", "--lake", s(&huge), "--out", s(&out)]);
+    assert_fails(&o, "holds the export of the lake");
+    let o = run(&["convert", s(&logs), "--out", s(&out)]);
+    assert_fails(&o, "an OCSF output");
     let page = dir.path().join("huge.html");
     let o = run(&["report", "--lake", s(&huge), "--out", s(&page)]);
     assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
