@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The portable workload (bench/portable.sql: 24 queries of the shapes hunts are made of),
+# flowlake against the current DuckDB release on the same lake: a generated tree of
+# RECORDS records over 72 hours, converted by flowlake. DuckDB comes from PyPI into its own
+# environment (target/bench-duckdb), pinned in bench/requirements-duckdb.txt.
+#
+# Usage: bench/portable.sh [RECORDS] [RUNS] [THREADS]     (defaults: 2000000 3 2)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+records="${1:-2000000}"
+runs="${2:-3}"
+threads="${3:-2}"
+work="${BENCH_DIR:-$root/target/bench-data}"
+cd "$root"
+
+cargo build --release --locked -p flowlake >&2
+flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
+venv="$root/target/bench-duckdb"
+req="$root/bench/requirements-duckdb.txt"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements" 2>/dev/null; then
+  python3 -m venv "$venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+  cp "$req" "$venv/.requirements"
+fi
+
+lake="$work/portable-$records/lake"
+if [ ! -d "$lake/AWSLogs" ]; then
+  rm -rf "$work/portable-$records"
+  "$flowlake" gen --out "$work/portable-$records/logs" --records "$records" --hours 72 >&2
+  "$flowlake" convert "$work/portable-$records/logs" --out "$lake" --quiet
+fi
+printf 'lake: %s records, %s of Parquet\n\n' \
+  "$("$flowlake" sql --lake "$lake" -e 'SELECT count(*) FROM vpc_flow_logs' --format csv | tail -1)" \
+  "$(du -sh "$lake/AWSLogs" | cut -f1)"
+"$venv/bin/python" bench/portable.py "$flowlake" "$lake" "$runs" "$threads"
