@@ -472,6 +472,26 @@ pub struct S3Args {
     pub profile: Option<String>,
 }
 
+impl LakeArgs {
+    /// `--lake L` and the window and lists given, as a command repeating the run would
+    /// take them (the S3 settings stay in the environment).
+    pub fn command_arguments(&self) -> Vec<String> {
+        let mut words = vec!["--lake".to_string(), self.lake.clone()];
+        for (flag, value) in [("--since", &self.since), ("--until", &self.until)] {
+            if let Some(v) = value {
+                words.extend([flag.to_string(), v.clone()]);
+            }
+        }
+        if let Some(ioc) = &self.ioc {
+            words.extend(["--ioc".to_string(), ioc.display().to_string()]);
+        }
+        for q in &self.queries {
+            words.extend(["--queries".to_string(), q.display().to_string()]);
+        }
+        words
+    }
+}
+
 impl S3Args {
     pub fn options(&self) -> flowlake_query::S3Options {
         flowlake_query::S3Options {

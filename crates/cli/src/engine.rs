@@ -198,6 +198,14 @@ impl Engine {
         Ok(rows)
     }
 
+    /// Run `sql` and collect its result batches.
+    pub fn collect(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        self.rt.block_on(async {
+            let df = self.ctx.sql(sql).await?;
+            anyhow::Ok(df.collect().await?)
+        })
+    }
+
     /// Block on `fut`; in the shell, Ctrl-C drops it (cancelling the query) and returns an
     /// error instead of ending the process.
     pub fn block_on_cancellable<T>(

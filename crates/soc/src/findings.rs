@@ -328,7 +328,8 @@ fn command(hunt: &Hunt, run: &Run) -> String {
         .join(" ")
 }
 
-fn shell_quote(w: &str) -> String {
+/// `w` as one shell word: as is when it is plain, else in single quotes.
+pub fn shell_quote(w: &str) -> String {
     if !w.is_empty()
         && w.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+".contains(&b))

@@ -9,17 +9,16 @@
 use std::collections::HashMap;
 
 use arrow_schema::Schema as ArrowSchema;
+use deltalake_core::DeltaTable;
 use deltalake_core::kernel::engine::arrow_conversion::TryIntoKernel as _;
-use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
-use deltalake_core::kernel::{Action, Add, DataType, Remove, StructField, StructType, Transaction};
+use deltalake_core::kernel::transaction::CommitProperties;
+use deltalake_core::kernel::{Action, DataType, StructField, StructType, Transaction};
 use deltalake_core::operations::create::CreateBuilder;
 use deltalake_core::protocol::{DeltaOperation, SaveMode};
-use deltalake_core::{DeltaTable, DeltaTableError};
 use flowlake_store::{Location, Opened};
 
 use crate::{
-    COMMIT_APP_PREFIX, Committed, DataFile, LOG_DIR, Result, TableError, conflict_text,
-    delta_error, log_error, log_store,
+    COMMIT_APP_PREFIX, Committed, DataFile, Result, TableError, delta_error, log_error, log_store,
 };
 
 /// A derived table at one snapshot.
@@ -41,13 +40,7 @@ impl std::fmt::Debug for ExportTable {
 impl ExportTable {
     /// The table at `opened`, `None` when there is no table log there.
     pub async fn open(opened: &Opened) -> Result<Option<Self>> {
-        let log = opened.prefix.clone().join(LOG_DIR);
-        let listing = opened
-            .store
-            .list_with_delimiter(Some(&log))
-            .await
-            .map_err(|e| log_error(&opened.location, e))?;
-        if listing.objects.is_empty() {
+        if !crate::Lake::exists(opened).await? {
             return Ok(None);
         }
         let mut table = DeltaTable::new(log_store(opened)?);
@@ -139,18 +132,7 @@ impl ExportTable {
 
     /// Whether the commit `id` is in the table (as of this snapshot).
     pub async fn is_committed(&self, id: &str) -> Result<bool> {
-        let snapshot = self
-            .table
-            .snapshot()
-            .map_err(|e| log_error(&self.location, e))?;
-        snapshot
-            .transaction_version(
-                self.table.log_store().as_ref(),
-                format!("{COMMIT_APP_PREFIX}{id}"),
-            )
-            .await
-            .map(|v| v.is_some())
-            .map_err(|e| delta_error(&self.location, e))
+        crate::is_committed(&self.table, &self.location, id).await
     }
 
     /// The partition columns, outermost first.
@@ -166,28 +148,7 @@ impl ExportTable {
     /// The data files of the snapshot, partition values in the order of
     /// [`partition_columns`](Self::partition_columns).
     pub fn files(&self) -> Result<Vec<DataFile>> {
-        let snapshot = self
-            .table
-            .snapshot()
-            .map_err(|e| log_error(&self.location, e))?;
-        Ok(snapshot
-            .log_data()
-            .iter()
-            .map(|f| {
-                let values = f.partition_values_map();
-                DataFile {
-                    path: f.path().into_owned(),
-                    size: f.size().max(0) as u64,
-                    modified: f.modification_time(),
-                    partition: self
-                        .partition_columns
-                        .iter()
-                        .map(|c| values.get(c).cloned().flatten())
-                        .collect(),
-                    rows: f.num_records().map(|n| n as u64),
-                }
-            })
-            .collect())
+        crate::snapshot_files(&self.table, &self.location, &self.partition_columns)
     }
 
     /// Replace the files of the partitions `add` covers: `remove` (the snapshot's files of
@@ -200,40 +161,13 @@ impl ExportTable {
         info: HashMap<String, serde_json::Value>,
     ) -> Result<Committed> {
         let now = chrono::Utc::now().timestamp_millis();
-        let map = |values: &[Option<String>]| -> HashMap<String, Option<String>> {
-            self.partition_columns
-                .iter()
-                .cloned()
-                .zip(values.iter().cloned())
-                .collect()
-        };
+        let map = |f: &DataFile| crate::partition_map(&self.partition_columns, &f.partition);
         let mut actions: Vec<Action> = Vec::new();
         for f in add {
-            actions.push(Action::Add(Add {
-                path: f.path.clone(),
-                partition_values: map(&f.partition),
-                size: f.size as i64,
-                modification_time: f.modified,
-                data_change: true,
-                stats: f
-                    .rows
-                    .map(|n| serde_json::json!({ "numRecords": n }).to_string()),
-                ..Default::default()
-            }));
+            actions.push(Action::Add(crate::add_action(f, map(f), true)));
         }
         for f in remove {
-            actions.push(Action::Remove(Remove {
-                path: f.path.clone(),
-                data_change: true,
-                deletion_timestamp: Some(now),
-                extended_file_metadata: Some(true),
-                partition_values: Some(map(&f.partition)),
-                size: Some(f.size as i64),
-                tags: None,
-                deletion_vector: None,
-                base_row_id: None,
-                default_row_commit_version: None,
-            }));
+            actions.push(Action::Remove(crate::remove_action(f, map(f), now, true)));
         }
         actions.push(Action::Txn(Transaction::new_with_last_update(
             format!("{COMMIT_APP_PREFIX}{id}"),
@@ -245,30 +179,17 @@ impl ExportTable {
             partition_by: Some(self.partition_columns.clone()),
             predicate: None,
         };
-        let snapshot = self
-            .table
-            .snapshot()
-            .map_err(|e| log_error(&self.location, e))?;
         let properties = CommitProperties::default()
             .with_max_retries(100)
             .with_metadata(info);
-        let result = CommitBuilder::from(properties)
-            .with_actions(actions)
-            .build(Some(snapshot), self.table.log_store(), operation)
-            .await;
-        match result {
-            Ok(done) => {
-                let version = done.version() as i64;
-                self.refresh().await?;
-                Ok(Committed::Version(version))
-            }
-            Err(DeltaTableError::Transaction {
-                source: TransactionError::CommitConflict(conflict),
-            }) => {
-                self.refresh().await?;
-                Ok(Committed::Conflict(conflict_text(&conflict)))
-            }
-            Err(e) => Err(delta_error(&self.location, e)),
-        }
+        crate::commit_actions(
+            &mut self.table,
+            &self.location,
+            actions,
+            operation,
+            properties,
+            id,
+        )
+        .await
     }
 }

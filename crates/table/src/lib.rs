@@ -336,25 +336,7 @@ impl Lake {
 
     /// The data files of the snapshot.
     pub fn files(&self) -> Result<Vec<DataFile>> {
-        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
-        let columns = self.by.columns();
-        Ok(snapshot
-            .log_data()
-            .iter()
-            .map(|f| {
-                let values = f.partition_values_map();
-                DataFile {
-                    path: f.path().into_owned(),
-                    size: f.size().max(0) as u64,
-                    modified: f.modification_time(),
-                    partition: columns
-                        .iter()
-                        .map(|c| values.get(*c).cloned().flatten())
-                        .collect(),
-                    rows: f.num_records().map(|n| n as u64),
-                }
-            })
-            .collect())
+        snapshot_files(&self.table, &self.location, self.by.columns())
     }
 
     /// Files removed from the table (by compactions), with when (milliseconds since the
@@ -496,15 +478,7 @@ impl Lake {
 
     /// Whether the commit `id` is in the table (as of the latest version).
     pub async fn is_committed(&self, id: &str) -> Result<bool> {
-        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
-        snapshot
-            .transaction_version(
-                self.table.log_store().as_ref(),
-                format!("{COMMIT_APP_PREFIX}{id}"),
-            )
-            .await
-            .map(|v| v.is_some())
-            .map_err(|e| delta_error(&self.location, e))
+        is_committed(&self.table, &self.location, id).await
     }
 
     /// Commit `change` on top of this snapshot. Concurrent commits that do not conflict
@@ -581,7 +555,6 @@ impl Lake {
                 target_size: 0,
             }
         };
-        let snapshot = self.table.snapshot().map_err(|e| self.err(e))?;
         // From `CommitProperties`, not `CommitBuilder::default()`: only the former turns on
         // the post-commit checkpoint (every `delta.checkpointInterval` = 100 versions),
         // which keeps reading the log, and the converted inputs, bounded.
@@ -589,71 +562,172 @@ impl Lake {
             // Appends by other writers are retried past; only conflicts stop a commit.
             .with_max_retries(1000)
             .with_metadata(change.info);
-        let result = CommitBuilder::from(properties)
-            .with_actions(actions)
-            .build(Some(snapshot), self.table.log_store(), operation)
-            .await;
-        match result {
-            Ok(done) => {
-                let version = done.version() as i64;
-                self.refresh().await?;
-                Ok(Committed::Version(version))
-            }
-            Err(DeltaTableError::Transaction {
-                source: TransactionError::CommitConflict(conflict),
-            }) => {
-                self.refresh().await?;
-                Ok(Committed::Conflict(conflict_text(&conflict)))
-            }
-            Err(e) => {
-                // A failure after the commit landed (its post-commit checkpoint) is still
-                // a commit.
-                self.refresh().await?;
-                if self.is_committed(&id).await? {
-                    return Ok(Committed::Version(self.version()));
-                }
-                Err(delta_error(&self.location, e))
-            }
-        }
+        commit_actions(
+            &mut self.table,
+            &self.location,
+            actions,
+            operation,
+            properties,
+            &id,
+        )
+        .await
     }
 
     fn add_action(&self, file: &DataFile, data_change: bool) -> Add {
-        Add {
-            // delta-rs writes the path URI-encoded, and decodes it when reading.
-            path: file.path.clone(),
-            partition_values: self.partition_map(&file.partition),
-            size: file.size as i64,
-            modification_time: file.modified,
+        add_action(
+            file,
+            partition_map(self.by.columns(), &file.partition),
             data_change,
-            stats: file
-                .rows
-                .map(|n| serde_json::json!({ "numRecords": n }).to_string()),
-            ..Default::default()
-        }
+        )
     }
 
     fn remove_action(&self, file: &DataFile, now: i64) -> Remove {
-        Remove {
-            path: file.path.clone(),
-            data_change: false,
-            deletion_timestamp: Some(now),
-            extended_file_metadata: Some(true),
-            partition_values: Some(self.partition_map(&file.partition)),
-            size: Some(file.size as i64),
-            tags: None,
-            deletion_vector: None,
-            base_row_id: None,
-            default_row_commit_version: None,
-        }
+        remove_action(
+            file,
+            partition_map(self.by.columns(), &file.partition),
+            now,
+            false,
+        )
     }
+}
 
-    fn partition_map(&self, values: &[Option<String>]) -> HashMap<String, Option<String>> {
-        self.by
-            .columns()
-            .iter()
-            .zip(values)
-            .map(|(c, v)| ((*c).to_string(), v.clone()))
-            .collect()
+/// The data files of `table`'s snapshot, partition values in the order of `columns`.
+fn snapshot_files<S: AsRef<str>>(
+    table: &DeltaTable,
+    location: &Location,
+    columns: &[S],
+) -> Result<Vec<DataFile>> {
+    let snapshot = table.snapshot().map_err(|e| log_error(location, e))?;
+    Ok(snapshot
+        .log_data()
+        .iter()
+        .map(|f| {
+            let values = f.partition_values_map();
+            DataFile {
+                path: f.path().into_owned(),
+                size: f.size().max(0) as u64,
+                modified: f.modification_time(),
+                partition: columns
+                    .iter()
+                    .map(|c| values.get(c.as_ref()).cloned().flatten())
+                    .collect(),
+                rows: f.num_records().map(|n| n as u64),
+            }
+        })
+        .collect())
+}
+
+/// Partition values by column, for a log action.
+fn partition_map<S: AsRef<str>>(
+    columns: &[S],
+    values: &[Option<String>],
+) -> HashMap<String, Option<String>> {
+    columns
+        .iter()
+        .zip(values)
+        .map(|(c, v)| (c.as_ref().to_string(), v.clone()))
+        .collect()
+}
+
+/// The `add` of a data file.
+fn add_action(
+    file: &DataFile,
+    partition_values: HashMap<String, Option<String>>,
+    data_change: bool,
+) -> Add {
+    Add {
+        // delta-rs writes the path URI-encoded, and decodes it when reading.
+        path: file.path.clone(),
+        partition_values,
+        size: file.size as i64,
+        modification_time: file.modified,
+        data_change,
+        stats: file
+            .rows
+            .map(|n| serde_json::json!({ "numRecords": n }).to_string()),
+        ..Default::default()
+    }
+}
+
+/// The `remove` of a data file, at `now` (Unix milliseconds).
+fn remove_action(
+    file: &DataFile,
+    partition_values: HashMap<String, Option<String>>,
+    now: i64,
+    data_change: bool,
+) -> Remove {
+    Remove {
+        path: file.path.clone(),
+        data_change,
+        deletion_timestamp: Some(now),
+        extended_file_metadata: Some(true),
+        partition_values: Some(partition_values),
+        size: Some(file.size as i64),
+        tags: None,
+        deletion_vector: None,
+        base_row_id: None,
+        default_row_commit_version: None,
+    }
+}
+
+/// Whether the commit `id` (its `txn`) is in `table`'s snapshot.
+async fn is_committed(table: &DeltaTable, location: &Location, id: &str) -> Result<bool> {
+    let snapshot = table.snapshot().map_err(|e| log_error(location, e))?;
+    snapshot
+        .transaction_version(
+            table.log_store().as_ref(),
+            format!("{COMMIT_APP_PREFIX}{id}"),
+        )
+        .await
+        .map(|v| v.is_some())
+        .map_err(|e| delta_error(location, e))
+}
+
+/// Commit `actions` (which carry the `txn` of the commit `id`) on top of `table`'s
+/// snapshot, then move `table` to the latest version. A conflict is returned as
+/// [`Committed::Conflict`], with nothing written; a failure after the commit landed (its
+/// post-commit checkpoint) is still a commit.
+async fn commit_actions(
+    table: &mut DeltaTable,
+    location: &Location,
+    actions: Vec<Action>,
+    operation: DeltaOperation,
+    properties: CommitProperties,
+    id: &str,
+) -> Result<Committed> {
+    let snapshot = table.snapshot().map_err(|e| log_error(location, e))?;
+    let result = CommitBuilder::from(properties)
+        .with_actions(actions)
+        .build(Some(snapshot), table.log_store(), operation)
+        .await;
+    match result {
+        Ok(done) => {
+            let version = done.version() as i64;
+            table
+                .update_state()
+                .await
+                .map_err(|e| delta_error(location, e))?;
+            Ok(Committed::Version(version))
+        }
+        Err(DeltaTableError::Transaction {
+            source: TransactionError::CommitConflict(conflict),
+        }) => {
+            table
+                .update_state()
+                .await
+                .map_err(|e| delta_error(location, e))?;
+            Ok(Committed::Conflict(conflict_text(&conflict)))
+        }
+        Err(e) => {
+            table
+                .update_state()
+                .await
+                .map_err(|e| delta_error(location, e))?;
+            if is_committed(table, location, id).await? {
+                return Ok(Committed::Version(table.version().map_or(-1, |v| v as i64)));
+            }
+            Err(delta_error(location, e))
+        }
     }
 }
 

@@ -275,18 +275,7 @@ impl FindingsOut {
                 Some((account.clone(), region.clone()))
             }
         };
-        let mut arguments = vec!["--lake".to_string(), a.lake.lake.clone()];
-        for (flag, value) in [("--since", &a.lake.since), ("--until", &a.lake.until)] {
-            if let Some(v) = value {
-                arguments.extend([flag.to_string(), v.clone()]);
-            }
-        }
-        if let Some(ioc) = &a.lake.ioc {
-            arguments.extend(["--ioc".to_string(), ioc.display().to_string()]);
-        }
-        for q in &a.lake.queries {
-            arguments.extend(["--queries".to_string(), q.display().to_string()]);
-        }
+        let arguments = a.lake.command_arguments();
         Ok(Self {
             path: path.to_path_buf(),
             format: a.findings_format,
@@ -311,11 +300,7 @@ impl FindingsOut {
         let resources = match findings::resources_sql(&wanted) {
             Some(sql) => {
                 let batches = engine
-                    .rt
-                    .block_on(async {
-                        let df = engine.ctx.sql(&sql).await?;
-                        anyhow::Ok(df.collect().await?)
-                    })
+                    .collect(&sql)
                     .context("looking up the network interfaces of the findings' addresses")?;
                 findings::resources_from_rows(&batch_rows(&batches)?)
             }
@@ -331,14 +316,7 @@ impl FindingsOut {
         });
         let default_ms = if needs_time {
             let end = engine
-                .rt
-                .block_on(async {
-                    let df = engine
-                        .ctx
-                        .sql("SELECT max(\"end\") * 1000 AS t FROM vpc_flow_logs")
-                        .await?;
-                    anyhow::Ok(df.collect().await?)
-                })
+                .collect("SELECT max(\"end\") * 1000 AS t FROM vpc_flow_logs")
                 .context("finding the end of the data")?;
             batch_rows(&end)?
                 .first()
@@ -522,12 +500,7 @@ impl LakeFacts {
              count(DISTINCT CASE WHEN is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr) \
              THEN \"start\" - \"start\" % 3600 END), count(srcaddr) AS addressed{counts} FROM vpc_flow_logs"
         );
-        let batches = |sql: &str| {
-            engine.rt.block_on(async {
-                let df = engine.ctx.sql(sql).await?;
-                anyhow::Ok(df.collect().await?)
-            })
-        };
+        let batches = |sql: &str| engine.collect(sql);
         let mut facts = Self {
             records: 0,
             newest_version: None,
@@ -754,12 +727,7 @@ pub(crate) fn evaluate<'a>(
         let result = h
             .render(&given)
             .map_err(anyhow::Error::from)
-            .and_then(|sql| {
-                engine.rt.block_on(async {
-                    let df = engine.ctx.sql(&sql).await?;
-                    anyhow::Ok(df.collect().await?)
-                })
-            });
+            .and_then(|sql| engine.collect(&sql));
         let seconds = Some(started.elapsed().as_secs_f64());
         entries.push(match result {
             Ok(batches) => {
@@ -1046,20 +1014,12 @@ fn write_json(engine: &Engine, entries: &[Entry], details: bool, format: Format)
             "seconds": e.seconds,
         });
         if details && e.status == "found" {
-            let mut buf = Vec::new();
-            {
-                let mut w = datafusion::arrow::json::ArrayWriter::new(&mut buf);
-                for b in &e.batches {
-                    w.write(b)?;
-                }
-                w.finish()?;
-            }
-            let rows: serde_json::Value = if buf.is_empty() {
-                serde_json::Value::Array(Vec::new())
-            } else {
-                serde_json::from_slice(&buf)?
-            };
-            o["results"] = rows;
+            o["results"] = serde_json::Value::Array(
+                batch_rows(&e.batches)?
+                    .into_iter()
+                    .map(serde_json::Value::Object)
+                    .collect(),
+            );
         }
         objects.push(o);
     }

@@ -97,30 +97,9 @@ pub fn run(a: &ReportArgs) -> Result<Outcome> {
 /// `--lake L` and the window and lists of the run, shell-quoted, for commands shown in the
 /// page.
 fn lake_args(l: &crate::args::LakeArgs) -> String {
-    let mut words = vec!["--lake".to_string(), l.lake.clone()];
-    for (flag, v) in [("--since", &l.since), ("--until", &l.until)] {
-        if let Some(v) = v {
-            words.extend([flag.to_string(), v.clone()]);
-        }
-    }
-    if let Some(ioc) = &l.ioc {
-        words.extend(["--ioc".to_string(), ioc.display().to_string()]);
-    }
-    for q in &l.queries {
-        words.extend(["--queries".to_string(), q.display().to_string()]);
-    }
-    words
+    l.command_arguments()
         .iter()
-        .map(|w| {
-            if !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+".contains(&b))
-            {
-                w.clone()
-            } else {
-                format!("'{}'", w.replace('\'', "'\\''"))
-            }
-        })
+        .map(|w| flowlake_soc::findings::shell_quote(w))
         .collect::<Vec<_>>()
         .join(" ")
 }
