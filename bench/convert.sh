@@ -17,10 +17,11 @@ work="${BENCH_DIR:-$root/target/bench-data}"
 cd "$root"
 
 cargo build --release --locked -p flowlake >&2
+cargo build --release --locked -p flowlake-convert --example inflate >&2
 if [ "$tools" = all ]; then
   (cd bench/datafusion-convert && CARGO_TARGET_DIR="$root/target/bench" cargo build --release >&2)
 fi
-python="$(scripts/python-env)"
+python="$(bench/duckdb-env)"
 flowlake="$root/target/release/flowlake"
 dfconvert="$root/target/bench/release/datafusion-convert"
 
@@ -55,7 +56,14 @@ out="$work/out"
 printf 'input: %s records, %.1f MB of text in %s gzip files (%.1f MB)\n\n' "$n" \
   "$(echo "$text_bytes/1000000" | bc -l)" "$(find "$logs" -name '*.log.gz' | wc -l)" "$(echo "$gz_bytes/1000000" | bc -l)"
 t0=$(date +%s.%N); find "$logs" -name '*.log.gz' -print0 | xargs -0 cat | gzip -dc >/dev/null; t1=$(date +%s.%N)
-printf 'gzip -dc alone, one thread: %.2f s\n\n' "$(echo "$t1 - $t0" | bc -l)"
+printf 'gzip -dc alone, one thread: %.2f s\n' "$(echo "$t1 - $t0" | bc -l)"
+# The floor: the same decoder flowlake uses (flate2 on zlib-rs), on the same threads.
+floor=""
+for _ in $(seq "$runs"); do
+  t=$("$root/target/release/examples/inflate" "$logs" "$threads" | cut -d' ' -f1)
+  if [ -z "$floor" ] || awk "BEGIN{exit !($t < $floor)}"; then floor=$t; fi
+done
+printf 'zlib-rs inflate alone (crates/convert/examples/inflate.rs), %s threads: %.3f s\n\n' "$threads" "$floor"
 
 echo "| tool | threads | seconds | records/s | text MB/s | peak RSS MiB | output MB |"
 echo "|---|---|---|---|---|---|---|"
@@ -65,9 +73,13 @@ row() {
     "$(echo "$n/$secs" | bc -l)" "$(echo "$text_bytes/1000000/$secs" | bc -l)" \
     "$(echo "$kb/1024" | bc -l)" "$(echo "$bytes/1000000" | bc -l)"
 }
-measure "$flowlake" convert "$logs" --out "$out" -j "$threads" --quiet | row "flowlake convert"
+fl=$(measure "$flowlake" convert "$logs" --out "$out" -j "$threads" --quiet)
+row "flowlake convert" <<<"$fl"
 if [ "$tools" = all ]; then
 measure "$python" bench/duckdb_convert.py "$logs" "$out" "$threads" | row "DuckDB $("$python" -c 'import duckdb; print(duckdb.__version__)') read_csv + COPY"
-measure "$dfconvert" "$logs" "$out" "$threads" | row "DataFusion 55.2 CSV + COPY"
+df=$(measure "$dfconvert" "$logs" "$out" "$threads")
+row "DataFusion 55.2 CSV + COPY" <<<"$df"
+printf '\nflowlake / DataFusion: %.2f\n' "$(echo "${fl%% *} / ${df%% *}" | bc -l)"
 fi
+printf 'flowlake / zlib-rs inflate alone: %.1f\n' "$(echo "${fl%% *} / $floor" | bc -l)"
 rm -rf "$out"

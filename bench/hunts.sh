@@ -13,7 +13,6 @@ work="${BENCH_DIR:-$root/target/bench-data}"
 cd "$root"
 
 cargo build --release --locked -p flowlake >&2
-python="$(scripts/python-env)"
 flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
 
 lake="$work/hunts-$records/lake"
@@ -25,4 +24,10 @@ fi
 printf 'lake: %s records, %s of Parquet\n\n' \
   "$("$flowlake" sql --lake "$lake" -e 'SELECT count(*) FROM vpc_flow_logs' --format csv | tail -1)" \
   "$(du -sh "$lake/AWSLogs" | cut -f1)"
-"$python" bench/hunts.py "$flowlake" "$lake" "$runs" "$threads"
+# DuckDB in its own environments (as bench/portable.sh): the current release, which gets
+# flowlake's functions as SQL macros (its inet extension is not published for it on
+# PyPI, and extensions.duckdb.org may not be reachable), then the newest release whose
+# inet extension is on PyPI, classifying addresses with it.
+"$(bench/duckdb-env)" bench/hunts.py "$flowlake" "$lake" "$runs" "$threads"
+echo
+"$(bench/duckdb-env inet)" bench/hunts.py "$flowlake" "$lake" "$runs" "$threads" --inet

@@ -15,13 +15,7 @@ cd "$root"
 
 cargo build --release --locked -p flowlake >&2
 flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
-venv="$root/target/bench-duckdb"
-req="$root/bench/requirements-duckdb.txt"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements" 2>/dev/null; then
-  python3 -m venv "$venv" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
-  cp "$req" "$venv/.requirements"
-fi
+python="$(bench/duckdb-env)"
 
 lake="$work/portable-$records/lake"
 if [ ! -d "$lake/AWSLogs" ]; then
@@ -32,4 +26,4 @@ fi
 printf 'lake: %s records, %s of Parquet\n\n' \
   "$("$flowlake" sql --lake "$lake" -e 'SELECT count(*) FROM vpc_flow_logs' --format csv | tail -1)" \
   "$(du -sh "$lake/AWSLogs" | cut -f1)"
-"$venv/bin/python" bench/portable.py "$flowlake" "$lake" "$runs" "$threads"
+"$python" bench/portable.py "$flowlake" "$lake" "$runs" "$threads"

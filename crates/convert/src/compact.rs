@@ -369,7 +369,9 @@ fn compact_table(
                 }
             }
         }
-        let files = set.finish()?;
+        // Rewriting reads one file at a time; the partitions' last row groups are
+        // encoded on every core.
+        let files = set.finish(std::thread::available_parallelism().map_or(1, usize::from))?;
         if let Some(path) = gone {
             rt.block_on(lake.refresh())?;
             let in_table = dir.map_or(path.as_str(), |d| {

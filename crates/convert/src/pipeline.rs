@@ -691,7 +691,7 @@ fn convert_chunk(
     if let Some(e) = fatal.into_inner().expect("lock") {
         return Err(e);
     }
-    let files = set.finish()?;
+    let files = set.finish(options.threads)?;
     let (rejected, samples) = sink.finish()?;
     if let (Some(uploader), Some((staged, _))) = (&uploader, &published_rejects)
         && rejected > 0

@@ -396,26 +396,58 @@ impl PartitionSet {
     }
 
     /// Write every buffer out, close every file, and list the staged files.
-    pub fn finish(self) -> Result<Vec<StagedFile>> {
+    ///
+    /// Partitions are finished by `threads` threads at once: at the end of a run most
+    /// rows are usually still buffered (a run smaller than the memory limit writes
+    /// nothing before this), so sorting and encoding them is most of the work.
+    pub fn finish(self, threads: usize) -> Result<Vec<StagedFile>> {
         let parts: Vec<Arc<Partition>> = {
             let map = self.partitions.lock().expect("lock");
             let mut parts: Vec<_> = map.iter().collect();
-            parts.sort_by(|a, b| a.0.cmp(b.0));
+            // Largest buffers first, so no thread is left with a big one at the end.
+            parts.sort_by(|a, b| {
+                let size = |p: &Partition| p.buffer.lock().expect("lock").rows;
+                size(b.1).cmp(&size(a.1)).then_with(|| a.0.cmp(b.0))
+            });
             parts.into_iter().map(|(_, p)| Arc::clone(p)).collect()
         };
-        for part in &parts {
-            let (batches, bytes) = take_buffer(&mut part.buffer.lock().expect("lock"));
-            if !batches.is_empty() {
-                self.write_row_group(part, &batches, bytes)?;
+        let next = AtomicUsize::new(0);
+        let failed: Mutex<Option<ConvertError>> = Mutex::new(None);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, parts.len().max(1)) {
+                scope.spawn(|| {
+                    while failed.lock().expect("lock").is_none() {
+                        let Some(part) = parts.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
+                        if let Err(e) = self.finish_partition(part) {
+                            failed.lock().expect("lock").get_or_insert(e);
+                        }
+                    }
+                });
             }
-            let open = part.file.lock().expect("lock").take();
-            if let Some(open) = open {
-                self.close_file(open)?;
-            }
+        });
+        if let Some(e) = failed.into_inner().expect("lock") {
+            return Err(e);
         }
         let mut files = std::mem::take(&mut *self.finished.lock().expect("lock"));
         files.sort_by(|a, b| a.final_path.cmp(&b.final_path));
         Ok(files)
+    }
+}
+
+impl PartitionSet {
+    /// Write a partition's buffer out and close its file.
+    fn finish_partition(&self, part: &Partition) -> Result<()> {
+        let (batches, bytes) = take_buffer(&mut part.buffer.lock().expect("lock"));
+        if !batches.is_empty() {
+            self.write_row_group(part, &batches, bytes)?;
+        }
+        let open = part.file.lock().expect("lock").take();
+        if let Some(open) = open {
+            self.close_file(open)?;
+        }
+        Ok(())
     }
 }
 

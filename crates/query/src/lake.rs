@@ -27,6 +27,9 @@ pub const TGW_TABLE: &str = "tgw_flow_logs";
 /// Partition columns of the layout, outermost first. `hour` only in per-hour lakes.
 pub const PARTITION_COLUMNS: &[&str] = &flowlake_table::PARTITION_COLUMNS;
 
+/// DataFusion's setting for when a first, per-thread aggregation is given up.
+const SKIP_PARTIAL: &str = "datafusion.execution.skip_partial_aggregation_probe_ratio_threshold";
+
 /// A DataFusion session with flowlake's functions registered and no table yet.
 ///
 /// DataFusion's own settings can be given as `DATAFUSION_*` environment variables; one
@@ -34,7 +37,7 @@ pub const PARTITION_COLUMNS: &[&str] = &flowlake_table::PARTITION_COLUMNS;
 pub fn session() -> Result<SessionContext> {
     // DataFusion's settings from `DATAFUSION_*` variables (for example
     // `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`), then flowlake's own.
-    let config = SessionConfig::from_env()
+    let mut config = SessionConfig::from_env()
         .map_err(|e| {
             // DataFusion repeats each cause in the next; the first two say it all.
             let text = e.strip_backtrace();
@@ -46,12 +49,17 @@ pub fn session() -> Result<SessionContext> {
         .set_bool(
             "datafusion.execution.listing_table_ignore_subdirectory",
             false,
-        )
-        // Keep string columns as `Utf8`, the type the table declares, for every reader.
-        .set_bool(
-            "datafusion.execution.parquet.schema_force_view_types",
-            false,
         );
+    // Hunts group by address pairs and triples: hundreds of thousands of groups that the
+    // first, per-thread aggregation shrinks by less than half. When its first 100,000 rows
+    // hold more than 0.3 groups per row, rows go straight to the final aggregation
+    // instead of through two hash tables (DataFusion's default gives up only above 0.8;
+    // docs/benchmarks.md, "What the numbers led to"). A `DATAFUSION_*` variable wins.
+    if std::env::var_os("DATAFUSION_EXECUTION_SKIP_PARTIAL_AGGREGATION_PROBE_RATIO_THRESHOLD")
+        .is_none()
+    {
+        config = config.set_str(SKIP_PARTIAL, "0.3");
+    }
     let ctx = SessionContext::new_with_config(config);
     crate::udf::register(&ctx);
     Ok(ctx)

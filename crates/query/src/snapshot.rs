@@ -68,12 +68,12 @@ impl SnapshotTable {
         store_url: ObjectStoreUrl,
         prefix: Path,
     ) -> Self {
-        let file_schema = kind.schema();
+        let file_schema = view_types(&kind.schema());
         let partition_fields: Vec<FieldRef> = lake
             .partition_by()
             .columns()
             .iter()
-            .map(|c| Arc::new(Field::new(*c, DataType::Utf8, true)))
+            .map(|c| Arc::new(Field::new(*c, DataType::Utf8View, true)))
             .collect();
         let fields: Vec<FieldRef> = file_schema
             .fields()
@@ -158,7 +158,7 @@ impl SnapshotTable {
         PartitionedFile::new_from_meta(meta).with_partition_values(
             file.partition
                 .iter()
-                .map(|v| ScalarValue::Utf8(v.clone()))
+                .map(|v| ScalarValue::Utf8View(v.clone()))
                 .collect(),
         )
     }
@@ -249,4 +249,22 @@ impl TableProvider for SnapshotTable {
             })
             .collect())
     }
+}
+
+/// `schema` with its text columns as string views (`Utf8View`, DataFusion's default for
+/// Parquet): the reader decodes into them without copying the text, and grouping and
+/// comparing addresses (most fit the 12 bytes a view holds inline) reads no second
+/// buffer. The files keep the plain `string` type of AWS's schema; only the reading
+/// changes (docs/benchmarks.md, "What the numbers led to").
+fn view_types(schema: &Schema) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8View)),
+                _ => Arc::clone(f),
+            })
+            .collect::<Vec<FieldRef>>(),
+    ))
 }

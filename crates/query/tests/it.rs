@@ -96,7 +96,7 @@ async fn the_table_holds_every_row_with_partition_columns() {
     );
     assert_eq!(
         schema.field_with_name("srcaddr").unwrap().data_type(),
-        &DataType::Utf8
+        &DataType::Utf8View
     );
 }
 
@@ -220,7 +220,7 @@ async fn hour_lakes_have_an_hour_column() {
     .await;
     let hours: Vec<&str> = hours
         .iter()
-        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten())
+        .flat_map(|b| b.column(0).as_string_view().iter().flatten())
         .collect();
     assert_eq!(hours, ["05", "06"]);
 }

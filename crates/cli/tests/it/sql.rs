@@ -190,7 +190,7 @@ fn scripts_on_stdin_run_statements_and_meta_commands() {
     assert!(out.starts_with("a\n1\nb\nx;y\n"), "{out}");
     // \d TABLE: every column with its type, then the lake.
     assert!(
-        out.contains("│ srcaddr ") && out.contains("│ Utf8 "),
+        out.contains("│ srcaddr ") && out.contains("│ Utf8View "),
         "{out}"
     );
     assert!(out.contains("│ aws-account-id "), "{out}");
