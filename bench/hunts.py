@@ -26,14 +26,14 @@ DUCK = r"""
 import json, sys, time, pathlib, duckdb
 sys.path.insert(0, sys.argv[1])
 from duckdb_flowlake import open_lake
-sys.path.insert(0, sys.argv[6] if len(sys.argv) > 6 else "")
-from hunts import INET_MACROS
 con = duckdb.connect(config={"threads": int(sys.argv[4])})
 con.execute("SET enable_progress_bar = false")
 t0 = time.perf_counter()
 open_lake(con, pathlib.Path(sys.argv[2]))
 if len(sys.argv) > 5:
     # DuckDB's inet extension: addresses classified by its INET type and containment.
+    sys.path.insert(0, sys.argv[6])
+    from hunts import INET_MACROS
     con.execute(f"LOAD '{sys.argv[5]}'")
     con.execute(INET_MACROS)
 out = []
@@ -54,7 +54,12 @@ _PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "1
             "::ffff:172.16.0.0/108", "::ffff:192.168.0.0/112", "::ffff:100.64.0.0/106",
             "::ffff:127.0.0.0/104", "::ffff:169.254.0.0/112"]
 INET_MACROS = (
-    "CREATE OR REPLACE MACRO is_private_ip(a) AS CASE WHEN TRY_CAST(a AS INET) IS NULL THEN NULL "
+    # NULL for what is not an address, as flowlake's parser says: INET also takes a prefix
+    # length (`10.0.0.0/8`), octets with leading zeros (`010.0.0.1`) and IPv6 text with a
+    # stray colon at either end (`:fe80::1`, `fe80::1:`).
+    "CREATE OR REPLACE MACRO is_private_ip(a) AS CASE WHEN TRY_CAST(a AS INET) IS NULL "
+    r"OR strpos(a, '/') > 0 OR regexp_matches(a, '(^|[.:])0[0-9]+\.|\.0[0-9]+$') "
+    r"OR regexp_matches(a, '^:[^:]|[^:]:$') THEN NULL "
     "ELSE " + " OR ".join(f"TRY_CAST(a AS INET) <<= INET '{c}'" for c in _PRIVATE) + " END"
 )
 

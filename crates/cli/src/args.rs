@@ -283,6 +283,9 @@ pub struct ConvertArgs {
     pub row_group_rows: usize,
 
     /// Decoded rows held in memory before they are written, across all partitions.
+    ///
+    /// Peak memory is about this plus one row group being sorted and encoded per thread
+    /// (`-j`), during the run and when the last row groups are written at its end.
     #[arg(long, value_name = "SIZE", default_value = "256MiB")]
     pub memory_limit: ByteSize,
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::{csv, json};
 use parquet::arrow::ArrowWriter;
@@ -85,6 +86,8 @@ pub enum Sink {
     /// or cancelled query never leaves a truncated Parquet file under the name asked for.
     Parquet {
         writer: ArrowWriter<BufWriter<File>>,
+        /// The file's schema: the results' with text as plain strings.
+        schema: SchemaRef,
         partial: PathBuf,
         path: PathBuf,
     },
@@ -129,8 +132,12 @@ impl Sink {
                 let props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
                     .build();
+                // Text as plain `string`, whatever the engine held it as (string views):
+                // the file's embedded Arrow schema is what PyArrow and others type by.
+                let plain = plain_strings(schema);
                 Sink::Parquet {
-                    writer: ArrowWriter::try_new(BufWriter::new(f), schema.clone(), Some(props))?,
+                    writer: ArrowWriter::try_new(BufWriter::new(f), plain.clone(), Some(props))?,
+                    schema: plain,
                     partial,
                     path: path.to_path_buf(),
                 }
@@ -144,7 +151,15 @@ impl Sink {
             Sink::Csv(w) => w.write(batch)?,
             Sink::Json(w) => w.write(batch)?,
             Sink::Ndjson(w) => w.write(batch)?,
-            Sink::Parquet { writer, .. } => writer.write(batch)?,
+            Sink::Parquet { writer, schema, .. } => {
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| cast(c, f.data_type()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
+            }
         }
         Ok(())
     }
@@ -175,6 +190,7 @@ impl Sink {
                 writer,
                 partial,
                 path,
+                ..
             } => {
                 writer.into_inner()?.into_inner()?.sync_all()?;
                 std::fs::rename(&partial, &path).with_context(|| path.display().to_string())?;
@@ -455,6 +471,31 @@ impl Destination {
             bail!("Parquet can only be written to a file: use --output FILE.parquet");
         }
         Ok(Self { file, format })
+    }
+}
+
+/// `schema` with string and binary views as plain `Utf8` and `Binary`, nested ones too.
+fn plain_strings(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema.fields().iter().map(|f| plain_field(f)).collect();
+    std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+fn plain_field(f: &Field) -> Field {
+    f.clone().with_data_type(plain_type(f.data_type()))
+}
+
+fn plain_type(t: &DataType) -> DataType {
+    let field = |f: &FieldRef| std::sync::Arc::new(plain_field(f));
+    match t {
+        DataType::Utf8View => DataType::Utf8,
+        DataType::BinaryView => DataType::Binary,
+        DataType::List(f) => DataType::List(field(f)),
+        DataType::LargeList(f) => DataType::LargeList(field(f)),
+        DataType::FixedSizeList(f, n) => DataType::FixedSizeList(field(f), *n),
+        DataType::Struct(fs) => DataType::Struct(fs.iter().map(field).collect()),
+        DataType::Map(f, sorted) => DataType::Map(field(f), *sorted),
+        DataType::Dictionary(k, v) => DataType::Dictionary(k.clone(), Box::new(plain_type(v))),
+        other => other.clone(),
     }
 }
 

@@ -369,9 +369,9 @@ fn compact_table(
                 }
             }
         }
-        // Rewriting reads one file at a time; the partitions' last row groups are
-        // encoded on every core.
-        let files = set.finish(std::thread::available_parallelism().map_or(1, usize::from))?;
+        // One partition at a time, as the rewriting: compaction has no thread count to
+        // bound the memory of several row groups sorted at once.
+        let files = set.finish(1)?;
         if let Some(path) = gone {
             rt.block_on(lake.refresh())?;
             let in_table = dir.map_or(path.as_str(), |d| {

@@ -674,7 +674,7 @@ fn parse_int(def: &FieldDef, token: &[u8]) -> Result<Option<i64>, RejectReason> 
         field: def.name,
         value: String::from_utf8_lossy(token).into_owned(),
     };
-    if token.is_empty() || !token.iter().all(u8::is_ascii_digit) {
+    if token.is_empty() {
         return Err(not_int());
     }
     let (min, max) = def.range.unwrap_or(match def.ty {
@@ -688,11 +688,25 @@ fn parse_int(def: &FieldDef, token: &[u8]) -> Result<Option<i64>, RejectReason> 
         max,
     };
     let mut v: i64 = 0;
-    for &b in token {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .ok_or_else(out_of_range)?;
+    if token.len() <= 18 {
+        // Eighteen digits cannot overflow an i64: one pass, no overflow checks.
+        for &b in token {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(not_int());
+            }
+            v = v * 10 + i64::from(d);
+        }
+    } else {
+        if !token.iter().all(u8::is_ascii_digit) {
+            return Err(not_int());
+        }
+        for &b in token {
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(i64::from(b - b'0')))
+                .ok_or_else(out_of_range)?;
+        }
     }
     if v > max {
         return Err(out_of_range());

@@ -70,6 +70,48 @@ fn output_files_take_their_format_from_the_extension() {
         truth.records
     );
     assert_eq!(bytes as u64, truth.bytes);
+    // Text is plain `string` in the file (the engine reads it as string views).
+    assert_eq!(
+        batches[0]
+            .schema()
+            .field_with_name("srcaddr")
+            .unwrap()
+            .data_type(),
+        &arrow_schema::DataType::Utf8
+    );
+    // Nested text too: lists, structs, dictionaries.
+    let nested = dir.path().join("nested.parquet");
+    let o = sql(
+        lake,
+        &[
+            "-e",
+            "SELECT action, array_agg(srcaddr) AS a, named_struct('s', max(srcaddr)) AS st, \
+             arrow_cast(max(dstaddr), 'Dictionary(Int32, Utf8View)') AS d \
+             FROM vpc_flow_logs GROUP BY action",
+            "-o",
+            s(&nested),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let schema = read_file(&nested)[0].schema();
+    let text = |name: &str| {
+        schema
+            .field_with_name(name)
+            .unwrap()
+            .data_type()
+            .to_string()
+    };
+    assert!(
+        text("a").starts_with("List(") && !text("a").contains("View"),
+        "{}",
+        text("a")
+    );
+    assert!(
+        text("st").contains("Utf8") && !text("st").contains("View"),
+        "{}",
+        text("st")
+    );
+    assert_eq!(text("d"), "Dictionary(Int32, Utf8)");
 
     let csv = dir.path().join("actions.csv");
     let o = sql(
