@@ -434,9 +434,7 @@ impl PartitionSet {
         files.sort_by(|a, b| a.final_path.cmp(&b.final_path));
         Ok(files)
     }
-}
 
-impl PartitionSet {
     /// Write a partition's buffer out and close its file.
     fn finish_partition(&self, part: &Partition) -> Result<()> {
         let (batches, bytes) = take_buffer(&mut part.buffer.lock().expect("lock"));
