@@ -32,10 +32,8 @@ t0 = time.perf_counter()
 open_lake(con, pathlib.Path(sys.argv[2]))
 if len(sys.argv) > 5:
     # DuckDB's inet extension: addresses classified by its INET type and containment.
-    sys.path.insert(0, sys.argv[6])
-    from hunts import INET_MACROS
     con.execute(f"LOAD '{sys.argv[5]}'")
-    con.execute(INET_MACROS)
+    con.execute(sys.argv[6])
 out = []
 for name, sql in json.load(open(sys.argv[3])):
     t = time.perf_counter()
@@ -71,7 +69,7 @@ def main():
         import duckdb_extension_inet
 
         ext = next(pathlib.Path(duckdb_extension_inet.__file__).parent.rglob("inet.duckdb_extension"))
-        inet = [str(ext), str(pathlib.Path(__file__).parent)]
+        inet = [str(ext), INET_MACROS]
     names = [l.split("│")[1].strip() for l in subprocess.run([bin, "hunt", "list"], capture_output=True, text=True).stdout.splitlines()
              if l.startswith("│ ") and not l.startswith("│ name ")]
     hunts = []

@@ -9,18 +9,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 records="${1:-3000000}"
 runs="${2:-3}"
 threads="${3:-2}"
-work="${BENCH_DIR:-$root/target/bench-data}"
 cd "$root"
 
 cargo build --release --locked -p flowlake >&2
 flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
 
-lake="$work/hunts-$records/lake"
-if [ ! -d "$lake/AWSLogs" ]; then
-  rm -rf "$work/hunts-$records"
-  "$flowlake" gen --out "$work/hunts-$records/logs" --records "$records" --hours 72 >&2
-  "$flowlake" convert "$work/hunts-$records/logs" --out "$lake" --quiet
-fi
+lake="$(bench/lake "$flowlake" hunts "$records")"
 printf 'lake: %s records, %s of Parquet\n\n' \
   "$("$flowlake" sql --lake "$lake" -e 'SELECT count(*) FROM vpc_flow_logs' --format csv | tail -1)" \
   "$(du -sh "$lake/AWSLogs" | cut -f1)"

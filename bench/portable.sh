@@ -10,19 +10,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 records="${1:-2000000}"
 runs="${2:-3}"
 threads="${3:-2}"
-work="${BENCH_DIR:-$root/target/bench-data}"
 cd "$root"
 
 cargo build --release --locked -p flowlake >&2
 flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
 python="$(bench/duckdb-env)"
 
-lake="$work/portable-$records/lake"
-if [ ! -d "$lake/AWSLogs" ]; then
-  rm -rf "$work/portable-$records"
-  "$flowlake" gen --out "$work/portable-$records/logs" --records "$records" --hours 72 >&2
-  "$flowlake" convert "$work/portable-$records/logs" --out "$lake" --quiet
-fi
+lake="$(bench/lake "$flowlake" portable "$records")"
 printf 'lake: %s records, %s of Parquet\n\n' \
   "$("$flowlake" sql --lake "$lake" -e 'SELECT count(*) FROM vpc_flow_logs' --format csv | tail -1)" \
   "$(du -sh "$lake/AWSLogs" | cut -f1)"

@@ -15,12 +15,7 @@ cd "$root"
 
 cargo build --release --locked -p flowlake >&2
 flowlake="${FLOWLAKE_BIN:-$root/target/release/flowlake}"
-lake="$work/hunts-$records/lake"
-if [ ! -d "$lake/AWSLogs" ]; then
-  rm -rf "$work/hunts-$records"
-  "$flowlake" gen --out "$work/hunts-$records/logs" --records "$records" --hours 72 >&2
-  "$flowlake" convert "$work/hunts-$records/logs" --out "$lake" --quiet
-fi
+lake="$(bench/lake "$flowlake" hunts "$records")"
 out="$work/soc-$records"
 rm -rf "$out"
 mkdir -p "$out"

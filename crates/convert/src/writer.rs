@@ -403,13 +403,13 @@ impl PartitionSet {
     pub fn finish(self, threads: usize) -> Result<Vec<StagedFile>> {
         let parts: Vec<Arc<Partition>> = {
             let map = self.partitions.lock().expect("lock");
-            let mut parts: Vec<_> = map.iter().collect();
+            let mut parts: Vec<_> = map
+                .iter()
+                .map(|(dir, p)| (p.buffer.lock().expect("lock").rows, dir, p))
+                .collect();
             // Largest buffers first, so no thread is left with a big one at the end.
-            parts.sort_by(|a, b| {
-                let size = |p: &Partition| p.buffer.lock().expect("lock").rows;
-                size(b.1).cmp(&size(a.1)).then_with(|| a.0.cmp(b.0))
-            });
-            parts.into_iter().map(|(_, p)| Arc::clone(p)).collect()
+            parts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            parts.into_iter().map(|(_, _, p)| Arc::clone(p)).collect()
         };
         let next = AtomicUsize::new(0);
         let failed: Mutex<Option<ConvertError>> = Mutex::new(None);
