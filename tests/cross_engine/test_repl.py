@@ -58,7 +58,7 @@ def test_a_session(lake, tmp_path):
 
     # An error keeps the shell.
     p.sendline("SELECT no_such_column FROM vpc_flow_logs;")
-    p.expect_exact("No field named no_such_column")
+    p.expect_exact("no column named no_such_column")
     p.expect_exact(PROMPT)
 
     # Completion of a column name.

@@ -65,12 +65,15 @@ impl Engine {
         )?;
         let ctx = flowlake_query::session()?;
         let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
-        rt.block_on(flowlake_query::register_lake_with(
+        let info = rt.block_on(flowlake_query::register_lake_with(
             &ctx,
             &location,
             &lake.s3.options(),
             &window,
         ))?;
+        if let Some(warning) = flowlake_query::window_warning(&window, info.span) {
+            eprintln!("warning: {warning}");
+        }
         let indicators = flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
         let library = Library::load(&lake.queries)?;
         if let Some(path) = &dest.file
@@ -109,6 +112,16 @@ impl Engine {
         }
     }
 
+    /// A query's error as its writer reads it: DataFusion's errors (whose sources repeat
+    /// their message) once, worded by [`flowlake_query::describe_error`]; other errors
+    /// keep their chain.
+    fn readable(&self, e: anyhow::Error, sql: &str) -> anyhow::Error {
+        match e.downcast_ref::<datafusion::error::DataFusionError>() {
+            Some(df) => anyhow!(flowlake_query::describe_error(df, sql, &self.ctx)),
+            None => e,
+        }
+    }
+
     /// Run every statement in `sql`, printing each result; returns the rows of the last.
     pub fn run_sql(&self, sql: &str) -> Result<u64> {
         self.run_sql_keeping(sql, None)
@@ -120,7 +133,8 @@ impl Engine {
         sql: &str,
         mut keep: Option<&mut Vec<RecordBatch>>,
     ) -> Result<u64> {
-        let statements = DFParser::parse_sql(sql).map_err(|e| anyhow!("{e}"))?;
+        let statements = DFParser::parse_sql(sql)
+            .map_err(|e| anyhow!(flowlake_query::describe_error(&e, sql, &self.ctx)))?;
         let mut rows = 0;
         for statement in statements {
             let started = Instant::now();
@@ -129,7 +143,7 @@ impl Engine {
                     let plan = self.ctx.state().statement_to_plan(statement).await?;
                     anyhow::Ok(self.ctx.execute_logical_plan(plan).await?)
                 })
-                .map_err(plain)?;
+                .map_err(|e| self.readable(e, sql))?;
             let schema = df.schema().inner().clone();
             let (out, to_terminal) = self.open_output()?;
             let mut sink = Sink::new(
@@ -185,7 +199,7 @@ impl Engine {
                 Err(_) if self.pipe_closed.load(Ordering::Relaxed) => {
                     return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
                 }
-                Err(e) => return Err(plain(e)),
+                Err(e) => return Err(self.readable(e, sql)),
             };
             let elapsed = started.elapsed().as_secs_f64();
             match (note, self.timing) {
@@ -359,7 +373,13 @@ impl Engine {
                 }
                 continue;
             }
-            if at_boundary && !is_blank(line) {
+            if at_boundary && is_blank(line) {
+                // Blank lines and comments between statements: a statement's text starts
+                // at its first line, so places in it count from there.
+                buf.clear();
+                continue;
+            }
+            if at_boundary {
                 first_line = i + 1;
             }
             buf.push_str(line);
@@ -547,15 +567,6 @@ pub fn hunt_row(h: &flowlake_query::Hunt) -> Vec<String> {
         h.mitre.join(" "),
         h.title.clone(),
     ]
-}
-
-/// DataFusion's errors already say everything in their own message (their sources repeat
-/// it), so they are shown once; other errors keep their chain.
-fn plain(e: anyhow::Error) -> anyhow::Error {
-    match e.downcast_ref::<datafusion::error::DataFusionError>() {
-        Some(df) => anyhow!("{}", df.strip_backtrace()),
-        None => e,
-    }
 }
 
 /// `key=value` of `--param` and `\run`.

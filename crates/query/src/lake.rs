@@ -30,6 +30,9 @@ pub const PARTITION_COLUMNS: &[&str] = &flowlake_table::PARTITION_COLUMNS;
 /// DataFusion's setting for when a first, per-thread aggregation is given up.
 const SKIP_PARTIAL: &str = "datafusion.execution.skip_partial_aggregation_probe_ratio_threshold";
 
+/// DataFusion's setting for where `ORDER BY` puts NULLs when the query does not say.
+const NULL_ORDERING: &str = "datafusion.sql_parser.default_null_ordering";
+
 /// A DataFusion session with flowlake's functions registered and no table yet.
 ///
 /// DataFusion's own settings can be given as `DATAFUSION_*` environment variables; one
@@ -60,6 +63,12 @@ pub fn session() -> Result<SessionContext> {
     {
         config = config.set_str(SKIP_PARTIAL, "0.3");
     }
+    // Athena (Trino) sorts NULLs last in both directions; DataFusion's default (Postgres's)
+    // puts them first in `DESC`, so every top-N over bytes would start with the NODATA
+    // records' NULL row.
+    if std::env::var_os("DATAFUSION_SQL_PARSER_DEFAULT_NULL_ORDERING").is_none() {
+        config = config.set_str(NULL_ORDERING, "nulls_last");
+    }
     let ctx = SessionContext::new_with_config(config);
     crate::udf::register(&ctx);
     Ok(ctx)
@@ -73,6 +82,9 @@ pub struct LakeInfo {
     /// Accounts and regions that have data, sorted.
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
+    /// The first second of the earliest time partition and the end of the latest (Unix
+    /// seconds), when the table log lists the files.
+    pub span: Option<(i64, i64)>,
 }
 
 fn store_error(e: impl std::fmt::Display) -> QueryError {
@@ -155,7 +167,13 @@ fn info_of(lake: &Lake) -> Result<LakeInfo> {
         hour: lake.partition_by() == flowlake_table::PartitionBy::Hour,
         ..LakeInfo::default()
     };
+    let bucket = lake.partition_by().bucket_seconds();
     for file in lake.files().map_err(store_error)? {
+        if let Some(t) = crate::prune::partition_start(&file.partition) {
+            let (first, last) = info.span.get_or_insert((t, t + bucket));
+            *first = (*first).min(t);
+            *last = (*last).max(t + bucket);
+        }
         // Partition values in the order of the columns: account, service, region, ...
         if let Some(Some(account)) = file.partition.first()
             && !info.accounts.contains(account)

@@ -18,7 +18,9 @@ mod error;
 pub mod hunt;
 pub mod ioc;
 mod lake;
+mod message;
 pub mod ocsf;
+mod prune;
 mod snapshot;
 pub mod udf;
 mod window;
@@ -30,4 +32,5 @@ pub use lake::{
     LakeInfo, PARTITION_COLUMNS, TABLE, TGW_TABLE, inspect, inspect_table, register_lake,
     register_lake_with, session,
 };
-pub use window::{Bound, TimeWindow, parse_bound};
+pub use message::describe as describe_error;
+pub use window::{Bound, TimeWindow, parse_bound, window_warning};

@@ -38,6 +38,8 @@ pub(crate) struct SnapshotTable {
     schema: SchemaRef,
     file_schema: SchemaRef,
     partition_fields: Vec<FieldRef>,
+    /// Length of one time partition, in seconds (a day or an hour).
+    bucket_seconds: i64,
     store_url: ObjectStoreUrl,
     /// Where the lake is inside the registered store.
     prefix: Path,
@@ -82,6 +84,7 @@ impl SnapshotTable {
             .chain(partition_fields.iter().cloned())
             .collect();
         Self {
+            bucket_seconds: lake.partition_by().bucket_seconds(),
             lake: tokio::sync::Mutex::new(lake),
             schema: Arc::new(Schema::new(fields)),
             file_schema,
@@ -190,8 +193,16 @@ impl TableProvider for SnapshotTable {
             .cloned()
             .collect();
         let partition_schema = DFSchema::try_from(Schema::new(self.partition_fields.clone()))?;
+        // Bounds on `start`/`end` skip the day or hour folders that cannot hold a match.
+        let times = crate::prune::time_range(filters);
         let mut files = Vec::with_capacity(snapshot.len());
         for file in snapshot.iter() {
+            if times.is_bounded()
+                && crate::prune::partition_start(&file.partition)
+                    .is_some_and(|t| !times.overlaps(t, self.bucket_seconds))
+            {
+                continue;
+            }
             if let Some(pf) = filter_partitioned_file(
                 self.partitioned_file(file),
                 &partition_filters,

@@ -36,11 +36,17 @@ impl TimeWindow {
                 .map(|s| parse_bound(s, Bound::Until, now))
                 .transpose()?,
         };
-        if let (Some(s), Some(u)) = (window.since, window.until)
+        if let (Some(s), Some(u), Some(st), Some(ut)) = (window.since, window.until, since, until)
             && s >= u
         {
+            let day = if NaiveDate::parse_from_str(ut.trim(), "%Y-%m-%d").is_ok() {
+                " (a date given to --until includes that day)"
+            } else {
+                ""
+            };
             return Err(QueryError::Window(format!(
-                "--since ({}) is not before --until ({})",
+                "the window is empty: --since {st} is {}, which is not before --until {ut}, {}{day}; \
+                 did you swap them?",
                 iso(s),
                 iso(u)
             )));
@@ -90,6 +96,30 @@ impl TimeWindow {
     }
 }
 
+/// 2015-01-01T00:00:00Z: no flow log is older (VPC Flow Logs launched in June 2015).
+const EARLIEST: i64 = 1_420_070_400;
+
+/// 9999-12-31T23:59:59Z.
+const LATEST: i64 = 253_402_300_799;
+
+/// What a window that cannot be what was meant deserves a warning about, given the span
+/// `[first, last)` of the lake's time partitions (Unix seconds): a window outside it finds
+/// nothing. `None` when the window overlaps the lake or the span is unknown.
+pub fn window_warning(window: &TimeWindow, span: Option<(i64, i64)>) -> Option<String> {
+    let (first, last) = span?;
+    let after = window.since.is_some_and(|s| s >= last);
+    let before = window.until.is_some_and(|u| u <= first);
+    (after || before).then(|| {
+        format!(
+            "the time window {} is {} the lake's data, which spans {} .. {}: queries will find nothing",
+            window.describe(),
+            if after { "after" } else { "before" },
+            iso(first),
+            iso(last)
+        )
+    })
+}
+
 fn iso(t: i64) -> String {
     DateTime::from_timestamp(t, 0)
         .unwrap_or_default()
@@ -121,6 +151,25 @@ pub fn parse_bound(text: &str, bound: Bound, now: DateTime<Utc>) -> Result<i64> 
         return Ok((now - span).timestamp());
     }
     if let Ok(secs) = t.parse::<i64>() {
+        // Flow logs began in 2015: a small number is a duration without its unit, a huge
+        // one milliseconds.
+        let flag = match bound {
+            Bound::Since => "--since",
+            Bound::Until => "--until",
+        };
+        if secs < EARLIEST {
+            return Err(QueryError::Window(format!(
+                "{flag} {t} would be Unix second {t} ({}), before flow logs existed: for a \
+                 duration write it with a unit ({t}d, {t}h, {t}m, {t}w)",
+                iso(secs)
+            )));
+        }
+        if secs > LATEST {
+            return Err(QueryError::Window(format!(
+                "{t} is after the year 9999 as Unix seconds: if it is milliseconds, write {}",
+                secs / 1000
+            )));
+        }
         return Ok(secs);
     }
     if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
@@ -203,7 +252,47 @@ mod tests {
         assert!(e.to_string().contains("7d"), "{e}");
         assert!(parse_bound("7y", Bound::Since, now()).is_err());
         let e = TimeWindow::parse(Some("2026-03-02"), Some("2026-03-01"), now()).unwrap_err();
-        assert!(e.to_string().contains("not before"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "time window: the window is empty: --since 2026-03-02 is 2026-03-02T00:00:00Z, \
+             which is not before --until 2026-03-01, 2026-03-02T00:00:00Z (a date given to \
+             --until includes that day); did you swap them?"
+        );
+        // A number without a unit is not a week of Unix seconds.
+        let e = parse_bound("7", Bound::Since, now()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Unix second 7 (1970-01-01T00:00:07Z)")
+                && e.to_string().contains("7d"),
+            "{e}"
+        );
+        let e = parse_bound("1772370000000", Bound::Until, now()).unwrap_err();
+        assert!(e.to_string().contains("write 1772370000"), "{e}");
+    }
+
+    #[test]
+    fn a_window_outside_the_lake_is_warned_about() {
+        let span = Some((at(2026, 3, 1, 0), at(2026, 3, 3, 0)));
+        let w = |since, until| TimeWindow { since, until };
+        let warning = window_warning(&w(Some(at(2026, 4, 1, 0)), None), span).unwrap();
+        assert_eq!(
+            warning,
+            "the time window 2026-04-01T00:00:00Z .. (open) is after the lake's data, which \
+             spans 2026-03-01T00:00:00Z .. 2026-03-03T00:00:00Z: queries will find nothing"
+        );
+        assert!(
+            window_warning(&w(None, Some(at(2026, 3, 1, 0))), span)
+                .unwrap()
+                .contains("is before the lake's data")
+        );
+        assert_eq!(
+            window_warning(&w(Some(at(2026, 3, 2, 23)), None), span),
+            None
+        );
+        assert_eq!(
+            window_warning(&w(Some(at(2026, 4, 1, 0)), None), None),
+            None
+        );
     }
 
     #[test]

@@ -139,6 +139,72 @@ async fn filters_on_partition_columns_do_not_open_other_partitions() {
 }
 
 #[tokio::test]
+async fn predicates_on_start_and_end_do_not_open_other_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    lake(dir.path(), PartitionBy::Day);
+    let files = walk(&dir.path().join("lake/AWSLogs"));
+    // `2026-03-01` from `.../year=2026/month=03/day=01/...`.
+    let date = |p: &Path| {
+        let text = p.to_string_lossy().into_owned();
+        let part = |key: &str| {
+            let at = text.find(key).unwrap() + key.len();
+            text[at..].split('/').next().unwrap().to_string()
+        };
+        format!("{}-{}-{}", part("/year="), part("/month="), part("/day="))
+    };
+    let last = files.iter().map(|p| date(p)).max().unwrap();
+    let first = files.iter().map(|p| date(p)).min().unwrap();
+    assert_ne!(first, last, "the lake spans two days");
+    let ctx = ctx_for(dir.path()).await;
+    let first_day = one_i64(
+        &ctx,
+        &format!(
+            "SELECT count(*) FROM vpc_flow_logs WHERE concat(year, '-', month, '-', day) = '{first}'"
+        ),
+    )
+    .await;
+    assert!(first_day > 0);
+    // Every file of the last day made unreadable (the table log still lists them).
+    for f in files.iter().filter(|p| date(p) == last) {
+        std::fs::write(f, b"not parquet at all").unwrap();
+    }
+    let midnight = format!("to_unixtime(TIMESTAMP '{last} 00:00:00')");
+    for predicate in [
+        format!(r#""start" < {midnight}"#),
+        format!(r#"from_unixtime("start") < TIMESTAMP '{last} 00:00:00'"#),
+        format!(r#""start" BETWEEN 0 AND {midnight} - 1"#),
+        format!(r#""end" < {midnight} AND "start" IS NOT NULL"#),
+    ] {
+        let sql = format!("SELECT count(*) FROM vpc_flow_logs WHERE {predicate}");
+        // The query succeeds only because the last day was skipped, and counts exactly
+        // the first day's records, whose `start` all fall on that day.
+        let n = one_i64(&ctx, &sql).await;
+        if predicate.starts_with(r#""end""#) {
+            assert!(n > 0 && n <= first_day, "{sql}: {n}");
+        } else {
+            assert_eq!(n, first_day, "{sql}");
+        }
+        let plan = query(&ctx, &format!("EXPLAIN {sql}")).await;
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
+            .unwrap()
+            .to_string();
+        // EXPLAIN lists the files the scan opens: the first day's, not the last's.
+        assert!(text.contains(&format!("/day={}/", &first[8..])), "{text}");
+        assert!(!text.contains(&format!("/day={}/", &last[8..])), "{text}");
+    }
+    // A lower bound on `end` says nothing of `start`: the last day is read, and fails.
+    let err = ctx
+        .sql(&format!(
+            r#"SELECT count(*) FROM vpc_flow_logs WHERE "end" >= {midnight}"#
+        ))
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert!(err.is_err(), "the unreadable files were not opened");
+}
+
+#[tokio::test]
 async fn files_with_fewer_columns_read_the_rest_as_null() {
     // What AWS's own Parquet delivery writes for a v2 flow log: only the format's columns,
     // in a folder with no table log (read by listing it).

@@ -1,0 +1,451 @@
+//! Query errors worded for the person who wrote the query.
+//!
+//! DataFusion's messages are written for its developers: an unknown column lists every
+//! qualified column of the table (2,400 characters for `vpc_flow_logs`), a syntax error
+//! shows the parser's `Debug` form, an unknown table gets no suggestion. [`describe`]
+//! says the point first, names the nearest columns or tables, points at the place in the
+//! statement, and catches the commonest mistake of all: a text value without quotes
+//! (`WHERE action = REJECT`).
+
+use std::fmt::Write as _;
+
+use datafusion::common::utils::datafusion_strsim::levenshtein;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::parser::ParserError;
+
+/// The message for `error`, raised by the statement `sql`, with the table and column
+/// names of `ctx` to suggest from. Errors it has nothing to add to keep DataFusion's
+/// text, without its backtrace.
+pub fn describe(error: &DataFusionError, sql: &str, ctx: &SessionContext) -> String {
+    let root = innermost(error);
+    match root {
+        DataFusionError::SchemaError(e, _) => {
+            if let datafusion::common::SchemaError::FieldNotFound {
+                field,
+                valid_fields,
+            } = e.as_ref()
+            {
+                let names: Vec<String> = valid_fields.iter().map(|c| c.name.clone()).collect();
+                return no_such_column(&field.name, &names, sql);
+            }
+        }
+        DataFusionError::SQL(e, _) => return syntax_error(e, sql),
+        DataFusionError::Plan(msg) => {
+            if let Some(table) = msg
+                .strip_prefix("table '")
+                .and_then(|rest| rest.strip_suffix("' not found"))
+            {
+                return no_such_table(table, ctx, sql);
+            }
+            return format!("{}{}", readable_types(msg.trim()), locate_error(msg, sql));
+        }
+        _ => {}
+    }
+    readable_types(error.strip_backtrace().trim())
+}
+
+/// The error below DataFusion's `Context` and `Diagnostic` wrappers.
+fn innermost(error: &DataFusionError) -> &DataFusionError {
+    let mut e = error.find_root();
+    loop {
+        match e {
+            DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+                e = inner.as_ref();
+            }
+            _ => return e,
+        }
+    }
+}
+
+/// Arrow's type names as SQL's, in messages about types (`Utf8View + Int64`).
+fn readable_types(msg: &str) -> String {
+    let mut out = msg.to_string();
+    for (arrow, sql) in [
+        ("LargeUtf8", "VARCHAR"),
+        ("Utf8View", "VARCHAR"),
+        ("Utf8", "VARCHAR"),
+        ("Int64", "BIGINT"),
+        ("Int32", "INTEGER"),
+        ("Float64", "DOUBLE"),
+        ("Boolean", "BOOLEAN"),
+    ] {
+        out = replace_word(&out, arrow, sql);
+    }
+    out
+}
+
+/// `text` with the whole word `from` replaced by `to`.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + from.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        out.push_str(&rest[..at]);
+        out.push_str(if word(before) || word(after) {
+            from
+        } else {
+            to
+        });
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn no_such_column(name: &str, columns: &[String], sql: &str) -> String {
+    let mut unique: Vec<&str> = Vec::new();
+    for c in columns {
+        if !unique.contains(&c.as_str()) {
+            unique.push(c);
+        }
+    }
+    let near = nearest(name, &unique);
+    let place = find_word(sql, name);
+    let written = place.map_or(name.to_string(), |p| sql[p.start..p.end].to_string());
+    let mut msg = format!("no column named {written}");
+    if let Some(p) = place {
+        msg.push_str(&pointer(sql, p));
+    }
+    let quoted_text = place.is_some_and(|p| sql[..p.start].ends_with('"'));
+    let compared = place.is_some_and(|p| after_comparison(&sql[..p.start]));
+    if let Some(case) = unique
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(name) && **c != name)
+    {
+        let _ = write!(
+            msg,
+            "\nhint: column names are case-sensitive inside double quotes: \"{case}\""
+        );
+    } else if near.is_empty() || quoted_text || compared {
+        // `action = REJECT`, `action = "REJECT"`: a value, not a column.
+        let bare = written.trim_matches('"');
+        let _ = write!(
+            msg,
+            "\nhint: text values need single quotes ('{bare}'); double quotes and bare words name columns"
+        );
+        if !near.is_empty() {
+            let _ = write!(msg, "; or did you mean {}?", near.join(", "));
+        }
+    } else {
+        let _ = write!(msg, "\nhint: did you mean {}?", near.join(", "));
+    }
+    if near.is_empty() {
+        msg.push_str("\n(`\\d vpc_flow_logs` lists the columns)");
+    }
+    msg
+}
+
+fn no_such_table(qualified: &str, ctx: &SessionContext, sql: &str) -> String {
+    let name = qualified.rsplit('.').next().unwrap_or(qualified);
+    let mut tables: Vec<String> = ctx
+        .catalog("datafusion")
+        .and_then(|c| c.schema("public"))
+        .map(|s| s.table_names())
+        .unwrap_or_default();
+    tables.sort();
+    let refs: Vec<&str> = tables.iter().map(String::as_str).collect();
+    let near = nearest(name, &refs);
+    let mut msg = format!("no table named {name}");
+    if let Some(p) = find_word(sql, name) {
+        msg.push_str(&pointer(sql, p));
+    }
+    if !near.is_empty() {
+        let _ = write!(msg, "\nhint: did you mean {}?", near.join(", "));
+    }
+    let _ = write!(msg, "\n(tables: {})", tables.join(", "));
+    msg
+}
+
+/// `Expected: ), found: FROM at Line: 1, Column: 16` as `syntax error: expected ), found
+/// FROM`, with the place shown.
+fn syntax_error(e: &ParserError, sql: &str) -> String {
+    let text = match e {
+        ParserError::ParserError(t) | ParserError::TokenizerError(t) => t.as_str(),
+        ParserError::RecursionLimitExceeded => return "the statement nests too deeply".into(),
+    };
+    let (what, at) = match text.rsplit_once(" at Line: ") {
+        Some((what, at)) => (what, Some(at)),
+        None => (text, None),
+    };
+    let what = what
+        .replacen("Expected: ", "expected ", 1)
+        .replacen(", found: ", ", found ", 1);
+    let mut msg = format!("syntax error: {what}");
+    if let Some((line, column)) = at.and_then(|at| {
+        let (l, c) = at.split_once(", Column: ")?;
+        Some((
+            l.trim().parse::<usize>().ok()?,
+            c.trim().parse::<usize>().ok()?,
+        ))
+    }) && let Some(offset) = offset_of(sql, line, column)
+    {
+        let end = sql[offset..]
+            .find(|c: char| c.is_whitespace())
+            .map_or(sql.len(), |n| offset + n)
+            .max(offset + 1)
+            .min(sql.len());
+        msg.push_str(&pointer(sql, Span { start: offset, end }));
+    }
+    msg
+}
+
+/// A message that names something the statement holds (`Invalid function 'coun'`):
+/// point at it.
+fn locate_error(msg: &str, sql: &str) -> String {
+    let quoted = msg
+        .split('\'')
+        .nth(1)
+        .filter(|q| !q.is_empty() && q.len() < 64);
+    match quoted.and_then(|q| find_word(sql, q)) {
+        Some(p) => pointer(sql, p),
+        None => String::new(),
+    }
+}
+
+/// Names of `candidates` within a few edits of `name` (case aside), nearest first, at
+/// most three.
+fn nearest(name: &str, candidates: &[&str]) -> Vec<String> {
+    let lower = name.to_lowercase();
+    let limit = (lower.chars().count() / 3).clamp(1, 3);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| (levenshtein(&lower, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort_unstable();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| {
+            if c.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+            {
+                c.to_string()
+            } else {
+                format!("\"{c}\"")
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// Where `word` first stands in `sql` as a whole word (case aside), outside string
+/// literals and comments.
+fn find_word(sql: &str, word: &str) -> Option<Span> {
+    if word.is_empty() {
+        return None;
+    }
+    let bytes = sql.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => {
+                // Skip a string literal ('' is a quote inside it).
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {
+                let end = i + word.len();
+                if end <= bytes.len()
+                    && sql.is_char_boundary(i)
+                    && sql.is_char_boundary(end)
+                    && sql[i..end].eq_ignore_ascii_case(word)
+                    && (i == 0 || !is_word(bytes[i - 1]))
+                    && bytes.get(end).is_none_or(|b| !is_word(*b))
+                {
+                    return Some(Span { start: i, end });
+                }
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// Whether `before` (the statement up to a word) ends in a comparison or `IN (`.
+fn after_comparison(before: &str) -> bool {
+    let t = before.trim_end().trim_end_matches('"').trim_end();
+    ["=", "<", ">", "<>", "!=", "(", ","]
+        .iter()
+        .any(|op| t.ends_with(op))
+        && !t.to_ascii_uppercase().ends_with("SELECT")
+}
+
+/// The byte offset of 1-based `line` and `column` (in characters).
+fn offset_of(sql: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        sql.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let text = &sql[start..];
+    let line_len = text.find('\n').unwrap_or(text.len());
+    let col = text[..line_len]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_len, |(i, _)| i);
+    Some(start + col)
+}
+
+/// ` (column 7)` or ` (line 2 of the statement, column 7)`, then the line with `^` under the span.
+fn pointer(sql: &str, span: Span) -> String {
+    let line_start = sql[..span.start].rfind('\n').map_or(0, |n| n + 1);
+    let line_end = sql[span.start..]
+        .find('\n')
+        .map_or(sql.len(), |n| span.start + n);
+    let line_no = sql[..span.start].matches('\n').count() + 1;
+    let column = sql[line_start..span.start].chars().count() + 1;
+    let line = &sql[line_start..line_end];
+    // Long lines are shown around the place only.
+    let (shown, skipped) = if column > 60 {
+        let from = sql[line_start..span.start]
+            .char_indices()
+            .rev()
+            .nth(40)
+            .map_or(0, |(i, _)| i);
+        (
+            format!("…{}", &line[from..]),
+            line[..from].chars().count() - 1,
+        )
+    } else {
+        (line.to_string(), 0)
+    };
+    let shown: String = shown.chars().take(120).collect();
+    let width = sql[span.start..span.end.min(line_end)]
+        .chars()
+        .count()
+        .max(1);
+    // The caller names the statement's first line; a later line is counted from it.
+    let place = if line_no == 1 {
+        format!("column {column}")
+    } else {
+        format!("line {line_no} of the statement, column {column}")
+    };
+    format!(
+        " ({place})\n  {shown}\n  {}{}",
+        " ".repeat(column - 1 - skipped),
+        "^".repeat(width)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn message(sql: &str) -> String {
+        let ctx = crate::session().unwrap();
+        ctx.sql(r#"CREATE TABLE vpc_flow_logs (srcaddr VARCHAR, dstaddr VARCHAR, action VARCHAR, "aws-region" VARCHAR, "start" BIGINT)"#)
+            .await
+            .unwrap();
+        let err = match ctx.sql(sql).await {
+            Ok(df) => df.collect().await.expect_err(sql),
+            Err(e) => e,
+        };
+        describe(&err, sql, &ctx)
+    }
+
+    #[tokio::test]
+    async fn an_unquoted_value_gets_the_quoting_hint_not_the_column_list() {
+        let sql = "SELECT count(*) FROM vpc_flow_logs WHERE action = REJECT";
+        let m = message(sql).await;
+        assert_eq!(
+            m,
+            "no column named REJECT (column 51)\n  \
+             SELECT count(*) FROM vpc_flow_logs WHERE action = REJECT\n  \
+             \x20                                                 ^^^^^^\n\
+             hint: text values need single quotes ('REJECT'); double quotes and bare words name columns\n\
+             (`\\d vpc_flow_logs` lists the columns)"
+        );
+        let m =
+            message(r#"SELECT 1 FROM vpc_flow_logs WHERE action IN ('ACCEPT', "REJECT")"#).await;
+        assert!(m.starts_with("no column named REJECT (column "), "{m}");
+        assert!(m.contains("single quotes ('REJECT')"), "{m}");
+    }
+
+    #[tokio::test]
+    async fn a_misspelt_column_gets_the_nearest_names() {
+        let m = message("SELECT srcadr FROM vpc_flow_logs").await;
+        assert!(m.starts_with("no column named srcadr (column 8)"), "{m}");
+        assert!(m.ends_with("hint: did you mean srcaddr?"), "{m}");
+        assert!(m.len() < 200, "{m}");
+        let m = message(r#"SELECT "aws_region" FROM vpc_flow_logs"#).await;
+        assert!(m.contains(r#"did you mean "aws-region"?"#), "{m}");
+        let m = message(r#"SELECT "SRCADDR" FROM vpc_flow_logs"#).await;
+        assert!(
+            m.contains(r#"case-sensitive inside double quotes: "srcaddr""#),
+            "{m}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_misspelt_table_gets_a_suggestion() {
+        let m = message("SELECT *\nFROM vpc_flow_log").await;
+        assert!(
+            m.starts_with("no table named vpc_flow_log (line 2 of the statement, column 6)"),
+            "{m}"
+        );
+        assert!(m.contains("hint: did you mean vpc_flow_logs?"), "{m}");
+    }
+
+    #[tokio::test]
+    async fn syntax_errors_are_not_debug_output() {
+        let m = message("SELECT count(* FROM vpc_flow_logs").await;
+        assert_eq!(
+            m,
+            "syntax error: expected ), found FROM (column 16)\n  \
+             SELECT count(* FROM vpc_flow_logs\n  \
+             \x20              ^^^^"
+        );
+        let m = message("SELEC 1").await;
+        assert!(
+            m.starts_with("syntax error: expected an SQL statement, found SELEC"),
+            "{m}"
+        );
+        assert!(!m.contains("ParserError"), "{m}");
+    }
+
+    #[tokio::test]
+    async fn types_are_named_as_sql_names_them() {
+        let m = message("SELECT srcaddr + 1 FROM vpc_flow_logs").await;
+        assert!(m.contains("VARCHAR + BIGINT"), "{m}");
+        let m = message("SELECT coun(*) FROM vpc_flow_logs").await;
+        assert!(m.contains("count"), "{m}");
+        assert!(m.contains("(column 8)"), "{m}");
+    }
+
+    #[test]
+    fn words_in_strings_and_comments_are_not_found() {
+        let sql = "SELECT 'reject' -- reject\n, reject";
+        let at = find_word(sql, "REJECT").unwrap();
+        assert_eq!(&sql[at.start..at.end], "reject");
+        assert_eq!(at.start, sql.len() - 6);
+        assert_eq!(
+            replace_word("Utf8View + Utf8", "Utf8", "VARCHAR"),
+            "Utf8View + VARCHAR"
+        );
+    }
+}
