@@ -21,7 +21,7 @@ use futures::StreamExt;
 use tokio::sync::Notify;
 
 use crate::args::LakeArgs;
-use crate::results::{Destination, Format, PipeWatch, Sink, TableStyle};
+use crate::results::{Destination, Format, Paged, PipeWatch, Sink, TableStyle};
 
 /// Rows a table shows on a terminal; the rest are counted.
 const TERMINAL_ROWS: usize = 200;
@@ -36,6 +36,10 @@ pub struct Engine {
     pub dest: Destination,
     pub expanded: bool,
     pub timing: bool,
+    /// Tables show `start`, `end` and the like as UTC times (`\timefmt`).
+    pub times: bool,
+    /// Tables taller than the terminal go through a pager (`\pset pager`).
+    pub pager: bool,
     /// Entries of the `--ioc` list (the table `ioc`).
     indicators: usize,
     /// Ctrl-C cancels the running statement instead of ending the process (the shell):
@@ -65,12 +69,15 @@ impl Engine {
         )?;
         let ctx = flowlake_query::session()?;
         let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
-        let info = rt.block_on(flowlake_query::register_lake_with(
+        let info = match rt.block_on(flowlake_query::register_lake_with(
             &ctx,
             &location,
             &lake.s3.options(),
             &window,
-        ))?;
+        )) {
+            Err(flowlake_query::QueryError::NoSuchLake(_)) => bail!(missing_lake(&lake.lake)),
+            other => other?,
+        };
         if let Some(warning) = flowlake_query::window_warning(&window, info.span) {
             eprintln!("warning: {warning}");
         }
@@ -91,6 +98,8 @@ impl Engine {
             dest,
             expanded: false,
             timing: false,
+            times: true,
+            pager: true,
             indicators,
             interrupt: None,
             pipe_closed: Arc::new(AtomicBool::new(false)),
@@ -103,10 +112,12 @@ impl Engine {
                 width: terminal_width(),
                 max_rows: Some(TERMINAL_ROWS),
                 expanded: self.expanded,
+                times: self.times,
             }
         } else {
             TableStyle {
                 expanded: self.expanded,
+                times: self.times,
                 ..TableStyle::unlimited()
             }
         }
@@ -287,6 +298,10 @@ impl Engine {
             }
             None => {
                 let terminal = std::io::stdout().is_terminal();
+                if terminal && self.pager && self.dest.format == Format::Table {
+                    let height = terminal_size::terminal_size().map_or(24, |(_, h)| h.0);
+                    return Ok((Box::new(Paged::new(usize::from(height))), terminal));
+                }
                 let out = PipeWatch {
                     inner: std::io::stdout().lock(),
                     closed: self.pipe_closed.clone(),
@@ -421,6 +436,35 @@ impl Engine {
                 self.timing = on_off(self.timing)?;
                 eprintln!("timing is {}", if self.timing { "on" } else { "off" });
             }
+            "\\timefmt" => {
+                self.times = match rest.first().copied() {
+                    None => !self.times,
+                    Some("utc") => true,
+                    Some("raw") => false,
+                    Some(other) => bail!("\\timefmt takes utc or raw, not {other:?}"),
+                };
+                eprintln!(
+                    "{}",
+                    if self.times {
+                        "tables show start, end and the like as UTC times (CSV and JSON keep Unix seconds)"
+                    } else {
+                        "tables show start, end and the like as Unix seconds"
+                    }
+                );
+            }
+            "\\pset" => match rest.first().copied() {
+                Some("pager") => {
+                    let rest = &rest[1..];
+                    self.pager = match rest.first().copied() {
+                        None => !self.pager,
+                        Some("on") => true,
+                        Some("off") => false,
+                        Some(other) => bail!("\\pset pager takes on or off, not {other:?}"),
+                    };
+                    eprintln!("pager is {}", if self.pager { "on" } else { "off" });
+                }
+                _ => bail!("\\pset knows one setting: pager [on|off]"),
+            },
             "\\x" => {
                 self.expanded = on_off(self.expanded)?;
                 eprintln!(
@@ -487,6 +531,19 @@ impl Engine {
                         "\\run needs a hunt name (\\hunts lists them) and optional k=v parameters"
                     );
                 };
+                if let Err(flowlake_query::QueryError::NoSuchHunt { hint, .. }) =
+                    self.library.get(name)
+                {
+                    let hint = hint.replace("`flowlake hunt list` shows them all", "");
+                    bail!(
+                        "no hunt named {name:?}; {}\\hunts lists them",
+                        if hint.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{hint} ")
+                        }
+                    );
+                }
                 let params = rest[1..]
                     .iter()
                     .map(|kv| parse_param(kv))
@@ -569,6 +626,29 @@ pub fn hunt_row(h: &flowlake_query::Hunt) -> Vec<String> {
     ]
 }
 
+/// The message for a local lake folder that does not exist, saying where the name came
+/// from: `--lake`, `$FLOWLAKE_LAKE`, or the default `./lake` looked for in the current
+/// folder (run from elsewhere, that is the usual cause).
+fn missing_lake(lake: &str) -> String {
+    let from_env = std::env::var("FLOWLAKE_LAKE").ok();
+    let here = std::env::current_dir()
+        .map_or_else(|_| lake.to_string(), |d| d.join(lake).display().to_string());
+    let convert =
+        format!("or convert flow logs into it with `flowlake convert INPUT --out {lake}`");
+    match from_env {
+        Some(env) if env == lake => format!(
+            "no lake at {here} (from $FLOWLAKE_LAKE): set it to the folder `flowlake convert --out` wrote, {convert}"
+        ),
+        _ if lake == "lake" => format!(
+            "no lake at {here}: without --lake (or $FLOWLAKE_LAKE), flowlake looks for the folder `lake` \
+             in the current folder; run from the folder that holds it, give --lake DIR, {convert}"
+        ),
+        _ => format!(
+            "no lake at {here}: give --lake the folder `flowlake convert --out` wrote, {convert}"
+        ),
+    }
+}
+
 /// `key=value` of `--param` and `\run`.
 pub fn parse_param(kv: &str) -> Result<(String, String)> {
     kv.split_once('=')
@@ -589,15 +669,23 @@ pub fn terminal_width() -> Option<usize> {
         .or(Some(100))
 }
 
-/// The shell's commands, for `\?`.
+/// The shell's commands, for `\?`: every line whole, whatever the terminal's width.
 pub fn meta_help() -> String {
-    let rows: Vec<Vec<String>> = [
+    let rows = [
         ("\\q", "quit (also Ctrl-D)"),
         ("\\d", "list tables"),
-        ("\\d TABLE", "columns of a table"),
+        ("\\d TABLE", "columns of a table, with types"),
         ("\\timing [on|off]", "print how long each statement takes"),
         ("\\x [on|off]", "expanded display: one block per row"),
         ("\\format FORMAT", "table, csv, json or ndjson"),
+        (
+            "\\timefmt [utc|raw]",
+            "tables show start, end, first_seen, ... as UTC times or as Unix seconds",
+        ),
+        (
+            "\\pset pager [on|off]",
+            "tables taller than the terminal go through $PAGER (default less -FRSX)",
+        ),
         (
             "\\o [FILE]",
             "write results to FILE (by extension, .parquet too); \\o alone: back to the screen",
@@ -606,19 +694,22 @@ pub fn meta_help() -> String {
         ("\\hunts", "list the saved hunts"),
         ("\\run HUNT [k=v ...]", "run a hunt with parameters"),
         ("\\?", "this help"),
-    ]
-    .iter()
-    .map(|(a, b)| vec![(*a).to_string(), (*b).to_string()])
-    .collect();
-    let mut out = Vec::new();
-    let _ = crate::results::write_table(
-        &mut out,
-        &["command".into(), "what it does".into()],
-        &rows,
-        None,
+    ];
+    let width = rows.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for (command, what) in rows {
+        s.extend([
+            "  ",
+            command,
+            &" ".repeat(width - command.len() + 2),
+            what,
+            "\n",
+        ]);
+    }
+    s.push_str(
+        "End SQL statements with ';' (an unfinished one continues at the -# prompt). \
+         Ctrl-C cancels a running query or clears the statement.\n",
     );
-    let mut s = String::from_utf8(out).unwrap_or_default();
-    s.push_str("End SQL statements with ';'. Ctrl-C cancels a running query or clears the line.\n");
     s
 }
 

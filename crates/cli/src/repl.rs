@@ -9,7 +9,7 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use crate::engine::{Engine, Step, history_path, statement_complete};
@@ -211,19 +211,32 @@ impl Highlighter for ShellHelper {
     }
 }
 
-impl Validator for ShellHelper {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        let t = input.trim();
-        if t.is_empty() || t.starts_with('\\') || statement_complete(input) {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
-    }
-}
+// Every line is taken as typed: the shell itself collects an unfinished statement's
+// lines, under the continuation prompt.
+impl Validator for ShellHelper {}
 
 impl Helper for ShellHelper {}
+
+/// The prompt for a new statement.
+const PROMPT: &str = "flowlake> ";
+
+/// The prompt for the next line of an unfinished statement (psql's `-#`).
+const CONTINUATION: &str = "flowlake-# ";
+
+/// Add `entry` to the history and save it, so a crash loses nothing typed.
+fn remember(
+    rl: &mut Editor<ShellHelper, FileHistory>,
+    history: Option<&std::path::Path>,
+    entry: &str,
+) {
+    let _ = rl.add_history_entry(entry);
+    if let Some(h) = history {
+        if let Some(dir) = h.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = rl.save_history(h);
+    }
+}
 
 /// Run the shell until `\q` or Ctrl-D.
 pub fn run(engine: &mut Engine) -> Result<()> {
@@ -250,32 +263,45 @@ pub fn run(engine: &mut Engine) -> Result<()> {
             engine.window.describe()
         }
     );
+    // The lines of a statement not yet ended with `;`.
+    let mut statement = String::new();
     loop {
-        match rl.readline("flowlake> ") {
+        let prompt = if statement.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION
+        };
+        match rl.readline(prompt) {
             Ok(input) => {
-                let t = input.trim();
-                if t.is_empty() {
+                if statement.is_empty() {
+                    let t = input.trim();
+                    if t.is_empty() {
+                        continue;
+                    }
+                    if t.starts_with('\\') {
+                        remember(&mut rl, history.as_deref(), t);
+                        match engine.meta(t) {
+                            Ok(Step::Quit) => break,
+                            Ok(Step::Continue) => {}
+                            Err(e) => eprintln!("error: {e:#}"),
+                        }
+                        continue;
+                    }
+                } else {
+                    statement.push('\n');
+                }
+                statement.push_str(&input);
+                if !statement_complete(&statement) {
                     continue;
                 }
-                let _ = rl.add_history_entry(t);
-                if let Some(h) = &history {
-                    if let Some(dir) = h.parent() {
-                        let _ = std::fs::create_dir_all(dir);
-                    }
-                    let _ = rl.save_history(h);
-                }
-                let result = if t.starts_with('\\') {
-                    engine.meta(t)
-                } else {
-                    engine.run_sql(t).map(|_| Step::Continue)
-                };
-                match result {
-                    Ok(Step::Quit) => break,
-                    Ok(Step::Continue) => {}
-                    Err(e) => eprintln!("error: {e:#}"),
+                let sql = std::mem::take(&mut statement);
+                remember(&mut rl, history.as_deref(), sql.trim());
+                if let Err(e) = engine.run_sql(&sql) {
+                    eprintln!("error: {e:#}");
                 }
             }
-            Err(ReadlineError::Interrupted) => {}
+            // Ctrl-C drops the statement being typed, as psql does.
+            Err(ReadlineError::Interrupted) => statement.clear(),
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(e.into()),
         }

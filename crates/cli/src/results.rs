@@ -61,6 +61,8 @@ pub struct TableStyle {
     pub max_rows: Option<usize>,
     /// One record per block, `column | value`.
     pub expanded: bool,
+    /// `start`, `end` and the like (Unix seconds) shown as UTC times.
+    pub times: bool,
 }
 
 impl TableStyle {
@@ -69,8 +71,38 @@ impl TableStyle {
             width: None,
             max_rows: None,
             expanded: false,
+            times: false,
         }
     }
+}
+
+/// Integer columns of Unix seconds by their names: the flow-log fields `start` and `end`,
+/// and what queries and hunts call them (`first_seen`, `window_start`, `min(start)`).
+fn is_time_column(field: &Field) -> bool {
+    if !field.data_type().is_integer() {
+        return false;
+    }
+    let name = field.name().to_ascii_lowercase();
+    let bare = name.rsplit('.').next().unwrap_or(&name).trim_matches('"');
+    matches!(
+        bare,
+        "start" | "end" | "first_seen" | "last_seen" | "window_start" | "window_end"
+    ) || ["(start)", "(end)", ".start)", ".end)"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
+/// Unix seconds as `2026-03-01 14:15:07` (UTC); values before 2000 or past 9999 stay
+/// numbers, since they cannot be flow-log times.
+fn utc_time(text: &str) -> String {
+    text.parse::<i64>()
+        .ok()
+        .filter(|t| (946_684_800..253_402_300_800).contains(t))
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(
+            || text.to_string(),
+            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        )
 }
 
 /// Longest value shown in a table cell; longer ones end in `…`.
@@ -203,6 +235,10 @@ impl Sink {
 /// Rows kept as text until the end, when the column widths are known.
 pub struct TableSink {
     headers: Vec<String>,
+    /// Numbers are right-aligned, by their type: text holding digits stays left.
+    right: Vec<bool>,
+    /// Columns shown as UTC times.
+    times: Vec<bool>,
     rows: Vec<Vec<String>>,
     total: usize,
     out: Box<dyn Write>,
@@ -211,8 +247,26 @@ pub struct TableSink {
 
 impl TableSink {
     fn new(schema: &SchemaRef, out: Box<dyn Write>, style: TableStyle) -> Self {
+        let times: Vec<bool> = schema
+            .fields()
+            .iter()
+            .map(|f| style.times && is_time_column(f))
+            .collect();
+        let right = schema
+            .fields()
+            .iter()
+            .zip(&times)
+            .map(|(f, time)| {
+                !time
+                    && (f.data_type().is_numeric()
+                        || matches!(f.data_type(), DataType::Null)
+                        || matches!(f.data_type(), DataType::Dictionary(_, v) if v.is_numeric()))
+            })
+            .collect();
         Self {
             headers: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            right,
+            times,
             rows: Vec::new(),
             total: 0,
             out,
@@ -234,8 +288,16 @@ impl TableSink {
                 .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             for r in 0..keep {
-                self.rows
-                    .push(formatters.iter().map(|f| f.value(r).to_string()).collect());
+                self.rows.push(
+                    formatters
+                        .iter()
+                        .zip(&self.times)
+                        .map(|(f, time)| {
+                            let v = f.value(r).to_string();
+                            if *time { utc_time(&v) } else { v }
+                        })
+                        .collect(),
+                );
             }
         }
         self.total += batch.num_rows();
@@ -246,7 +308,13 @@ impl TableSink {
         if self.style.expanded {
             write_expanded(&mut self.out, &self.headers, &self.rows)?;
         } else {
-            write_table(&mut self.out, &self.headers, &self.rows, self.style.width)?;
+            write_table_aligned(
+                &mut self.out,
+                &self.headers,
+                &self.rows,
+                Some(&self.right),
+                self.style.width,
+            )?;
         }
         self.out.flush()?;
         let shown = self.rows.len();
@@ -282,12 +350,42 @@ fn clip(s: &str, max: usize) -> String {
     out
 }
 
-/// An aligned table. When it is wider than `width`, columns from the middle are left out
-/// (marked `…`) so the first and last ones stay readable.
+/// Columns an analyst reads first, in this order: on a terminal too narrow for every
+/// column of a flow-log row (`SELECT *` has 60), these are kept.
+const READ_FIRST: &[&str] = &[
+    "srcaddr",
+    "dstaddr",
+    "dstport",
+    "srcport",
+    "action",
+    "bytes",
+    "start",
+    "protocol",
+    "packets",
+    "end",
+    "interface_id",
+];
+
+/// An aligned table, numbers right-aligned when they look like numbers (see
+/// [`write_table_aligned`]).
 pub fn write_table(
     out: &mut dyn Write,
     headers: &[String],
     rows: &[Vec<String>],
+    width: Option<usize>,
+) -> io::Result<()> {
+    write_table_aligned(out, headers, rows, None, width)
+}
+
+/// An aligned table. `right` says which columns are right-aligned (numbers); `None`
+/// decides by the values. When it is wider than `width`, columns are left out (each gap
+/// marked `…`): the flow-log columns analysts read first ([`READ_FIRST`]) are kept when
+/// the table has them, else the first and last columns.
+pub fn write_table_aligned(
+    out: &mut dyn Write,
+    headers: &[String],
+    rows: &[Vec<String>],
+    right: Option<&[bool]>,
     width: Option<usize>,
 ) -> io::Result<()> {
     let cells: Vec<Vec<String>> = rows
@@ -305,52 +403,80 @@ pub fn write_table(
                 .unwrap_or(0)
         })
         .collect();
-    // Which columns fit: alternately from the left and from the right.
+    // Which columns fit, in the order of preference; shown in their own order, with a
+    // `…` column wherever some were left out.
     let n = heads.len();
-    let mut shown: Vec<usize> = (0..n).collect();
-    let total = |cols: &[usize], elided: bool| {
-        cols.iter().map(|&c| widths[c] + 3).sum::<usize>() + 1 + if elided { 4 } else { 0 }
+    let gaps = |cols: &[usize]| {
+        let mut gaps = Vec::new();
+        let mut next = 0;
+        for (i, &c) in cols.iter().enumerate() {
+            if c != next {
+                gaps.push(i);
+            }
+            next = c + 1;
+        }
+        if next != n {
+            gaps.push(cols.len());
+        }
+        gaps
     };
-    let mut elided_at = None;
+    let total = |cols: &[usize]| {
+        cols.iter().map(|&c| widths[c] + 3).sum::<usize>() + 1 + 4 * gaps(cols).len()
+    };
+    let mut shown: Vec<usize> = (0..n).collect();
     if let Some(limit) = width
-        && total(&shown, false) > limit
+        && total(&shown) > limit
         && n > 1
     {
-        let (mut left, mut right) = (Vec::new(), Vec::new());
-        let (mut l, mut r) = (0usize, n - 1);
-        loop {
-            let try_left = left.len() <= right.len();
-            let c = if try_left { l } else { r };
-            let mut cols: Vec<usize> = left.clone();
-            cols.push(c);
-            cols.extend(right.iter().rev());
-            if l > r || total(&cols, true) > limit {
+        let mut preference: Vec<usize> = READ_FIRST
+            .iter()
+            .filter_map(|name| headers.iter().position(|h| h == name))
+            .collect();
+        // Then alternately from the left and from the right.
+        let (mut l, mut r) = (0, n - 1);
+        while l <= r {
+            for c in [l, r] {
+                if !preference.contains(&c) {
+                    preference.push(c);
+                }
+            }
+            l += 1;
+            if r == 0 {
                 break;
             }
-            if try_left {
-                left.push(l);
-                l += 1;
-            } else {
-                right.push(r);
-                r = r.saturating_sub(1);
+            r -= 1;
+        }
+        shown = Vec::new();
+        for c in preference {
+            let mut cols = shown.clone();
+            cols.push(c);
+            cols.sort_unstable();
+            if total(&cols) <= limit {
+                shown = cols;
+            } else if !READ_FIRST.iter().any(|name| headers[c] == *name) {
+                // Columns beyond the preferred ones are taken in order until one does not fit.
+                break;
             }
         }
-        if left.is_empty() {
-            left.push(0);
+        if shown.is_empty() {
+            shown.push(0);
         }
-        elided_at = Some(left.len());
-        shown = left;
-        shown.extend(right.iter().rev());
     }
+    let gap_at = gaps(&shown);
     let line = |out: &mut dyn Write, l: &str, m: &str, r: &str| -> io::Result<()> {
         let mut s = String::from(l);
         for (i, &c) in shown.iter().enumerate() {
-            if elided_at == Some(i) {
+            if gap_at.contains(&i) {
                 s.push_str(&"─".repeat(3));
                 s.push_str(m);
             }
             s.push_str(&"─".repeat(widths[c] + 2));
-            s.push_str(if i + 1 == shown.len() { r } else { m });
+            let last = i + 1 == shown.len() && !gap_at.contains(&shown.len());
+            s.push_str(if last { r } else { m });
+        }
+        if gap_at.contains(&shown.len()) {
+            s.push_str(&"─".repeat(3));
+            s.push_str(r);
         }
         writeln!(out, "{s}")
     };
@@ -361,11 +487,14 @@ pub fn write_table(
                 v == "NULL" || v == "-" || v.parse::<f64>().is_ok()
             })
     };
-    let right_align: Vec<bool> = (0..n).map(numeric).collect();
+    let right_align: Vec<bool> = match right {
+        Some(r) => r.to_vec(),
+        None => (0..n).map(numeric).collect(),
+    };
     let row = |out: &mut dyn Write, vals: &[String]| -> io::Result<()> {
         let mut s = String::from("│");
         for (i, &c) in shown.iter().enumerate() {
-            if elided_at == Some(i) {
+            if gap_at.contains(&i) {
                 s.push_str(" … │");
             }
             let pad = widths[c] - vals[c].width();
@@ -374,6 +503,9 @@ pub fn write_table(
             } else {
                 let _ = write!(s, " {}{} │", vals[c], " ".repeat(pad));
             }
+        }
+        if gap_at.contains(&shown.len()) {
+            s.push_str(" … │");
         }
         writeln!(out, "{s}")
     };
@@ -384,7 +516,7 @@ pub fn write_table(
         row(out, r)?;
     }
     line(out, "└", "┴", "┘")?;
-    if elided_at.is_some() {
+    if !gap_at.is_empty() {
         writeln!(
             out,
             "{} of {n} columns shown; \\x shows every column of each row",
@@ -413,6 +545,71 @@ pub fn write_expanded(
         }
     }
     Ok(())
+}
+
+/// A table for the terminal, held until it is complete, then shown through a pager
+/// (`$PAGER`, else `less -FRSX`) when it is taller than the terminal, as psql does. A
+/// pager that cannot be started is not an error: the table is printed.
+pub struct Paged {
+    buf: Vec<u8>,
+    /// Lines that fit on the terminal.
+    height: usize,
+}
+
+impl Paged {
+    pub fn new(height: usize) -> Self {
+        Self {
+            buf: Vec::new(),
+            height,
+        }
+    }
+
+    fn show(&mut self) -> io::Result<()> {
+        let text = std::mem::take(&mut self.buf);
+        if text.is_empty() {
+            return Ok(());
+        }
+        let lines = text.split(|b| *b == b'\n').count() - 1;
+        if lines + 2 > self.height {
+            let pager = std::env::var("PAGER")
+                .ok()
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or_else(|| "less -FRSX".into());
+            let child = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&pager)
+                .stdin(std::process::Stdio::piped())
+                .spawn();
+            if let Ok(mut child) = child {
+                if let Some(mut stdin) = child.stdin.take() {
+                    // The pager may be quit before it read everything: not an error.
+                    let _ = stdin.write_all(&text);
+                }
+                child.wait()?;
+                return Ok(());
+            }
+        }
+        let mut out = io::stdout().lock();
+        out.write_all(&text)?;
+        out.flush()
+    }
+}
+
+impl Write for Paged {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Paged {
+    fn drop(&mut self) {
+        let _ = self.show();
+    }
 }
 
 /// A writer that remembers when its reader went away (`flowlake sql ... | head`): the CSV
@@ -544,6 +741,105 @@ mod tests {
         assert!(t.contains("column_0 ") && t.contains("column_29 "), "{t}");
         assert!(t.contains(" … "), "{t}");
         assert!(t.contains("columns shown; \\x"), "{t}");
+    }
+
+    /// A table of `batch` as the terminal shows it.
+    fn shown(batch: &RecordBatch, style: TableStyle) -> String {
+        struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut sink = TableSink::new(&batch.schema(), Box::new(Shared(buf.clone())), style);
+        sink.push(batch).unwrap();
+        sink.finish().unwrap();
+        String::from_utf8(buf.lock().unwrap().clone()).unwrap()
+    }
+
+    fn flows() -> RecordBatch {
+        use datafusion::arrow::array::{Int64Array, StringArray};
+        let text = |name: &str, v: [&str; 2]| {
+            (
+                name.to_string(),
+                std::sync::Arc::new(StringArray::from(v.to_vec()))
+                    as datafusion::arrow::array::ArrayRef,
+            )
+        };
+        let int = |name: &str, v: [i64; 2]| {
+            (
+                name.to_string(),
+                std::sync::Arc::new(Int64Array::from(v.to_vec()))
+                    as datafusion::arrow::array::ArrayRef,
+            )
+        };
+        let mut columns = vec![
+            text("account_id", ["111122223333", "7"]),
+            text("interface_id", ["eni-0a1b2c3d4e5f60718", "eni-1"]),
+            text("srcaddr", ["10.0.0.1", "10.0.0.2"]),
+            text("dstaddr", ["10.0.1.1", "10.0.1.2"]),
+            int("dstport", [443, 22]),
+            int("bytes", [1234, 5]),
+            int("start", [1_772_374_507, 1_772_374_567]),
+        ];
+        for i in 0..8 {
+            columns.push(text(&format!("extra_field_{i}"), ["something long", "x"]));
+        }
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    #[test]
+    fn text_of_digits_stays_left_and_numbers_go_right_by_type() {
+        let t = shown(&flows(), TableStyle::unlimited());
+        assert!(t.contains("│ 7            │"), "account_id is text: {t}");
+        assert!(t.contains("│      22 │"), "dstport is a number: {t}");
+    }
+
+    #[test]
+    fn narrow_terminals_keep_the_columns_analysts_read() {
+        let style = TableStyle {
+            width: Some(80),
+            times: true,
+            ..TableStyle::unlimited()
+        };
+        let t = shown(&flows(), style);
+        for line in t.lines() {
+            assert!(line.width() <= 80, "{line}");
+        }
+        for kept in ["srcaddr", "dstaddr", "dstport", "bytes", "start"] {
+            assert!(t.contains(kept), "{kept} left out: {t}");
+        }
+        assert!(!t.contains("extra_field_3"), "{t}");
+        assert!(
+            t.contains("2026-03-01 14:15:07"),
+            "start as a UTC time: {t}"
+        );
+        assert!(t.contains("columns shown; \\x shows every column"), "{t}");
+    }
+
+    #[test]
+    fn times_are_raw_unless_asked_for() {
+        let t = shown(&flows(), TableStyle::unlimited());
+        assert!(t.contains("1772374507"), "{t}");
+        assert_eq!(utc_time("1772374507"), "2026-03-01 14:15:07");
+        assert_eq!(utc_time("7"), "7", "not a flow-log time");
+        assert_eq!(utc_time("NULL"), "NULL");
+        assert!(is_time_column(&Field::new(
+            "min(vpc_flow_logs.start)",
+            DataType::Int64,
+            true
+        )));
+        assert!(!is_time_column(&Field::new("start", DataType::Utf8, true)));
+        assert!(!is_time_column(&Field::new(
+            "restart",
+            DataType::Int64,
+            true
+        )));
     }
 
     #[test]

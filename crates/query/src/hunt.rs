@@ -578,7 +578,11 @@ impl Library {
             let close: Vec<&str> = self
                 .hunts
                 .keys()
-                .filter(|k| k.contains(name) || name.contains(k.as_str()))
+                .filter(|k| {
+                    k.contains(name)
+                        || name.contains(k.as_str())
+                        || datafusion::common::utils::datafusion_strsim::levenshtein(k, name) <= 2
+                })
                 .map(String::as_str)
                 .collect();
             QueryError::NoSuchHunt {

@@ -986,6 +986,7 @@ fn write_summary(
                     width,
                     max_rows: None,
                     expanded: false,
+                    times: true,
                 },
             )?;
             for b in &e.batches {

@@ -207,9 +207,21 @@ fn sql_errors_exit_1_with_a_short_message_and_the_line() {
     );
 
     let o = run(&["sql", "--lake", "/nonexistent/lake", "-e", "SELECT 1"]);
+    assert_fails(&o, "no lake at /nonexistent/lake: give --lake the folder");
+    // Without --lake: the default, looked for in the current folder, is named.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = crate::util::flowlake()
+        .args(["sql", "-e", "SELECT 1"])
+        .current_dir(elsewhere.path())
+        .env_remove("FLOWLAKE_LAKE")
+        .output()
+        .unwrap();
     assert_fails(
         &o,
-        "/nonexistent/lake does not exist: give --lake the folder",
+        &format!(
+            "no lake at {}: without --lake (or $FLOWLAKE_LAKE), flowlake looks for the folder `lake` in the current folder",
+            elsewhere.path().join("lake").display()
+        ),
     );
     let empty = tempfile::tempdir().unwrap();
     let o = run(&["sql", "--lake", s(empty.path()), "-e", "SELECT 1"]);
