@@ -28,7 +28,123 @@ pub enum Command {
     #[command(subcommand)]
     Export(ExportCommand),
     Report(ReportArgs),
+    Investigate(InvestigateArgs),
+    #[command(subcommand)]
+    Segmentation(SegmentationCommand),
     Gen(GenArgs),
+}
+
+const INVESTIGATE_HELP: &str = r"Examples:
+  flowlake investigate 10.0.2.23                      # an address a finding named
+  flowlake investigate eni-0a1b2c3d4e5f60718 --since 7d
+  flowlake investigate i-0123456789abcdef0 --lake s3://bucket/lake/ --no-hunts
+
+The page: first and last seen, bytes in and out, the peers it sent to and that sent to it
+(with bytes, flows, accepted and rejected, the ports), accepted against rejected by
+direction, the ports opened to it from public addresses, its activity per hour, every hunt
+finding that names it, and the commands to go deeper. An interface's or instance's own
+addresses are the fewest that are an end of (nearly) every flow logged on it. Instance ids
+are in flow logs of version 3 and later.
+
+Every section is a query over vpc_flow_logs; --show-sql prints them.";
+
+/// The page an analyst builds when a finding names a host: peers, ports, activity, findings.
+#[derive(Debug, Args)]
+#[command(after_long_help = INVESTIGATE_HELP)]
+pub struct InvestigateArgs {
+    /// An IP address, a network interface id (eni-...) or an instance id (i-...).
+    #[arg(value_name = "IP|ENI|INSTANCE")]
+    pub subject: String,
+
+    /// Rows per table of peers and ports.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub top: u16,
+
+    /// Leave out the hunt findings (which run every detection over the window).
+    #[arg(long)]
+    pub no_hunts: bool,
+
+    /// Print each section's SQL before it.
+    #[arg(long)]
+    pub show_sql: bool,
+
+    #[command(flatten)]
+    pub lake: LakeArgs,
+}
+
+const SEGMENTATION_HELP: &str = r#"A zone policy (TOML):
+
+  [zones.web]
+  cidrs = ["10.0.1.0/24"]
+  [zones.db]
+  cidrs = ["10.0.3.0/24"]
+  subnets = ["subnet-0abc"]       # with --eni-metadata
+  tags = ["tier=db"]              # interface or instance tags, with --eni-metadata
+
+  [[allow]]
+  from = "internet"               # public addresses in no zone ("unzoned": private ones)
+  to = "web"
+  protocol = "tcp"                # tcp (default), udp, icmp, icmpv6, any
+  ports = [443, "8080-8089"]      # omitted: every port
+
+  intra_zone = "allow"            # or "deny": flows inside one zone
+
+Rules are stateful, as security groups are: the replies of an allowed connection are
+allowed. An address is in the zone that holds it most specifically (an address a
+subnet or tag names, then the longest CIDR prefix).
+
+Examples:
+  flowlake segmentation check --policy zones.toml --since 30d
+  flowlake segmentation check --policy zones.toml --eni-metadata enis.json
+  flowlake segmentation rules --policy zones.toml --format security-groups
+
+Exit status (check): 0 no crossing was ACCEPTed; 4 some were (the policy is not enforced);
+1 an error."#;
+
+/// Validate network segmentation: which flows crossed zones no rule allows.
+#[derive(Debug, Subcommand)]
+#[command(after_long_help = SEGMENTATION_HELP)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
+pub enum SegmentationCommand {
+    /// Check the lake's flows against a zone policy: crossings ACCEPTed (findings) and
+    /// REJECTed (evidence), by zone pair.
+    Check(SegmentationCheckArgs),
+    /// Print the security group or network ACL rules the policy implies.
+    Rules(SegmentationRulesArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = SEGMENTATION_HELP)]
+pub struct SegmentationCheckArgs {
+    /// The zone policy (TOML; `flowlake segmentation --help` shows one).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+
+    /// Rows per list of crossings.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub top: u16,
+
+    #[command(flatten)]
+    pub lake: LakeArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = SEGMENTATION_HELP)]
+pub struct SegmentationRulesArgs {
+    /// The zone policy (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+
+    /// security-groups: the IpPermissions of each zone's ingress, as JSON for
+    /// `aws ec2 authorize-security-group-ingress`; network-acl: numbered entries per zone.
+    #[arg(long, value_enum, default_value = "security-groups")]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    SecurityGroups,
+    NetworkAcl,
 }
 
 const EXPORT_HELP: &str = r"Examples:
@@ -479,7 +595,10 @@ impl LakeArgs {
     /// `--lake L` and the window and lists given, as a command repeating the run would
     /// take them (the S3 settings stay in the environment).
     pub fn command_arguments(&self) -> Vec<String> {
-        let mut words = vec!["--lake".to_string(), self.lake.clone()];
+        let mut words = match &self.raw {
+            Some(raw) => vec!["--raw".to_string(), raw.clone()],
+            None => vec!["--lake".to_string(), self.lake.clone()],
+        };
         for (flag, value) in [("--since", &self.since), ("--until", &self.until)] {
             if let Some(v) = value {
                 words.extend([flag.to_string(), v.clone()]);
@@ -490,6 +609,9 @@ impl LakeArgs {
         }
         for q in &self.queries {
             words.extend(["--queries".to_string(), q.display().to_string()]);
+        }
+        for f in &self.eni_metadata {
+            words.extend(["--eni-metadata".to_string(), f.display().to_string()]);
         }
         words
     }
@@ -518,6 +640,13 @@ pub struct LakeArgs {
     )]
     pub lake: String,
 
+    /// Query raw flow logs where they are instead of a lake: text files (gzip or plain,
+    /// any format), folders of them as AWS delivers them, or an S3 prefix. They are decoded
+    /// for this run only, into a temporary folder deleted at exit, with the dated folders
+    /// outside --since/--until skipped. For repeated queries, convert them once.
+    #[arg(long, value_name = "DIR|FILE|S3_URI")]
+    pub raw: Option<String>,
+
     /// Only flows that start at or after this time: 7d, 36h, 2026-03-01, 2026-03-01T12:00:00Z.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
@@ -534,6 +663,12 @@ pub struct LakeArgs {
     /// A folder of your own hunts (*.sql) to add to the built-in ones; repeatable.
     #[arg(long = "queries", value_name = "DIR")]
     pub queries: Vec<PathBuf>,
+
+    /// AWS's inventory: the JSON `aws ec2 describe-network-interfaces` prints (and
+    /// describe-instances, -subnets, -vpcs, -security-groups); repeatable. Adds the table
+    /// network_interfaces, and a `hosts` column (instance names, subnets) to hunt results.
+    #[arg(long = "eni-metadata", value_name = "FILE")]
+    pub eni_metadata: Vec<PathBuf>,
 
     #[command(flatten)]
     pub s3: S3Args,
@@ -558,6 +693,7 @@ const SQL_HELP: &str = r#"Examples:
   flowlake sql --lake lake -e "SELECT action, count(*) FROM vpc_flow_logs GROUP BY action"
   flowlake sql --since 7d -f weekly.sql --output weekly.parquet
   echo "SELECT count(*) FROM vpc_flow_logs;" | flowlake sql --format json
+  flowlake sql --raw s3://logs/AWSLogs/ --since 2h   # today's raw logs, not converted
 
 The table vpc_flow_logs has every flow-log column (srcaddr, dstport, bytes, start, action,
 ...) and the partition columns "aws-account-id", "aws-region", year, month, day (and hour),

@@ -42,6 +42,10 @@ pub struct Engine {
     pub pager: bool,
     /// Entries of the `--ioc` list (the table `ioc`).
     indicators: usize,
+    /// Names of the addresses, interfaces and instances `--eni-metadata` knows.
+    pub hosts: std::collections::BTreeMap<String, String>,
+    /// The decoded logs of `--raw`, deleted when the session ends.
+    _raw: Option<tempfile::TempDir>,
     /// Ctrl-C cancels the running statement instead of ending the process (the shell):
     /// set by [`Engine::catch_interrupts`].
     interrupt: Option<Arc<Notify>>,
@@ -68,7 +72,17 @@ impl Engine {
             chrono::Utc::now(),
         )?;
         let ctx = flowlake_query::session()?;
-        let location = flowlake_query::Location::parse(&lake.lake).context("--lake")?;
+        let (location, raw) = match &lake.raw {
+            Some(source) => {
+                let dir = decode_raw(source, lake, &window)?;
+                let location = flowlake_query::Location::Local(dir.path().join("lake"));
+                (location, Some(dir))
+            }
+            None => (
+                flowlake_query::Location::parse(&lake.lake).context("--lake")?,
+                None,
+            ),
+        };
         let info = match rt.block_on(flowlake_query::register_lake_with(
             &ctx,
             &location,
@@ -82,6 +96,8 @@ impl Engine {
             eprintln!("warning: {warning}");
         }
         let indicators = flowlake_query::ioc::register(&ctx, lake.ioc.as_deref())?;
+        flowlake_query::inventory::register(&ctx, &lake.eni_metadata)?;
+        let hosts = rt.block_on(flowlake_query::inventory::hosts(&ctx))?;
         let library = Library::load(&lake.queries)?;
         if let Some(path) = &dest.file
             && dest.format != Format::Parquet
@@ -101,6 +117,8 @@ impl Engine {
             times: true,
             pager: true,
             indicators,
+            hosts,
+            _raw: raw,
             interrupt: None,
             pipe_closed: Arc::new(AtomicBool::new(false)),
         })
@@ -139,10 +157,18 @@ impl Engine {
     }
 
     /// [`Engine::run_sql`], also keeping the batches of the last statement in `keep`.
-    pub fn run_sql_keeping(
+    pub fn run_sql_keeping(&self, sql: &str, keep: Option<&mut Vec<RecordBatch>>) -> Result<u64> {
+        self.run_sql_with(sql, keep, false)
+    }
+
+    /// [`Engine::run_sql_keeping`]; with `hosts`, each result gets the column `hosts`
+    /// naming the addresses and ids the inventory knows
+    /// ([`flowlake_query::inventory::with_hosts`]).
+    fn run_sql_with(
         &self,
         sql: &str,
         mut keep: Option<&mut Vec<RecordBatch>>,
+        hosts: bool,
     ) -> Result<u64> {
         let statements = DFParser::parse_sql(sql)
             .map_err(|e| anyhow!(flowlake_query::describe_error(&e, sql, &self.ctx)))?;
@@ -155,7 +181,14 @@ impl Engine {
                     anyhow::Ok(self.ctx.execute_logical_plan(plan).await?)
                 })
                 .map_err(|e| self.readable(e, sql))?;
-            let schema = df.schema().inner().clone();
+            let mut schema = df.schema().inner().clone();
+            if hosts {
+                schema = flowlake_query::inventory::with_hosts(
+                    &RecordBatch::new_empty(schema),
+                    &self.hosts,
+                )?
+                .schema();
+            }
             let (out, to_terminal) = self.open_output()?;
             let mut sink = Sink::new(
                 self.dest.format,
@@ -187,7 +220,10 @@ impl Engine {
             }
             let written = self.block_on_cancellable(async {
                 while let Some(batch) = rx.recv().await {
-                    let batch = batch?;
+                    let mut batch = batch?;
+                    if hosts {
+                        batch = flowlake_query::inventory::with_hosts(&batch, &self.hosts)?;
+                    }
                     rows += batch.num_rows() as u64;
                     sink.write(&batch)?;
                     if let Some(k) = keep.as_mut() {
@@ -221,6 +257,17 @@ impl Engine {
             }
         }
         Ok(rows)
+    }
+
+    /// `batches` with the column `hosts` when `--eni-metadata` named any (else as they are).
+    pub fn annotate(&self, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+        if self.hosts.is_empty() {
+            return Ok(batches);
+        }
+        batches
+            .iter()
+            .map(|b| Ok(flowlake_query::inventory::with_hosts(b, &self.hosts)?))
+            .collect()
     }
 
     /// Run `sql` and collect its result batches.
@@ -332,7 +379,7 @@ impl Engine {
             );
         }
         let rows = self
-            .run_sql_keeping(&sql, keep)
+            .run_sql_with(&sql, keep, !self.hosts.is_empty())
             .with_context(|| format!("hunt {name} failed"))?;
         if rows == 0
             && hunt.record_kind() == flowlog::RecordKind::TransitGateway
@@ -624,6 +671,62 @@ pub fn hunt_row(h: &flowlake_query::Hunt) -> Vec<String> {
         h.mitre.join(" "),
         h.title.clone(),
     ]
+}
+
+/// Decode the raw flow logs of `--raw SOURCE` (the window's dated folders only) into a
+/// temporary lake, with the converter's own reading of every input (gzip, formats, AWS
+/// layouts, S3), so the table holds exactly the rows a converted lake would. Inputs that
+/// cannot be read and rejected lines are reported, not fatal, as in `convert`.
+fn decode_raw(source: &str, lake: &LakeArgs, window: &TimeWindow) -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("flowlake-raw-")
+        .tempdir()
+        .context("cannot create a temporary folder for --raw (set TMPDIR to one with space)")?;
+    let mut options =
+        flowlake_convert::ConvertOptions::new(vec![source.to_string()], dir.path().join("lake"));
+    options.s3 = lake.s3.options();
+    options.since = window.since;
+    options.until = window.until;
+    let progress = Arc::new(flowlake_convert::Progress::default());
+    // The converter drives its own runtime: a thread of its own, outside this one's.
+    let summary = std::thread::scope(|s| {
+        s.spawn(|| flowlake_convert::convert(&options, &progress))
+            .join()
+            .map_err(|_| anyhow!("decoding {source} failed"))
+    })?
+    .with_context(|| format!("--raw {source}"))?;
+    eprintln!(
+        "--raw {source}: {} records from {} input(s) in {:.2} s, decoded for this run only \
+         (`flowlake convert {source} --out lake` keeps them for the next)",
+        summary.records_written, summary.inputs_converted, summary.elapsed_seconds
+    );
+    if summary.records_rejected > 0 {
+        eprintln!(
+            "warning: {} line(s) of {source} are not flow-log records and were left out{}",
+            summary.records_rejected,
+            summary
+                .reject_samples
+                .first()
+                .map_or_else(String::new, |r| format!(
+                    " (first: {}:{}: {})",
+                    r.location, r.line, r.reason
+                ))
+        );
+    }
+    for failure in &summary.failures {
+        eprintln!("warning: {}: {}", failure.location, failure.error);
+    }
+    if summary.records_written == 0 {
+        bail!(
+            "--raw {source}: no flow-log records{}",
+            if window.is_unbounded() {
+                String::new()
+            } else {
+                format!(" in the time window {}", window.describe())
+            }
+        );
+    }
+    Ok(dir)
 }
 
 /// The message for a local lake folder that does not exist, saying where the name came

@@ -27,6 +27,8 @@ pub enum Outcome {
     /// Finished, but some detection could not look (skipped, inconclusive): not an
     /// all-clear.
     Incomplete,
+    /// Finished, and traffic broke the segmentation policy (accepted crossings).
+    Violations,
 }
 
 fn main() -> ExitCode {
@@ -49,12 +51,15 @@ fn main() -> ExitCode {
         Command::Ddl(cmd) => commands::ddl::run(cmd),
         Command::Export(cmd) => commands::export::run(&cmd),
         Command::Report(args) => commands::report::run(&args),
+        Command::Investigate(args) => commands::investigate::run(&args),
+        Command::Segmentation(cmd) => commands::segmentation::run(&cmd),
         Command::Gen(args) => commands::generate::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(2),
         Ok(Outcome::Incomplete) => ExitCode::from(3),
+        Ok(Outcome::Violations) => ExitCode::from(4),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;

@@ -17,7 +17,7 @@ pub enum QueryError {
     /// A folder of flow logs as AWS delivers them (text), not converted: querying it would
     /// find nothing, which must not pass for an all-clear.
     #[error(
-        "{0} holds flow logs that are not converted (text files, no Parquet under AWSLogs/): convert them first, `flowlake convert {0} --out lake`, then use --lake lake"
+        "{0} holds flow logs that are not converted (text files, no Parquet under AWSLogs/): query them where they are with `--raw {0}`, or convert them once, `flowlake convert {0} --out lake`, then use --lake lake"
     )]
     RawLogs(String),
     /// A lake folder with no data file at all.
@@ -36,6 +36,12 @@ pub enum QueryError {
     },
     #[error("a DATAFUSION_* environment variable has a value DataFusion cannot use: {0}")]
     Settings(String),
+    /// An `--eni-metadata` file that cannot be read as AWS's inventory.
+    #[error("--eni-metadata: {0}")]
+    Inventory(String),
+    /// A zone policy file that cannot be used.
+    #[error("policy: {0}")]
+    Policy(String),
     #[error("time window: {0}")]
     Window(String),
     #[error("{file}: {msg}")]

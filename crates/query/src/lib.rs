@@ -16,11 +16,13 @@
 pub mod athena;
 mod error;
 pub mod hunt;
+pub mod inventory;
 pub mod ioc;
 mod lake;
 mod message;
 pub mod ocsf;
 mod prune;
+pub mod segmentation;
 mod snapshot;
 pub mod udf;
 mod window;

@@ -169,6 +169,8 @@ pub fn run(args: ConvertArgs) -> Result<Outcome> {
         let started = std::time::Instant::now();
         let lake_args = LakeArgs {
             lake,
+            raw: None,
+            eni_metadata: Vec::new(),
             since: None,
             until: None,
             ioc: None,

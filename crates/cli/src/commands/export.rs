@@ -28,10 +28,12 @@ fn ocsf(a: &ExportOcsfArgs) -> Result<Outcome> {
     // The whole lake is registered; the export widens the window to whole days itself.
     let lake = LakeArgs {
         lake: a.lake.clone(),
+        raw: None,
         since: None,
         until: None,
         ioc: None,
         queries: Vec::new(),
+        eni_metadata: Vec::new(),
         s3: S3Args {
             region: a.s3.region.clone(),
             endpoint_url: a.s3.endpoint_url.clone(),

@@ -727,7 +727,8 @@ pub(crate) fn evaluate<'a>(
         let result = h
             .render(&given)
             .map_err(anyhow::Error::from)
-            .and_then(|sql| engine.collect(&sql));
+            .and_then(|sql| engine.collect(&sql))
+            .and_then(|batches| engine.annotate(batches));
         let seconds = Some(started.elapsed().as_secs_f64());
         entries.push(match result {
             Ok(batches) => {

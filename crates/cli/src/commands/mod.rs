@@ -4,5 +4,7 @@ pub mod ddl;
 pub mod export;
 pub mod generate;
 pub mod hunt;
+pub mod investigate;
 pub mod report;
+pub mod segmentation;
 pub mod sql;

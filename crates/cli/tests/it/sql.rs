@@ -1,7 +1,7 @@
 //! `flowlake sql`: one-shot queries, formats, output files, scripts, meta-commands,
 //! errors and the time window.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util::{
     assert_fails, column_i64, read_file, run, run_with_stdin, s, shared_lake, stderr, stdout,
@@ -473,4 +473,114 @@ fn a_reader_that_stops_early_is_not_an_error() {
         assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
         assert_eq!(stderr(&o), "", "{format}");
     }
+}
+
+/// The day folders (`YYYY/MM/DD`) of AWS-layout logs under `logs`, sorted.
+fn day_folders(logs: &Path) -> Vec<PathBuf> {
+    let mut days: Vec<PathBuf> = crate::util::walk_files(logs)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "gz"))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    days.sort();
+    days.dedup();
+    days
+}
+
+#[test]
+fn raw_logs_query_as_the_converted_lake_does() {
+    let (lake, _) = shared_lake();
+    let logs = lake.parent().unwrap().join("logs");
+    let query = "SELECT srcaddr, dstaddr, dstport, action, sum(bytes) AS b, count(*) AS n, \
+                 min(start) AS first FROM vpc_flow_logs GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+    let bounds = stdout(&sql(
+        lake,
+        &[
+            "--format",
+            "csv",
+            "-e",
+            "SELECT min(start) + 6 * 3600, min(start) + 12 * 3600 FROM vpc_flow_logs",
+        ],
+    ));
+    let (since, until) = bounds.lines().nth(1).unwrap().split_once(',').unwrap();
+    for window in [vec![], vec!["--since", since, "--until", until]] {
+        let with = |source: [&str; 2]| {
+            let mut args = vec!["sql", source[0], source[1], "--format", "csv", "-e", query];
+            args.extend(&window);
+            run(&args)
+        };
+        let converted = with(["--lake", s(lake)]);
+        let raw = with(["--raw", s(&logs)]);
+        assert!(raw.status.success(), "{}", stderr(&raw));
+        assert!(stdout(&raw).lines().count() > 10, "{}", stdout(&raw));
+        assert_eq!(stdout(&raw), stdout(&converted), "window {window:?}");
+        assert!(
+            stderr(&raw).contains("decoded for this run only"),
+            "{}",
+            stderr(&raw)
+        );
+    }
+}
+
+#[test]
+fn raw_logs_skip_the_dated_folders_outside_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    crate::util::generate(&logs, 2_000, 30);
+    let days = day_folders(&logs);
+    assert!(days.len() >= 2, "{days:?}");
+    // An unreadable input in the last day's folder, named as AWS names its objects.
+    let last = days.last().unwrap();
+    let first_name = crate::util::walk_files(&days[0]).remove(0);
+    let broken = last.join(
+        first_name
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .replace(".log.gz", "0.log.gz"),
+    );
+    std::fs::write(&broken, b"not gzip").unwrap();
+    let day = |p: &Path| {
+        let parts: Vec<String> = p
+            .components()
+            .rev()
+            .take(3)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        format!("{}-{}-{}", parts[2], parts[1], parts[0])
+    };
+    let first_day = day(&days[0]);
+    let q = "SELECT count(*) FROM vpc_flow_logs";
+    let o = run(&[
+        "sql",
+        "--raw",
+        s(&logs),
+        "--until",
+        &first_day,
+        "--format",
+        "csv",
+        "-e",
+        q,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("not gzip") && !stderr(&o).contains(&broken.display().to_string()),
+        "the later day was not read: {}",
+        stderr(&o)
+    );
+    // Unbounded, it is read, and reported without stopping the query.
+    let o = run(&["sql", "--raw", s(&logs), "--format", "csv", "-e", q]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("warning: {}", broken.display())),
+        "{}",
+        stderr(&o)
+    );
+    // The folder given as a lake says what to do.
+    let o = run(&["sql", "--lake", s(&logs), "-e", q]);
+    assert_fails(
+        &o,
+        &format!("query them where they are with `--raw {}`", s(&logs)),
+    );
 }

@@ -248,3 +248,21 @@ pub fn write_log(path: &Path, n: u64, start: i64, offset: u64) {
         .collect();
     std::fs::write(path, text).unwrap();
 }
+
+/// Every file under `dir`, recursively, sorted.
+pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,577 @@
+//! `flowlake investigate IP|ENI|INSTANCE`: the page an analyst builds by hand when a
+//! finding names a host.
+//!
+//! Everything on it is a query over `vpc_flow_logs` (shown with `--show-sql`), so each
+//! number can be checked and taken further in `flowlake sql`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::net::IpAddr;
+
+use anyhow::{Result, bail};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::Outcome;
+use crate::args::InvestigateArgs;
+use crate::engine::{Engine, terminal_width};
+use crate::results::{Destination, write_table_aligned};
+
+/// What is investigated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Subject {
+    /// An IPv4 or IPv6 address: the flows it is an end of.
+    Address(String),
+    /// A network interface (`eni-...`): the flows logged on it.
+    Interface(String),
+    /// An instance (`i-...`, flow-log version 3 and later): the flows of its interfaces.
+    Instance(String),
+}
+
+impl Subject {
+    fn parse(text: &str) -> Result<Self> {
+        let t = text.trim();
+        // As written (flow logs keep an address's own spelling), once it reads as one.
+        if t.parse::<IpAddr>().is_ok() {
+            return Ok(Subject::Address(t.to_string()));
+        }
+        let id = |prefix: &str| {
+            t.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+        };
+        if id("eni-") {
+            return Ok(Subject::Interface(t.to_string()));
+        }
+        if id("i-") {
+            return Ok(Subject::Instance(t.to_string()));
+        }
+        bail!(
+            "{t:?} is not an IP address, a network interface id (eni-0123456789abcdef0) or an instance id (i-0123456789abcdef0)"
+        )
+    }
+
+    /// The records that belong to the subject, as a SQL condition.
+    fn condition(&self) -> String {
+        match self {
+            Subject::Address(a) => format!("(srcaddr = '{a}' OR dstaddr = '{a}')"),
+            Subject::Interface(id) => format!("interface_id = '{id}'"),
+            Subject::Instance(id) => format!("instance_id = '{id}'"),
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Subject::Address(a) | Subject::Interface(a) | Subject::Instance(a) => a,
+        }
+    }
+}
+
+/// Blocks of the activity line, lowest to highest.
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
+    let subject = Subject::parse(&a.subject)?;
+    let engine = Engine::open(&a.lake, Destination::resolve(None, None, false)?)?;
+    let mut page = Page {
+        engine: &engine,
+        out: Box::new(std::io::stdout().lock()),
+        show_sql: a.show_sql,
+        width: terminal_width(),
+    };
+    let condition = subject.condition();
+    let own = match &subject {
+        Subject::Address(addr) => vec![addr.clone()],
+        _ => page.own_addresses(&condition)?,
+    };
+    let own_list = own
+        .iter()
+        .map(|x| format!("'{x}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let own_list = if own_list.is_empty() {
+        "NULL".to_string()
+    } else {
+        own_list
+    };
+    let from = format!("FROM vpc_flow_logs WHERE {condition}");
+
+    let overview = page.query(&format!(
+        "SELECT count(*) AS flows, min(\"start\") AS first_seen, max(\"end\") AS last_seen, \
+         sum(CASE WHEN srcaddr IN ({own_list}) THEN bytes END) AS bytes_out, \
+         sum(CASE WHEN dstaddr IN ({own_list}) THEN bytes END) AS bytes_in, \
+         count_if(action = 'ACCEPT') AS accepted, count_if(action = 'REJECT') AS rejected, \
+         count(DISTINCT interface_id) AS interfaces {from}"
+    ))?;
+    let flows = first_i64(&overview, 0).unwrap_or(0);
+    let window = if engine.window.is_unbounded() {
+        "the whole lake".to_string()
+    } else {
+        engine.window.describe()
+    };
+    writeln!(page.out, "# {} ({})", subject.id(), kind_name(&subject))?;
+    writeln!(page.out, "lake: {}, time window: {window}", engine.lake)?;
+    if flows == 0 {
+        writeln!(
+            page.out,
+            "\nNo flow-log record names {} in {window}.{}",
+            subject.id(),
+            match subject {
+                Subject::Instance(_) =>
+                    " Instance ids are in flow logs of version 3 and later (the default format has none): try the instance's interface (eni-...) or address.",
+                _ => "",
+            }
+        )?;
+        return Ok(Outcome::Success);
+    }
+    if !matches!(subject, Subject::Address(_)) {
+        writeln!(
+            page.out,
+            "addresses: {}",
+            if own.is_empty() {
+                "(none found)".to_string()
+            } else {
+                own.join(", ")
+            }
+        )?;
+    }
+    writeln!(page.out, "\n## Overview")?;
+    page.table(&overview, true)?;
+    if !engine.hosts.is_empty() {
+        page.section(
+            "Inventory (--eni-metadata)",
+            &format!(
+                "SELECT interface_id, address, address_kind, instance_id, instance_name, \
+                 subnet_id, subnet_name, subnet_cidr, vpc_name, security_groups, tags \
+                 FROM network_interfaces WHERE address IN ({own_list}) \
+                 OR interface_id = '{id}' OR instance_id = '{id}' ORDER BY interface_id, address",
+                id = subject.id()
+            ),
+        )?;
+    }
+
+    page.section(
+        "Peers it sent to (outbound)",
+        &format!(
+            "WITH p AS (SELECT dstaddr AS peer, dstport AS port, sum(bytes) AS b, count(*) AS n, \
+             count_if(action = 'ACCEPT') AS acc, count_if(action = 'REJECT') AS rej \
+             {from} AND srcaddr IN ({own_list}) GROUP BY 1, 2) \
+             SELECT peer, CASE WHEN is_private_ip(peer) THEN 'internal' ELSE 'external' END AS scope, \
+             sum(b) AS bytes, sum(n) AS flows, sum(acc) AS accepted, sum(rej) AS rejected, \
+             count(*) AS ports, array_to_string(array_slice(array_agg(port ORDER BY n DESC, port), 1, 5), ' ') AS top_ports \
+             FROM p GROUP BY peer ORDER BY bytes DESC NULLS LAST, flows DESC, peer LIMIT {}",
+            a.top
+        ),
+    )?;
+    page.section(
+        "Peers that sent to it (inbound)",
+        &format!(
+            "WITH p AS (SELECT srcaddr AS peer, dstport AS port, sum(bytes) AS b, count(*) AS n, \
+             count_if(action = 'ACCEPT') AS acc, count_if(action = 'REJECT') AS rej \
+             {from} AND dstaddr IN ({own_list}) GROUP BY 1, 2) \
+             SELECT peer, CASE WHEN is_private_ip(peer) THEN 'internal' ELSE 'external' END AS scope, \
+             sum(b) AS bytes, sum(n) AS flows, sum(acc) AS accepted, sum(rej) AS rejected, \
+             count(*) AS ports, array_to_string(array_slice(array_agg(port ORDER BY n DESC, port), 1, 5), ' ') AS top_ports \
+             FROM p GROUP BY peer ORDER BY bytes DESC NULLS LAST, flows DESC, peer LIMIT {}",
+            a.top
+        ),
+    )?;
+    page.section(
+        "Accepted and rejected",
+        &format!(
+            "SELECT CASE WHEN srcaddr IN ({own_list}) THEN 'outbound' ELSE 'inbound' END AS direction, \
+             action, count(*) AS flows, sum(bytes) AS bytes, \
+             count(DISTINCT CASE WHEN srcaddr IN ({own_list}) THEN dstaddr ELSE srcaddr END) AS peers \
+             {from} AND action IS NOT NULL GROUP BY 1, 2 ORDER BY 1 DESC, 2"
+        ),
+    )?;
+    // Accepted from public addresses to a port that was not a reply to its own client
+    // (the rule the hunts use: docs/querying.md, "Who opened a connection").
+    page.section(
+        "Ports opened to it from outside (accepted from public addresses)",
+        &format!(
+            "SELECT dstport AS port, protocol_name(protocol) AS protocol, \
+             count(DISTINCT srcaddr) AS sources, count(*) AS flows, sum(bytes) AS bytes, \
+             min(\"start\") AS first_seen, max(\"end\") AS last_seen \
+             {from} AND dstaddr IN ({own_list}) AND action = 'ACCEPT' \
+             AND is_private_ip(srcaddr) = false \
+             AND NOT (dstport >= 32768 AND srcport < dstport) \
+             AND NOT (srcport < 1024 AND dstport >= srcport) \
+             GROUP BY 1, 2 ORDER BY sources DESC, flows DESC, port LIMIT {}",
+            a.top
+        ),
+    )?;
+    page.activity(&from)?;
+    if a.no_hunts {
+        writeln!(page.out, "\n## Hunt findings\n(not run: --no-hunts)")?;
+    } else {
+        let mut names: HashSet<String> = own.iter().cloned().collect();
+        names.insert(subject.id().to_string());
+        page.findings(&names)?;
+    }
+
+    writeln!(page.out, "\n## Going deeper")?;
+    let lake_args = a.lake.command_arguments().join(" ");
+    let mut commands = vec![format!(
+        "flowlake sql {lake_args} -e \"SELECT * FROM vpc_flow_logs WHERE {condition} ORDER BY \\\"start\\\" LIMIT 100\""
+    )];
+    for addr in own.iter().take(3) {
+        commands.push(format!(
+            "flowlake hunt run traffic-from-src-addr --param ip={addr} {lake_args}"
+        ));
+    }
+    commands.push(format!("flowlake hunt run --all --details {lake_args}"));
+    commands.push(format!(
+        "flowlake investigate PEER {lake_args}     # any address above"
+    ));
+    for c in commands {
+        writeln!(page.out, "  {c}")?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn kind_name(subject: &Subject) -> &'static str {
+    match subject {
+        Subject::Address(_) => "address",
+        Subject::Interface(_) => "network interface",
+        Subject::Instance(_) => "instance",
+    }
+}
+
+struct Page<'a> {
+    engine: &'a Engine,
+    out: Box<dyn Write + 'a>,
+    show_sql: bool,
+    width: Option<usize>,
+}
+
+impl Page<'_> {
+    fn query(&mut self, sql: &str) -> Result<Vec<RecordBatch>> {
+        if self.show_sql {
+            writeln!(self.out, "-- {sql};")?;
+        }
+        self.engine.collect(sql)
+    }
+
+    fn section(&mut self, title: &str, sql: &str) -> Result<()> {
+        writeln!(self.out, "\n## {title}")?;
+        let batches = self.query(sql)?;
+        // Peers named from the inventory (not the inventory's own rows again).
+        let batches = if title.starts_with("Peers") {
+            self.engine.annotate(batches)?
+        } else {
+            batches
+        };
+        if batches.iter().all(|b| b.num_rows() == 0) {
+            writeln!(self.out, "(none)")?;
+            return Ok(());
+        }
+        self.table(&batches, false)
+    }
+
+    /// `batches` as a table, times as UTC; `transpose` shows one row as `name | value`
+    /// lines.
+    fn table(&mut self, batches: &[RecordBatch], transpose: bool) -> Result<()> {
+        let Some(first) = batches.first() else {
+            return Ok(());
+        };
+        let schema = first.schema();
+        let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let times: Vec<bool> = headers
+            .iter()
+            .map(|h| h == "first_seen" || h == "last_seen")
+            .collect();
+        let right: Vec<bool> = schema
+            .fields()
+            .iter()
+            .zip(&times)
+            .map(|(f, t)| !t && f.data_type().is_numeric())
+            .collect();
+        let rows = rows(batches, &times)?;
+        if transpose {
+            let w = headers.iter().map(String::len).max().unwrap_or(0);
+            for row in &rows {
+                for (h, v) in headers.iter().zip(row) {
+                    writeln!(self.out, "{h:<w$}  {v}")?;
+                }
+            }
+            return Ok(());
+        }
+        write_table_aligned(&mut self.out, &headers, &rows, Some(&right), self.width)?;
+        Ok(())
+    }
+
+    /// The addresses of an interface or instance: the fewest that are an end of every
+    /// record logged on it (the interface's own address is an end of all of them; a peer
+    /// it talks to most is an end of many, not all).
+    fn own_addresses(&mut self, condition: &str) -> Result<Vec<String>> {
+        let batches = self.query(&format!(
+            "SELECT srcaddr, dstaddr, count(*) AS n FROM vpc_flow_logs WHERE {condition} \
+             AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL GROUP BY 1, 2"
+        ))?;
+        let mut pairs: Vec<(String, String, i64)> = Vec::new();
+        for b in &batches {
+            let src = text_column(b, 0)?;
+            let dst = text_column(b, 1)?;
+            let n = b
+                .column(2)
+                .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            for r in 0..b.num_rows() {
+                pairs.push((src[r].clone(), dst[r].clone(), n.value(r)));
+            }
+        }
+        let total: i64 = pairs.iter().map(|p| p.2).sum();
+        let mut own = Vec::new();
+        let mut covered = 0;
+        // Greedy cover: the address in most uncovered records, until 99% are covered.
+        while covered * 100 < total * 99 {
+            let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+            for (s, d, n) in &pairs {
+                if own.contains(s) || own.contains(d) {
+                    continue;
+                }
+                *counts.entry(s).or_default() += n;
+                if d != s {
+                    *counts.entry(d).or_default() += n;
+                }
+            }
+            let Some((best, n)) = counts
+                .into_iter()
+                .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(x.0)))
+            else {
+                break;
+            };
+            own.push(best.to_string());
+            covered += n;
+        }
+        own.sort();
+        Ok(own)
+    }
+
+    /// Flows per hour (per day over more than two weeks) from first to last seen, as a line
+    /// of blocks.
+    fn activity(&mut self, from: &str) -> Result<()> {
+        let span = self.query(&format!(
+            "SELECT min(\"start\"), max(\"start\") {from} AND \"start\" IS NOT NULL"
+        ))?;
+        let (Some(lo), Some(hi)) = (first_i64(&span, 0), first_i64(&span, 1)) else {
+            return Ok(());
+        };
+        let step = if hi - lo > 14 * 86_400 { 86_400 } else { 3_600 };
+        let unit = if step == 3_600 { "hour" } else { "day" };
+        let lo = lo - lo.rem_euclid(step);
+        let batches = self.query(&format!(
+            "SELECT \"start\" - \"start\" % {step} AS t, count(*) AS n {from} \
+             AND \"start\" IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ))?;
+        let slots = usize::try_from((hi - lo) / step + 1).unwrap_or(1);
+        let mut counts = vec![0i64; slots];
+        for b in &batches {
+            let t = b
+                .column(0)
+                .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            let n = b
+                .column(1)
+                .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            for r in 0..b.num_rows() {
+                if let Ok(i) = usize::try_from((t.value(r) - lo) / step)
+                    && i < slots
+                {
+                    counts[i] += n.value(r);
+                }
+            }
+        }
+        let max = counts.iter().copied().max().unwrap_or(0).max(1);
+        writeln!(
+            self.out,
+            "\n## Activity (flows per {unit}, from {} UTC; highest {max})",
+            utc(lo)
+        )?;
+        // A line per week of hours (or per 168 days).
+        for chunk in counts.chunks(168) {
+            let line: String = chunk
+                .iter()
+                .map(|&n| {
+                    if n == 0 {
+                        ' '
+                    } else {
+                        let i = usize::try_from((n * 7 + max - 1) / max).unwrap_or(7);
+                        BLOCKS[i.min(7)]
+                    }
+                })
+                .collect();
+            writeln!(self.out, "  |{line}|")?;
+        }
+        let busiest = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
+            .map_or(lo, |(i, _)| lo + i as i64 * step);
+        writeln!(
+            self.out,
+            "  busiest {unit}: {} UTC; silent {unit}s: {}",
+            utc(busiest),
+            counts.iter().filter(|n| **n == 0).count()
+        )?;
+        Ok(())
+    }
+
+    /// Every detection's rows that name one of `names` (an address, the interface or the
+    /// instance).
+    fn findings(&mut self, names: &HashSet<String>) -> Result<()> {
+        writeln!(self.out, "\n## Hunt findings that name it")?;
+        let hunts: Vec<&flowlake_query::Hunt> = self
+            .engine
+            .library
+            .iter()
+            .filter(|h| h.kind == flowlake_query::hunt::Kind::Detection)
+            .collect();
+        let entries = super::hunt::evaluate(self.engine, hunts, &[])?;
+        let mut any = false;
+        for e in entries.iter().filter(|e| e.status == "found") {
+            let matching: Vec<RecordBatch> = e
+                .batches
+                .iter()
+                .map(|b| rows_naming(b, names))
+                .collect::<Result<_>>()?;
+            let n: usize = matching.iter().map(RecordBatch::num_rows).sum();
+            if n == 0 {
+                continue;
+            }
+            any = true;
+            writeln!(
+                self.out,
+                "\n### {} ({}): {} row{}: {}",
+                e.hunt.name,
+                e.hunt.severity,
+                n,
+                if n == 1 { "" } else { "s" },
+                e.hunt.title
+            )?;
+            self.table(&matching, false)?;
+        }
+        let not_looked = entries
+            .iter()
+            .filter(|e| !matches!(e.status, "found" | "quiet"))
+            .count();
+        if !any {
+            writeln!(self.out, "(no detection's findings name it)")?;
+        }
+        if not_looked > 0 {
+            writeln!(
+                self.out,
+                "{not_looked} detection(s) could not look (`flowlake hunt run --all` says why)"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The rows of `batch` with a text cell equal to one of `names`.
+fn rows_naming(batch: &RecordBatch, names: &HashSet<String>) -> Result<RecordBatch> {
+    let mut keep = vec![false; batch.num_rows()];
+    for (i, field) in batch.schema().fields().iter().enumerate() {
+        if !matches!(
+            field.data_type(),
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+        ) {
+            continue;
+        }
+        let values = text_column(batch, i)?;
+        for (r, v) in values.iter().enumerate() {
+            if names.contains(v) {
+                keep[r] = true;
+            }
+        }
+    }
+    let mask = datafusion::arrow::array::BooleanArray::from(keep);
+    Ok(datafusion::arrow::compute::filter_record_batch(
+        batch, &mask,
+    )?)
+}
+
+/// Column `i` of `batch` as text (empty for NULL).
+fn text_column(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
+    let column = batch.column(i);
+    let options = FormatOptions::default().with_null("");
+    let f = ArrayFormatter::try_new(column.as_ref(), &options)?;
+    Ok((0..column.len()).map(|r| f.value(r).to_string()).collect())
+}
+
+/// The rows of `batches` as text; the `times` columns (Unix seconds) as UTC times.
+fn rows(batches: &[RecordBatch], times: &[bool]) -> Result<Vec<Vec<String>>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for b in batches {
+        let formatters = b
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for r in 0..b.num_rows() {
+            out.push(
+                formatters
+                    .iter()
+                    .zip(times)
+                    .map(|(f, time)| {
+                        let v = f.value(r).to_string();
+                        match v.parse::<i64>() {
+                            Ok(t) if *time => utc(t),
+                            _ => v,
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn first_i64(batches: &[RecordBatch], column: usize) -> Option<i64> {
+    let b = batches.iter().find(|b| b.num_rows() > 0)?;
+    let c = b.column(column);
+    if c.is_null(0) {
+        return None;
+    }
+    let c = datafusion::arrow::compute::cast(c, &DataType::Int64).ok()?;
+    Some(
+        c.as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+            .value(0),
+    )
+}
+
+fn utc(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(
+        || t.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_addresses_interfaces_or_instances() {
+        assert_eq!(
+            Subject::parse("10.0.2.23").unwrap(),
+            Subject::Address("10.0.2.23".into())
+        );
+        assert_eq!(
+            Subject::parse(" 2001:db8::1 ").unwrap(),
+            Subject::Address("2001:db8::1".into())
+        );
+        assert_eq!(
+            Subject::parse("eni-0a1b2c3d4e5f60718").unwrap(),
+            Subject::Interface("eni-0a1b2c3d4e5f60718".into())
+        );
+        assert_eq!(
+            Subject::parse("i-0123456789abcdef0").unwrap(),
+            Subject::Instance("i-0123456789abcdef0".into())
+        );
+        // Quotes cannot reach the SQL.
+        let e = Subject::parse("10.0.0.1' OR '1'='1").unwrap_err();
+        assert!(e.to_string().contains("is not an IP address"), "{e}");
+        assert!(Subject::parse("eni-").is_err());
+    }
+}

@@ -1,0 +1,579 @@
+//! Segmentation validation: does the traffic the flow logs recorded keep to a zone policy?
+//!
+//! A policy names zones (CIDR blocks, and subnets or tags resolved to addresses through
+//! `--eni-metadata`) and the flows allowed between them. Every flow between two zones
+//! that no rule allows is a crossing: accepted, the policy is not enforced (a finding);
+//! rejected, a control stopped it (evidence for an audit, PCI DSS requirement 1.3 or a zero
+//! trust review). Rules are stateful, as security groups are: the replies of an allowed
+//! connection (from its port, to the other side) are allowed too.
+//!
+//! ```toml
+//! [zones.web]
+//! cidrs = ["10.0.1.0/24"]
+//! [zones.db]
+//! cidrs = ["10.0.3.0/24"]
+//! subnets = ["subnet-0abc"]         # needs --eni-metadata
+//! tags = ["tier=db"]                # interface or instance tags; needs --eni-metadata
+//!
+//! [[allow]]
+//! from = "internet"                 # public addresses in no zone
+//! to = "web"
+//! protocol = "tcp"                  # tcp, udp, icmp, icmpv6 or any (default: tcp)
+//! ports = ["443", "80"]             # ports or ranges ("8080-8089"); omitted: every port
+//! ```
+//!
+//! Addresses in no zone are in `internet` (public) or `unzoned` (private). Flows inside one
+//! zone are allowed unless `intra_zone = "deny"`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{QueryError, Result};
+
+/// The zone of public addresses that no zone of the policy holds.
+pub const INTERNET: &str = "internet";
+/// The zone of private addresses that no zone of the policy holds.
+pub const UNZONED: &str = "unzoned";
+
+/// A zone policy, as read from its TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Zones by name (an address in two zones is in the one that holds it most
+    /// specifically: see [`Checked::zone_of`]).
+    #[serde(default)]
+    pub zones: toml::map::Map<String, toml::Value>,
+    #[serde(default)]
+    pub allow: Vec<Rule>,
+    /// `allow` (default) or `deny`: flows between two addresses of one zone.
+    #[serde(default = "allow_word")]
+    pub intra_zone: String,
+}
+
+fn allow_word() -> String {
+    "allow".into()
+}
+
+/// One zone: where its addresses are.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    #[serde(default)]
+    pub cidrs: Vec<String>,
+    #[serde(default)]
+    pub subnets: Vec<String>,
+    /// `key=value` tags of interfaces or their instances.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Flows allowed from one zone to another.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub from: String,
+    pub to: String,
+    #[serde(default = "tcp")]
+    pub protocol: String,
+    /// Ports or ranges as text (`"443"`, `"8080-8089"`); empty: every port.
+    #[serde(default)]
+    pub ports: Vec<toml::Value>,
+}
+
+fn tcp() -> String {
+    "tcp".into()
+}
+
+/// A rule with its protocol number and port ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRule {
+    pub from: String,
+    pub to: String,
+    /// IANA protocol number; `None` is any.
+    pub protocol: Option<u8>,
+    /// Inclusive ranges; empty: every port.
+    pub ports: Vec<(u16, u16)>,
+}
+
+/// A checked policy: zones in order, rules with numbers.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub zones: Vec<(String, Zone)>,
+    pub rules: Vec<CheckedRule>,
+    pub intra_zone_denied: bool,
+}
+
+impl Policy {
+    /// Read and check the policy at `path`; errors name the file and what is wrong.
+    pub fn load(path: &Path) -> Result<Checked> {
+        let text = std::fs::read_to_string(path).map_err(|source| QueryError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| QueryError::Policy(format!("{}: {e}", path.display())))
+    }
+
+    /// Parse and check a policy's text.
+    pub fn parse(text: &str) -> std::result::Result<Checked, String> {
+        let policy: Policy = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut zones = Vec::new();
+        for (name, value) in policy.zones {
+            if name == INTERNET || name == UNZONED {
+                return Err(format!(
+                    "zone {name:?} is built in (public, resp. private addresses in no zone): name yours otherwise"
+                ));
+            }
+            let zone: Zone = value
+                .try_into()
+                .map_err(|e| format!("zone {name:?}: {e}"))?;
+            for c in &zone.cidrs {
+                c.parse::<ipnet::IpNet>().map_err(|_| {
+                    format!("zone {name:?}: {c:?} is not a CIDR block (10.0.1.0/24)")
+                })?;
+            }
+            for t in &zone.tags {
+                if !t.contains('=') {
+                    return Err(format!("zone {name:?}: tag {t:?} is not key=value"));
+                }
+            }
+            if zone.cidrs.is_empty() && zone.subnets.is_empty() && zone.tags.is_empty() {
+                return Err(format!("zone {name:?} has no cidrs, subnets or tags"));
+            }
+            zones.push((name, zone));
+        }
+        let known = |z: &str| z == INTERNET || z == UNZONED || zones.iter().any(|(n, _)| n == z);
+        let mut rules = Vec::new();
+        for (i, r) in policy.allow.iter().enumerate() {
+            let at = format!("allow rule {} ({} -> {})", i + 1, r.from, r.to);
+            for z in [&r.from, &r.to] {
+                if !known(z) {
+                    return Err(format!(
+                        "{at}: no zone named {z:?} (zones: {}, {INTERNET}, {UNZONED})",
+                        zones
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            let protocol = match r.protocol.to_ascii_lowercase().as_str() {
+                "tcp" => Some(6),
+                "udp" => Some(17),
+                "icmp" => Some(1),
+                "icmpv6" => Some(58),
+                "any" | "all" | "-1" => None,
+                other => match other.parse::<u8>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        return Err(format!(
+                            "{at}: protocol {other:?} is not tcp, udp, icmp, icmpv6, any or a number"
+                        ));
+                    }
+                },
+            };
+            let mut ports = Vec::new();
+            for p in &r.ports {
+                let text = match p {
+                    toml::Value::Integer(n) => n.to_string(),
+                    toml::Value::String(s) => s.clone(),
+                    other => {
+                        return Err(format!("{at}: port {other:?} is not a number or a range"));
+                    }
+                };
+                let bad = || {
+                    format!("{at}: port {text:?} is not a port (0-65535) or a range (8080-8089)")
+                };
+                let (lo, hi) = match text.split_once('-') {
+                    Some((a, b)) => (a.trim().parse::<u16>(), b.trim().parse::<u16>()),
+                    None => (text.trim().parse::<u16>(), text.trim().parse::<u16>()),
+                };
+                let (lo, hi) = (lo.map_err(|_| bad())?, hi.map_err(|_| bad())?);
+                if lo > hi {
+                    return Err(bad());
+                }
+                ports.push((lo, hi));
+            }
+            rules.push(CheckedRule {
+                from: r.from.clone(),
+                to: r.to.clone(),
+                protocol,
+                ports,
+            });
+        }
+        let intra_zone_denied = match policy.intra_zone.as_str() {
+            "allow" => false,
+            "deny" => true,
+            other => return Err(format!("intra_zone is allow or deny, not {other:?}")),
+        };
+        Ok(Checked {
+            zones,
+            rules,
+            intra_zone_denied,
+        })
+    }
+}
+
+/// SQL text for a string literal.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+impl Checked {
+    /// Whether a zone needs `--eni-metadata` (subnets or tags) to know its addresses.
+    pub fn needs_inventory(&self) -> Option<&str> {
+        self.zones
+            .iter()
+            .find(|(_, z)| !z.subnets.is_empty() || !z.tags.is_empty())
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The zone of the address column `col`, as a SQL expression. `members` holds the
+    /// addresses of each zone's subnets and tags (from the inventory). The most specific
+    /// match wins: an address a subnet or tag names, then the longest CIDR prefix (a /28
+    /// carved out of a /16 zone is its own zone), then the zone's name.
+    pub fn zone_of(&self, col: &str, members: &BTreeMap<String, Vec<String>>) -> String {
+        // (bits of the prefix, zone, condition); named addresses rank above any prefix.
+        let mut terms: Vec<(u8, &str, String)> = Vec::new();
+        for (name, zone) in &self.zones {
+            for c in &zone.cidrs {
+                // IPv4 and IPv6 prefixes on one scale.
+                let bits = c.parse::<ipnet::IpNet>().map_or(0, |n| {
+                    if n.addr().is_ipv4() {
+                        n.prefix_len() + 96
+                    } else {
+                        n.prefix_len()
+                    }
+                });
+                terms.push((bits, name, format!("cidr_contains({}, {col})", quote(c))));
+            }
+            if let Some(addresses) = members.get(name).filter(|a| !a.is_empty()) {
+                let list: Vec<String> = addresses.iter().map(|a| quote(a)).collect();
+                terms.push((129, name, format!("{col} IN ({})", list.join(", "))));
+            }
+        }
+        terms.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut sql = String::from("CASE");
+        for (_, name, condition) in terms {
+            let _ = write!(sql, " WHEN {condition} THEN {}", quote(name));
+        }
+        let _ = write!(
+            sql,
+            " WHEN is_private_ip({col}) THEN {} ELSE {} END",
+            quote(UNZONED),
+            quote(INTERNET)
+        );
+        sql
+    }
+
+    /// A SQL condition over `src_zone`, `dst_zone` and the flow's columns: the flow is
+    /// allowed (by a rule, as a reply to one, or inside one zone).
+    pub fn allowed(&self) -> String {
+        let mut terms = Vec::new();
+        if !self.intra_zone_denied {
+            terms.push("src_zone = dst_zone".to_string());
+        }
+        for r in &self.rules {
+            let matches = |from: &str, to: &str, port_col: &str| {
+                let mut t = vec![
+                    format!("src_zone = {}", quote(from)),
+                    format!("dst_zone = {}", quote(to)),
+                ];
+                if let Some(p) = r.protocol {
+                    t.push(format!("protocol = {p}"));
+                }
+                // ICMP has no ports: a rule's ports do not apply to it.
+                let portless = matches!(r.protocol, Some(1 | 58));
+                if !r.ports.is_empty() && !portless {
+                    t.push(format!(
+                        "({})",
+                        r.ports
+                            .iter()
+                            .map(|(lo, hi)| format!("{port_col} BETWEEN {lo} AND {hi}"))
+                            .collect::<Vec<_>>()
+                            .join(" OR ")
+                    ));
+                }
+                format!("({})", t.join(" AND "))
+            };
+            terms.push(matches(&r.from, &r.to, "dstport"));
+            // The replies: from the allowed port back to the connection's source.
+            terms.push(matches(&r.to, &r.from, "srcport"));
+        }
+        if terms.is_empty() {
+            "false".into()
+        } else {
+            terms.join(" OR ")
+        }
+    }
+
+    /// The crossings of `vpc_flow_logs`: every flow that no rule allows, with its zones.
+    pub fn crossings_sql(&self, members: &BTreeMap<String, Vec<String>>) -> String {
+        format!(
+            "SELECT * FROM (SELECT srcaddr, dstaddr, srcport, dstport, protocol, action, packets, bytes, \"start\", \
+             {} AS src_zone, {} AS dst_zone FROM vpc_flow_logs \
+             WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND action IS NOT NULL) f \
+             WHERE NOT ({})",
+            self.zone_of("srcaddr", members),
+            self.zone_of("dstaddr", members),
+            self.allowed()
+        )
+    }
+
+    /// The security group rules the policy implies, as the `IpPermissions` of
+    /// `aws ec2 authorize-security-group-ingress`, one list per destination zone that has
+    /// CIDR blocks to allow from. Rules from `internet` allow `0.0.0.0/0` and `::/0`; zones
+    /// known only by subnets or tags are named in `Description` for a security group
+    /// reference to replace.
+    pub fn security_groups(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for r in &self.rules {
+            let mut v4 = Vec::new();
+            let mut v6 = Vec::new();
+            let source = self
+                .zones
+                .iter()
+                .find(|(n, _)| *n == r.from)
+                .map(|(_, z)| z);
+            match source {
+                None if r.from == INTERNET => {
+                    v4.push(serde_json::json!({"CidrIp": "0.0.0.0/0", "Description": "internet"}));
+                    v6.push(serde_json::json!({"CidrIpv6": "::/0", "Description": "internet"}));
+                }
+                None => {
+                    for c in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] {
+                        v4.push(serde_json::json!({"CidrIp": c, "Description": UNZONED}));
+                    }
+                }
+                Some(zone) => {
+                    for c in &zone.cidrs {
+                        if c.contains(':') {
+                            v6.push(serde_json::json!({"CidrIpv6": c, "Description": r.from}));
+                        } else {
+                            v4.push(serde_json::json!({"CidrIp": c, "Description": r.from}));
+                        }
+                    }
+                    if !zone.subnets.is_empty() || !zone.tags.is_empty() {
+                        v4.push(serde_json::json!({
+                            "CidrIp": "0.0.0.0/32",
+                            "Description": format!("replace with the security group of zone {} (its subnets or tags)", r.from)
+                        }));
+                    }
+                }
+            }
+            let protocol = r.protocol.map_or("-1".to_string(), |p| match p {
+                6 => "tcp".into(),
+                17 => "udp".into(),
+                1 => "icmp".into(),
+                58 => "icmpv6".into(),
+                n => n.to_string(),
+            });
+            let ranges: Vec<(Option<u16>, Option<u16>)> =
+                if r.ports.is_empty() || matches!(r.protocol, None | Some(1 | 58)) {
+                    vec![(None, None)]
+                } else {
+                    r.ports
+                        .iter()
+                        .map(|(lo, hi)| (Some(*lo), Some(*hi)))
+                        .collect()
+                };
+            let list = out
+                .entry(r.to.clone())
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            for (lo, hi) in ranges {
+                let mut p = serde_json::json!({
+                    "IpProtocol": protocol,
+                    "IpRanges": v4,
+                    "Ipv6Ranges": v6,
+                });
+                if let (Some(lo), Some(hi)) = (lo, hi) {
+                    p["FromPort"] = lo.into();
+                    p["ToPort"] = hi.into();
+                }
+                if let serde_json::Value::Array(a) = list {
+                    a.push(p);
+                }
+            }
+        }
+        serde_json::Value::Object(out)
+    }
+
+    /// Network ACL entries for each destination zone's subnets: the allowed flows in
+    /// (numbered from 100 in steps of 10), the replies out to ephemeral ports, then deny.
+    pub fn network_acl(&self) -> Vec<AclEntry> {
+        let mut out = Vec::new();
+        let mut numbers: BTreeMap<String, u32> = BTreeMap::new();
+        let proto = |p: Option<u8>| p.map_or("-1".to_string(), |p| p.to_string());
+        for r in &self.rules {
+            let cidrs: Vec<String> = match self.zones.iter().find(|(n, _)| *n == r.from) {
+                Some((_, z)) => z.cidrs.clone(),
+                None if r.from == INTERNET => vec!["0.0.0.0/0".into()],
+                None => vec![
+                    "10.0.0.0/8".into(),
+                    "172.16.0.0/12".into(),
+                    "192.168.0.0/16".into(),
+                ],
+            };
+            let ranges: Vec<(String, String)> =
+                if r.ports.is_empty() || matches!(r.protocol, None | Some(1 | 58)) {
+                    vec![("all".into(), "all".into())]
+                } else {
+                    r.ports
+                        .iter()
+                        .map(|(lo, hi)| (lo.to_string(), hi.to_string()))
+                        .collect()
+                };
+            for cidr in cidrs {
+                for (lo, hi) in &ranges {
+                    let n = numbers.entry(r.to.clone()).or_insert(90);
+                    *n += 10;
+                    let entry = |egress: bool, ports: (String, String)| AclEntry {
+                        zone: r.to.clone(),
+                        rule_number: *n,
+                        egress,
+                        protocol: proto(r.protocol),
+                        ports,
+                        cidr: cidr.clone(),
+                        allow: true,
+                    };
+                    out.push(entry(false, (lo.clone(), hi.clone())));
+                    // NACLs are stateless: the replies need a way out.
+                    out.push(entry(true, ("1024".into(), "65535".into())));
+                }
+            }
+        }
+        let zones: Vec<String> = numbers.keys().cloned().collect();
+        for z in zones {
+            for egress in [false, true] {
+                out.push(AclEntry {
+                    zone: z.clone(),
+                    rule_number: 32767,
+                    egress,
+                    protocol: "-1".into(),
+                    ports: ("all".into(), "all".into()),
+                    cidr: "0.0.0.0/0".into(),
+                    allow: false,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// One network ACL entry, as `aws ec2 create-network-acl-entry` takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclEntry {
+    /// The zone whose subnets the ACL is for.
+    pub zone: String,
+    pub rule_number: u32,
+    pub egress: bool,
+    /// IANA number, `-1` for all.
+    pub protocol: String,
+    /// From and to port (`all` for every port).
+    pub ports: (String, String),
+    pub cidr: String,
+    pub allow: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r#"
+        [zones.web]
+        cidrs = ["10.0.1.0/24"]
+        [zones.app]
+        cidrs = ["10.0.2.0/24"]
+        [zones.db]
+        cidrs = ["10.0.3.0/24"]
+
+        [[allow]]
+        from = "internet"
+        to = "web"
+        ports = [443, "80"]
+
+        [[allow]]
+        from = "web"
+        to = "app"
+        ports = ["8080-8089"]
+    "#;
+
+    #[test]
+    fn a_policy_reads_with_its_rules() {
+        let p = Policy::parse(POLICY).unwrap();
+        assert_eq!(
+            p.zones.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ["app", "db", "web"]
+        );
+        assert_eq!(p.rules[0].ports, [(443, 443), (80, 80)]);
+        assert_eq!(p.rules[1].ports, [(8080, 8089)]);
+        assert_eq!(p.rules[1].protocol, Some(6));
+        let sg = p.security_groups();
+        assert_eq!(sg["web"][0]["FromPort"], 443);
+        assert_eq!(sg["web"][0]["IpRanges"][0]["CidrIp"], "0.0.0.0/0");
+        assert_eq!(sg["app"][0]["IpRanges"][0]["CidrIp"], "10.0.1.0/24");
+        let acl = p.network_acl();
+        assert!(acl.contains(&AclEntry {
+            zone: "app".into(),
+            rule_number: 100,
+            egress: false,
+            protocol: "6".into(),
+            ports: ("8080".into(), "8089".into()),
+            cidr: "10.0.1.0/24".into(),
+            allow: true,
+        }));
+        assert!(
+            acl.iter()
+                .any(|e| e.zone == "app" && e.rule_number == 32767 && !e.allow)
+        );
+    }
+
+    #[test]
+    fn the_most_specific_zone_holds_an_address() {
+        let p = Policy::parse(
+            "[zones.a]\ncidrs = [\"10.0.0.0/16\"]\n[zones.b]\ncidrs = [\"10.0.5.0/24\"]",
+        )
+        .unwrap();
+        let members = BTreeMap::from([("a".to_string(), vec!["10.0.5.9".to_string()])]);
+        let sql = p.zone_of("x", &members);
+        let named = sql.find("x IN ('10.0.5.9') THEN 'a'").unwrap();
+        let b = sql
+            .find("cidr_contains('10.0.5.0/24', x) THEN 'b'")
+            .unwrap();
+        let a = sql
+            .find("cidr_contains('10.0.0.0/16', x) THEN 'a'")
+            .unwrap();
+        assert!(named < b && b < a, "{sql}");
+        assert!(sql.ends_with("WHEN is_private_ip(x) THEN 'unzoned' ELSE 'internet' END"));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (text, said) in [
+            (
+                "[[allow]]\nfrom = \"web\"\nto = \"x\"",
+                "no zone named \"web\"",
+            ),
+            (
+                "[zones.web]\ncidrs = [\"10.0.1.0/33\"]",
+                "is not a CIDR block",
+            ),
+            (
+                "[zones.web]\ncidrs = [\"10.0.1.0/24\"]\n[[allow]]\nfrom = \"internet\"\nto = \"web\"\nports = [\"90-80\"]",
+                "is not a port",
+            ),
+            ("[zones.internet]\ncidrs = [\"1.0.0.0/8\"]", "is built in"),
+            (
+                "[zones.web]\ncidr = [\"10.0.1.0/24\"]",
+                "unknown field `cidr`",
+            ),
+            ("intra_zone = \"maybe\"", "allow or deny"),
+        ] {
+            let e = Policy::parse(text).unwrap_err();
+            assert!(e.contains(said), "{text}: {e}");
+        }
+    }
+}
