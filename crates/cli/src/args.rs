@@ -39,8 +39,9 @@ const INVESTIGATE_HELP: &str = r"Examples:
   flowlake investigate eni-0a1b2c3d4e5f60718 --since 7d
   flowlake investigate i-0123456789abcdef0 --lake s3://bucket/lake/ --no-hunts
 
-The page: first and last seen, bytes in and out, the peers it sent to and that sent to it
-(with bytes, flows, accepted and rejected, the ports), accepted against rejected by
+The page: first and last seen, bytes in and out, the connections it opened and that were
+opened to it, by peer (flows, accepted and rejected, the ports, the bytes each way; who
+opened a connection is told by its ports, as the hunts do), accepted against rejected by
 direction, the ports opened to it from public addresses, its activity per hour, every hunt
 finding that names it, and the commands to go deeper. An interface's or instance's own
 addresses are the fewest that are an end of (nearly) every flow logged on it. Instance ids

@@ -150,32 +150,35 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
         )?;
     }
 
-    page.section(
-        "Peers it sent to (outbound)",
-        &format!(
-            "WITH p AS (SELECT dstaddr AS peer, dstport AS port, sum(bytes) AS b, count(*) AS n, \
-             count_if(action = 'ACCEPT') AS acc, count_if(action = 'REJECT') AS rej \
-             {from} AND srcaddr IN ({own_list}) GROUP BY 1, 2) \
-             SELECT peer, CASE WHEN is_private_ip(peer) THEN 'internal' ELSE 'external' END AS scope, \
-             sum(b) AS bytes, sum(n) AS flows, sum(acc) AS accepted, sum(rej) AS rejected, \
-             count(*) AS ports, array_to_string(array_slice(array_agg(port ORDER BY n DESC, port), 1, 5), ' ') AS top_ports \
-             FROM p GROUP BY peer ORDER BY bytes DESC NULLS LAST, flows DESC, peer LIMIT {}",
-            a.top
-        ),
-    )?;
-    page.section(
-        "Peers that sent to it (inbound)",
-        &format!(
-            "WITH p AS (SELECT srcaddr AS peer, dstport AS port, sum(bytes) AS b, count(*) AS n, \
-             count_if(action = 'ACCEPT') AS acc, count_if(action = 'REJECT') AS rej \
-             {from} AND dstaddr IN ({own_list}) GROUP BY 1, 2) \
-             SELECT peer, CASE WHEN is_private_ip(peer) THEN 'internal' ELSE 'external' END AS scope, \
-             sum(b) AS bytes, sum(n) AS flows, sum(acc) AS accepted, sum(rej) AS rejected, \
-             count(*) AS ports, array_to_string(array_slice(array_agg(port ORDER BY n DESC, port), 1, 5), ' ') AS top_ports \
-             FROM p GROUP BY peer ORDER BY bytes DESC NULLS LAST, flows DESC, peer LIMIT {}",
-            a.top
-        ),
-    )?;
+    // Who opened each connection, by ports (the hunts' rule, docs/querying.md "Who opened
+    // a connection"): a flow from a well-known port to the same or a higher one, or into
+    // the ephemeral range from a lower port, is a reply.
+    let reply =
+        "((srcport < 1024 AND dstport >= srcport) OR (dstport >= 32768 AND srcport < dstport))";
+    for (title, own_end, peer_end) in [
+        ("Connections it opened (outbound)", "srcaddr", "dstaddr"),
+        ("Connections opened to it (inbound)", "dstaddr", "srcaddr"),
+    ] {
+        page.section(
+            title,
+            &format!(
+                "WITH c AS (SELECT {peer_end} AS peer, dstport AS port, count(*) AS n, \
+                 count_if(action = 'ACCEPT') AS acc, count_if(action = 'REJECT') AS rej \
+                 {from} AND {own_end} IN ({own_list}) AND NOT {reply} GROUP BY 1, 2), \
+                 peers AS (SELECT peer, sum(n) AS flows, sum(acc) AS accepted, sum(rej) AS rejected, \
+                 count(*) AS ports, array_to_string(array_slice(array_agg(port ORDER BY n DESC, port), 1, 5), ' ') AS top_ports \
+                 FROM c GROUP BY peer), \
+                 volume AS (SELECT CASE WHEN srcaddr IN ({own_list}) THEN dstaddr ELSE srcaddr END AS peer, \
+                 sum(CASE WHEN srcaddr IN ({own_list}) THEN bytes END) AS bytes_out, \
+                 sum(CASE WHEN dstaddr IN ({own_list}) THEN bytes END) AS bytes_in {from} GROUP BY 1) \
+                 SELECT p.peer, CASE WHEN is_private_ip(p.peer) THEN 'internal' ELSE 'external' END AS scope, \
+                 p.flows, p.accepted, p.rejected, p.ports, p.top_ports, v.bytes_out, v.bytes_in \
+                 FROM peers p LEFT JOIN volume v ON p.peer = v.peer \
+                 ORDER BY p.flows DESC, v.bytes_out DESC, p.peer LIMIT {}",
+                a.top
+            ),
+        )?;
+    }
     page.section(
         "Accepted and rejected",
         &format!(
@@ -257,7 +260,7 @@ impl Page<'_> {
         writeln!(self.out, "\n## {title}")?;
         let batches = self.query(sql)?;
         // Peers named from the inventory (not the inventory's own rows again).
-        let batches = if title.starts_with("Peers") {
+        let batches = if title.starts_with("Connections") {
             self.engine.annotate(batches)?
         } else {
             batches

@@ -71,7 +71,7 @@ fn a_scanner_is_shown_with_its_target_ports_and_finding() {
     );
 
     // The scan's target is its busiest outbound peer by ports, reached on many of them.
-    let out = section(&page, "Peers it sent to (outbound)");
+    let out = section(&page, "Connections it opened (outbound)");
     let target_line = out
         .lines()
         .find(|l| l.contains(&format!("│ {target} ")))
@@ -114,7 +114,7 @@ fn a_brute_forced_server_shows_the_port_opened_to_the_internet() {
     let o = run(&["investigate", target, "--lake", s(lake), "--no-hunts"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let page = stdout(&o);
-    let inbound = section(&page, "Peers that sent to it (inbound)");
+    let inbound = section(&page, "Connections opened to it (inbound)");
     assert!(inbound.contains(&format!("│ {actor} ")), "{inbound}");
     let opened = section(&page, "Ports opened to it from outside");
     let ssh = opened
