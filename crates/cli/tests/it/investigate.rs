@@ -79,7 +79,7 @@ fn a_scanner_is_shown_with_its_target_ports_and_finding() {
     assert!(target_line.contains("external"), "{target_line}");
     let ports: usize = target_line
         .split('│')
-        .nth(7)
+        .nth(6)
         .unwrap()
         .trim()
         .parse()
@@ -165,4 +165,80 @@ fn unknown_subjects_are_refused_or_said_to_be_absent() {
         "{}",
         stdout(&o)
     );
+}
+
+/// The worked examples of docs/investigating.md, on the sample data and docs/examples:
+/// the numbers the guide shows are the ones the commands print.
+#[test]
+fn the_guides_examples_print_what_it_shows() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let examples = root.join("docs/examples");
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&root.join("sample-data")),
+        "--out",
+        s(&lake),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let guide = std::fs::read_to_string(root.join("docs/investigating.md")).unwrap();
+    let shown = |line: &str| assert!(guide.contains(line), "the guide no longer shows {line:?}");
+
+    let o = run(&["investigate", "10.0.2.23", "--lake", s(&lake), "--top", "3"]);
+    let page = stdout(&o);
+    for line in [
+        "flows       2083",
+        "bytes_out   1784309",
+        "│ 198.51.100.77 │ external │  1024 │     1024 │        0 │  1024 │ 1 2 3 4 5 │     45056 │    37440 │",
+        "### port-scan (high): 1 row: Outbound port scan of one host",
+    ] {
+        assert!(page.contains(line), "{line:?} not in {page}");
+        shown(line);
+    }
+
+    let inventory: Vec<String> = ["enis.json", "instances.json", "subnets.json"]
+        .iter()
+        .flat_map(|f| {
+            [
+                "--eni-metadata".to_string(),
+                s(&examples.join(f)).to_string(),
+            ]
+        })
+        .collect();
+    let mut args = vec![
+        "hunt",
+        "run",
+        "port-scan",
+        "--format",
+        "csv",
+        "--lake",
+        s(&lake),
+    ];
+    args.extend(inventory.iter().map(String::as_str));
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = ",10.0.2.23 = orders-app-1 [app-private-a]";
+    assert!(stdout(&o).contains(line), "{}", stdout(&o));
+    shown(line);
+
+    let o = run(&[
+        "segmentation",
+        "check",
+        "--policy",
+        s(&examples.join("zones.toml")),
+        "--lake",
+        s(&lake),
+        "--top",
+        "4",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    for line in [
+        "26215 flows checked: 15316 crossed zones without a rule and were ACCEPTed (the policy is not enforced), 711 were REJECTed (a control enforced it)",
+        "│ internet  │ db       │        0 │              0 │       17 │      17 │            3 │",
+    ] {
+        assert!(stdout(&o).contains(line), "{line:?} not in {}", stdout(&o));
+        shown(line);
+    }
 }
