@@ -95,6 +95,30 @@ def test_convert_s3_to_s3_then_query_hunt_and_rerun(s3, raw):
     assert count(lake, s3.env()) == total
 
 
+def test_raw_logs_in_s3_are_queried_where_they_are(s3, raw, logs):
+    """`--raw s3://...`: the same rows as the lake converted from the same logs, for the
+    whole bucket and for a window, and a hunt over them."""
+    src, total, truth = raw
+    local = str(Path(logs[0]).parent / "local-lake")
+    query = ("SELECT srcaddr, dstaddr, action, count(*) AS n, sum(bytes) AS b FROM vpc_flow_logs "
+             "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
+    for window in ([], ["--since", "2026-03-01T06:00:00Z", "--until", "2026-03-01T18:00:00Z"]):
+        raw_out = run(["sql", "--raw", f"s3://{src}/raw/", "--format", "csv", "-e", query, *window],
+                      s3.env())
+        lake_out = run(["sql", "--lake", local, "--format", "csv", "-e", query, *window], s3.env())
+        assert raw_out.stdout == lake_out.stdout and len(raw_out.stdout.splitlines()) > 100, window
+        assert "decoded for this run only" in raw_out.stderr
+    scan = next(s for s in truth["scenarios"] if s["name"] == "port-scan")
+    rows = run(["hunt", "run", "port-scan", "--raw", f"s3://{src}/raw/", "--format", "json"],
+               s3.env()).stdout
+    assert json.loads(rows)[0]["scanner"] == scan["actor"]
+    # Wrong credentials: a clear error, not an empty table.
+    bad = s3.env(keys=(s3.admin[0], "wrong-secret"))
+    p = run(["sql", "--raw", f"s3://{src}/raw/", "-e", "SELECT 1"], bad, check=False)
+    assert p.returncode == 1, p.stderr
+    assert f"--raw s3://{src}/raw/" in p.stderr and "secret access key does not match" in p.stderr, p.stderr
+
+
 def test_mixed_local_and_s3(s3, raw, logs, tmp_path):
     src, total, _ = raw
     local = tmp_path / "lake"
