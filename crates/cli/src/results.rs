@@ -356,10 +356,10 @@ const READ_FIRST: &[&str] = &[
     "srcaddr",
     "dstaddr",
     "dstport",
-    "srcport",
     "action",
     "bytes",
     "start",
+    "srcport",
     "protocol",
     "packets",
     "end",
@@ -420,18 +420,24 @@ pub fn write_table_aligned(
         }
         gaps
     };
+    // Flow-log rows keep the columns analysts read, wherever they are, and the footer says
+    // so (a `…` at each of their many gaps would take the room of a column); other tables
+    // keep their first and last columns with a `…` between.
+    let read_first: Vec<usize> = READ_FIRST
+        .iter()
+        .filter_map(|name| headers.iter().position(|h| h == name))
+        .collect();
+    let mark_gaps = read_first.is_empty();
     let total = |cols: &[usize]| {
-        cols.iter().map(|&c| widths[c] + 3).sum::<usize>() + 1 + 4 * gaps(cols).len()
+        let marks = if mark_gaps { gaps(cols).len() } else { 0 };
+        cols.iter().map(|&c| widths[c] + 3).sum::<usize>() + 1 + 4 * marks
     };
     let mut shown: Vec<usize> = (0..n).collect();
     if let Some(limit) = width
         && total(&shown) > limit
         && n > 1
     {
-        let mut preference: Vec<usize> = READ_FIRST
-            .iter()
-            .filter_map(|name| headers.iter().position(|h| h == name))
-            .collect();
+        let mut preference = read_first.clone();
         // Then alternately from the left and from the right.
         let (mut l, mut r) = (0, n - 1);
         while l <= r {
@@ -462,7 +468,7 @@ pub fn write_table_aligned(
             shown.push(0);
         }
     }
-    let gap_at = gaps(&shown);
+    let gap_at = if mark_gaps { gaps(&shown) } else { Vec::new() };
     let line = |out: &mut dyn Write, l: &str, m: &str, r: &str| -> io::Result<()> {
         let mut s = String::from(l);
         for (i, &c) in shown.iter().enumerate() {
@@ -516,12 +522,20 @@ pub fn write_table_aligned(
         row(out, r)?;
     }
     line(out, "└", "┴", "┘")?;
-    if !gap_at.is_empty() {
-        writeln!(
-            out,
-            "{} of {n} columns shown; \\x shows every column of each row",
-            shown.len()
-        )?;
+    if shown.len() < n {
+        if mark_gaps {
+            writeln!(
+                out,
+                "{} of {n} columns shown; \\x shows every column of each row",
+                shown.len()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{} of {n} columns shown, the flow-log fields read first; \\x shows all",
+                shown.len()
+            )?;
+        }
     }
     Ok(())
 }
@@ -819,7 +833,10 @@ mod tests {
             t.contains("2026-03-01 14:15:07"),
             "start as a UTC time: {t}"
         );
-        assert!(t.contains("columns shown; \\x shows every column"), "{t}");
+        assert!(
+            t.contains("columns shown, the flow-log fields read first"),
+            "{t}"
+        );
     }
 
     #[test]
