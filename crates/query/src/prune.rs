@@ -1,4 +1,4 @@
-//! Partition pruning from predicates on `start` and `end`.
+//! Partition pruning from predicates on `start`.
 //!
 //! The converter puts each record in the partition of its `start` (of its `end` when it
 //! has no `start`; `crates/convert/src/partition.rs`), so a query's bounds on `start` say
@@ -9,14 +9,14 @@
 //! WHERE "start" >= to_unixtime(TIMESTAMP '2026-03-01 00:00:00')
 //! WHERE from_unixtime("start") > TIMESTAMP '2026-03-01 12:00:00'
 //! WHERE "start" BETWEEN 1772323200 AND 1772409599
-//! WHERE "end" < 1772409600
 //! ```
 //!
 //! DataFusion folds the constant side and rewrites `BETWEEN` before a scan sees the
-//! filter; [`time_range`] reads what is left. An upper bound on `end` bounds `start` too
-//! (a flow's `start` is not after its `end`: spec section "start, end"); a lower bound on
-//! `end` says nothing about `start` and is not used. Bounds are whole seconds, as `start`
-//! is, computed in integers (a timestamp literal's fraction decides `<` against `<=`).
+//! filter; [`time_range`] reads what is left. Bounds on `end` are not used: AWS never
+//! writes an `end` before its `start`, but the decoder keeps such a record as written, in
+//! the folder of its `start`, where an upper bound on `end` would wrongly skip it. Bounds
+//! are whole seconds, as `start` is, computed in integers (a timestamp literal's fraction
+//! decides `<` against `<=`).
 
 use chrono::NaiveDate;
 use datafusion::arrow::datatypes::DataType;
@@ -90,28 +90,18 @@ fn range_of(expr: &Expr) -> TimeRange {
     }
 }
 
-/// Which column a side of a comparison reads, in seconds.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Time {
-    Start,
-    End,
-}
-
-/// `start`, `end`, `from_unixtime(start)`, through casts.
-fn time_column(expr: &Expr) -> Option<Time> {
+/// Whether `expr` is `start` in seconds: the column, or `from_unixtime(start)`, through
+/// casts that keep its values.
+fn is_start(expr: &Expr) -> bool {
     match expr {
-        Expr::Column(c) => match c.name.as_str() {
-            "start" => Some(Time::Start),
-            "end" => Some(Time::End),
-            _ => None,
-        },
+        Expr::Column(c) => c.name == "start",
         // Casts that keep every value as it is (not to a date, nor a narrower integer).
-        Expr::Cast(c) if exact(c.field.data_type()) => time_column(&c.expr),
-        Expr::TryCast(c) if exact(c.field.data_type()) => time_column(&c.expr),
+        Expr::Cast(c) if exact(c.field.data_type()) => is_start(&c.expr),
+        Expr::TryCast(c) if exact(c.field.data_type()) => is_start(&c.expr),
         Expr::ScalarFunction(f) if f.name() == "from_unixtime" && f.args.len() == 1 => {
-            time_column(&f.args[0])
+            is_start(&f.args[0])
         }
-        _ => None,
+        _ => false,
     }
 }
 
@@ -150,7 +140,9 @@ fn seconds(expr: &Expr) -> Option<(i64, bool)> {
 
 /// `column op constant`, as a range of `start` (whole seconds, as `start` is).
 fn comparison(column: &Expr, op: Operator, constant: &Expr) -> Option<TimeRange> {
-    let time = time_column(column)?;
+    if !is_start(column) {
+        return None;
+    }
     let (t, fraction) = seconds(constant)?;
     let range = match op {
         Operator::Gt => TimeRange {
@@ -176,14 +168,7 @@ fn comparison(column: &Expr, op: Operator, constant: &Expr) -> Option<TimeRange>
         },
         _ => return None,
     };
-    Some(match time {
-        Time::Start => range,
-        // start <= end: only an upper bound of `end` bounds `start`.
-        Time::End => TimeRange {
-            lo: None,
-            hi: range.hi,
-        },
-    })
+    Some(range)
 }
 
 /// The first second of a file's time partition, from its partition values (`year`,
@@ -260,7 +245,7 @@ mod tests {
         );
         assert_eq!(
             range(&format!(r#"{MAR1} <= "start" AND "end" < {MAR2}"#)).await,
-            (Some(MAR1), Some(MAR2 - 1))
+            (Some(MAR1), None)
         );
         assert_eq!(
             range(&format!(r#"CAST("start" AS DOUBLE) >= {MAR1}.25"#)).await,
@@ -283,8 +268,9 @@ mod tests {
 
     #[tokio::test]
     async fn what_does_not_bound_start_is_left_open() {
-        // A lower bound on `end` says nothing of `start`.
+        // Bounds on `end` say nothing of `start` a record may hold.
         assert_eq!(range(&format!(r#""end" > {MAR1}"#)).await, (None, None));
+        assert_eq!(range(&format!(r#""end" < {MAR1}"#)).await, (None, None));
         // One side of an OR open: the whole OR is.
         assert_eq!(
             range(&format!(r#""start" >= {MAR1} OR srcaddr = 'x'"#)).await,
