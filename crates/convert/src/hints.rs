@@ -105,6 +105,14 @@ fn is_org_id(s: &str) -> bool {
     })
 }
 
+/// How long after its `start` a record may be delivered. AWS names folders and objects by
+/// the time of delivery, which comes after the flow's aggregation interval (up to 10
+/// minutes) and a delivery delay (AWS delivers about every 5 minutes): a folder or object
+/// dated after the end of a window may still hold records that started in it. An hour
+/// covers the delays seen in practice; records delivered later than that, into a folder
+/// past `--until`, are not read.
+pub const LATE_DELIVERY: i64 = 3_600;
+
 /// The time span a folder of an AWS layout covers, from the date parts its path has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FolderSpan {
@@ -117,13 +125,25 @@ pub(crate) enum FolderSpan {
 }
 
 impl FolderSpan {
-    /// Whether the folder may hold records of `[since, until)`.
+    /// Whether the folder may hold records of `[since, until)`. A record is delivered
+    /// after it starts, so a folder that ends before `since` holds none; one that starts
+    /// after `until` may, for [`LATE_DELIVERY`].
     pub fn overlaps(self, since: Option<i64>, until: Option<i64>) -> bool {
         match self {
             Self::Undated => true,
             Self::Partial { start, end } | Self::Dated { start, end } => {
-                since.is_none_or(|s| end > s) && until.is_none_or(|u| start < u)
+                since.is_none_or(|s| end > s)
+                    && until.is_none_or(|u| start < u.saturating_add(LATE_DELIVERY))
             }
+        }
+    }
+
+    /// Whether an AWS object named `name` (its delivery time in the name) may hold records
+    /// that start before `until`; names without a time may.
+    pub fn object_before(name: &str, until: Option<i64>) -> bool {
+        match (until, parse_object_name(name)) {
+            (Some(u), Some((_, _, delivered))) => delivered < u.saturating_add(LATE_DELIVERY),
+            _ => true,
         }
     }
 
@@ -289,8 +309,21 @@ mod tests {
         );
         assert!(day.overlaps(Some(ts("2026-03-01 23:00")), None));
         assert!(!day.overlaps(Some(ts("2026-03-02 00:00")), None));
-        assert!(!day.overlaps(None, Some(ts("2026-03-01 00:00"))));
-        assert!(day.overlaps(None, Some(ts("2026-03-01 00:01"))));
+        // Records delivered into a folder start before it, up to LATE_DELIVERY.
+        assert!(day.overlaps(None, Some(ts("2026-03-01 00:00"))));
+        assert!(!day.overlaps(None, Some(ts("2026-02-28 23:00"))));
+        assert!(day.overlaps(None, Some(ts("2026-02-28 23:01"))));
+        let name = "123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20260302T0105Z_a1b2c3d4.log.gz";
+        assert!(!FolderSpan::object_before(
+            name,
+            Some(ts("2026-03-02 00:00"))
+        ));
+        assert!(FolderSpan::object_before(
+            name,
+            Some(ts("2026-03-02 00:06"))
+        ));
+        assert!(FolderSpan::object_before(name, None));
+        assert!(FolderSpan::object_before("flows.log", Some(0)));
         let hive = "AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=r/year=2026/month=02/day=28/hour=23";
         assert_eq!(
             FolderSpan::of(hive),

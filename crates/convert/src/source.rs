@@ -420,12 +420,15 @@ pub async fn list_inputs(specs: &[String], options: &ListOptions) -> Result<List
                                 .is_some_and(|mut parts| {
                                     parts.any(|p| p.as_ref().starts_with(['.', '_']))
                                 });
-                        let dir = meta
+                        let (dir, name) = meta
                             .location
                             .as_ref()
                             .rsplit_once('/')
-                            .map_or("", |(d, _)| d);
-                        !hidden && FolderSpan::of(dir).overlaps(options.since, options.until)
+                            .unwrap_or(("", meta.location.as_ref()));
+                        !hidden
+                            && FolderSpan::of(dir).overlaps(options.since, options.until)
+                            && (meta.location == prefix
+                                || FolderSpan::object_before(name, options.until))
                     })
                     .map(|meta| object_input(&store, &base, meta))
                     .collect();
@@ -508,6 +511,13 @@ fn walk_local(
             continue;
         }
         if entry.file_type().is_dir() {
+            continue;
+        }
+        // An AWS object delivered well after the window (a file named on the command line
+        // is read whatever its name says).
+        if entry.depth() > 0
+            && !FolderSpan::object_before(&entry.file_name().to_string_lossy(), options.until)
+        {
             continue;
         }
         if entry.path_is_symlink() && !options.follow && entry.depth() > 0 {

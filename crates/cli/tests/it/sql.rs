@@ -584,3 +584,47 @@ fn raw_logs_skip_the_dated_folders_outside_the_window() {
         &format!("query them where they are with `--raw {}`", s(&logs)),
     );
 }
+
+#[test]
+fn raw_logs_delivered_after_the_window_still_count() {
+    // AWS names folders and objects by delivery: a flow that starts at 23:58 can arrive in
+    // the next day's folder, under the next day's object name.
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir
+        .path()
+        .join("AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/03");
+    let name = |day: &str, time: &str| {
+        format!(
+            "111122223333_vpcflowlogs_us-east-1_fl-0123456789abcdef0_202603{day}T{time}Z_a1b2.log.gz"
+        )
+    };
+    let line = |start: i64| {
+        format!(
+            "2 111122223333 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 {start} {} ACCEPT OK\n",
+            start + 60
+        )
+    };
+    let mar2 = 1_772_409_600;
+    crate::util::write_gz(
+        &base.join("01").join(name("01", "2200")),
+        &line(mar2 - 7200),
+    );
+    crate::util::write_gz(&base.join("02").join(name("02", "0000")), &line(mar2 - 120));
+    // Delivered two hours into the next day: records of that day only.
+    crate::util::write_gz(&base.join("02").join(name("02", "0200")), "not read\n");
+    let o = run(&[
+        "sql",
+        "--raw",
+        s(dir.path()),
+        "--until",
+        "2026-03-01",
+        "--format",
+        "csv",
+        "-e",
+        "SELECT count(*) FROM vpc_flow_logs",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "count(*)\n2\n");
+    // The later object was not read (its line would be reported as rejected).
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
