@@ -300,6 +300,7 @@ impl Engine {
     /// The signal is watched by a thread of its own: the query runtime's workers may all
     /// be busy computing, and a signal they would have to poll would go unnoticed.
     pub fn catch_interrupts(&mut self) -> Result<()> {
+        INTERACTIVE.store(true, Ordering::SeqCst);
         let notify = Arc::new(Notify::new());
         let waker = notify.clone();
         let watcher = tokio::runtime::Builder::new_current_thread()
@@ -682,6 +683,7 @@ fn decode_raw(source: &str, lake: &LakeArgs, window: &TimeWindow) -> Result<temp
         .prefix("flowlake-raw-")
         .tempdir()
         .context("cannot create a temporary folder for --raw (set TMPDIR to one with space)")?;
+    remove_on_signal(dir.path().to_path_buf())?;
     let mut options =
         flowlake_convert::ConvertOptions::new(vec![source.to_string()], dir.path().join("lake"));
     options.s3 = lake.s3.options();
@@ -727,6 +729,50 @@ fn decode_raw(source: &str, lake: &LakeArgs, window: &TimeWindow) -> Result<temp
         );
     }
     Ok(dir)
+}
+
+/// Set once the shell handles Ctrl-C itself (a Ctrl-C there cancels a query, not the run).
+static INTERACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Delete `dir` (the decoded logs of `--raw`) when the run is ended by Ctrl-C or SIGTERM,
+/// which would otherwise skip the temporary folder's own clean-up and leave it behind;
+/// the run then exits with 130 (143 for SIGTERM), as a shell reports a killed command.
+/// In the shell, Ctrl-C is its own (it cancels the query) and the folder goes when the
+/// shell ends.
+fn remove_on_signal(dir: PathBuf) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let watcher = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot watch for Ctrl-C")?;
+    let (mut interrupts, mut terminates) = {
+        let _runtime = watcher.enter();
+        (
+            signal(SignalKind::interrupt()).context("cannot watch for Ctrl-C")?,
+            signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?,
+        )
+    };
+    std::thread::Builder::new()
+        .name("raw-cleanup".into())
+        .spawn(move || {
+            let code = watcher.block_on(async {
+                loop {
+                    tokio::select! {
+                        _ = interrupts.recv() => {
+                            if !INTERACTIVE.load(Ordering::SeqCst) {
+                                break 130;
+                            }
+                        }
+                        _ = terminates.recv() => break 143,
+                    }
+                }
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            eprintln!("interrupted; the decoded --raw logs were deleted");
+            std::process::exit(code);
+        })
+        .context("cannot watch for Ctrl-C")?;
+    Ok(())
 }
 
 /// The message for a local lake folder that does not exist, saying where the name came

@@ -628,3 +628,43 @@ fn raw_logs_delivered_after_the_window_still_count() {
     // The later object was not read (its line would be reported as rejected).
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
+
+#[test]
+fn raw_logs_decoded_for_a_run_are_deleted_when_it_is_interrupted() {
+    use std::io::{BufRead, BufReader};
+    let (lake, _) = shared_lake();
+    let logs = lake.parent().unwrap().join("logs");
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = crate::util::flowlake()
+            .args([
+                "sql",
+                "--raw",
+                s(&logs),
+                "-e",
+                "SELECT count(*) FROM vpc_flow_logs, generate_series(1, 1000000000000)",
+            ])
+            .env("TMPDIR", tmp.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once the logs are decoded (the run says so), the endless query runs.
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("decoded for this run only") {
+            line.clear();
+            assert!(err.read_line(&mut line).unwrap() > 0, "ended early");
+        }
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code));
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "{signal}: {left:?} left behind");
+    }
+}
