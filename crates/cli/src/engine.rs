@@ -200,6 +200,10 @@ impl Engine {
             // The query runs on the runtime's workers, so this thread stays free to notice
             // Ctrl-C even while an operator computes for a long time without yielding.
             let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+            // Set when the stream ended by itself: a task that panicked closes the channel
+            // too, and its rows so far must not pass for the whole answer.
+            let complete = Arc::new(AtomicBool::new(false));
+            let completed = Arc::clone(&complete);
             let task = self.rt.spawn(async move {
                 let mut stream = match df.execute_stream().await {
                     Ok(s) => s,
@@ -213,6 +217,7 @@ impl Engine {
                         return;
                     }
                 }
+                completed.store(true, Ordering::SeqCst);
             });
             rows = 0;
             if let Some(k) = keep.as_mut() {
@@ -229,6 +234,12 @@ impl Engine {
                     if let Some(k) = keep.as_mut() {
                         k.push(batch);
                     }
+                }
+                if !complete.load(Ordering::SeqCst) {
+                    bail!(
+                        "the query stopped before its end (an internal error; the message above \
+                         says where): its rows so far are not the answer"
+                    );
                 }
                 anyhow::Ok(())
             });

@@ -145,17 +145,18 @@ fn comparison(column: &Expr, op: Operator, constant: &Expr) -> Option<TimeRange>
     }
     let (t, fraction) = seconds(constant)?;
     let range = match op {
+        // Past the ends of i64 no bound is kept (the range stays open, never wrong).
         Operator::Gt => TimeRange {
-            lo: Some(t + 1),
+            lo: Some(t.checked_add(1)?),
             hi: None,
         },
         Operator::GtEq => TimeRange {
-            lo: Some(t + i64::from(fraction)),
+            lo: Some(t.checked_add(i64::from(fraction))?),
             hi: None,
         },
         Operator::Lt => TimeRange {
             lo: None,
-            hi: Some(t - i64::from(!fraction)),
+            hi: Some(t.checked_sub(i64::from(!fraction))?),
         },
         Operator::LtEq => TimeRange {
             lo: None,
@@ -163,7 +164,7 @@ fn comparison(column: &Expr, op: Operator, constant: &Expr) -> Option<TimeRange>
         },
         // A fraction of a second equals no whole second: the range is empty.
         Operator::Eq => TimeRange {
-            lo: Some(t + i64::from(fraction)),
+            lo: Some(t.checked_add(i64::from(fraction))?),
             hi: Some(t),
         },
         _ => return None,
@@ -278,6 +279,15 @@ mod tests {
         );
         assert_eq!(range(&format!(r#"NOT ("start" >= {MAR1})"#)).await.0, None);
         assert_eq!(range(&format!(r#""start" <> {MAR1}"#)).await, (None, None));
+        // At the ends of BIGINT: no bound, no overflow.
+        assert_eq!(
+            range(r#""start" > 9223372036854775807"#).await,
+            (None, None)
+        );
+        assert_eq!(
+            range(r#""start" < -9223372036854775808"#).await,
+            (None, None)
+        );
         assert_eq!(range("srcaddr = '10.0.0.1'").await, (None, None));
         // A cast that changes values (to a date, a narrower integer) is not read through.
         assert_eq!(

@@ -271,13 +271,39 @@ impl Checked {
 
     /// A SQL condition over `src_zone`, `dst_zone` and the flow's columns: the flow is
     /// allowed (by a rule, as a reply to one, or inside one zone).
+    ///
+    /// A reply goes from the destination zone back to the source zone, from one of the
+    /// rule's ports (any port, for a rule without) to the port the connection came from,
+    /// which the ports tell as the hunts do: from a well-known port to the same or a higher
+    /// one, or into the ephemeral range (32768 and up) from a lower port. ICMP has no
+    /// ports: its replies are allowed by zone and protocol. Flows inside `internet` or
+    /// `unzoned` are never crossings: no policy zone is involved.
     pub fn allowed(&self) -> String {
-        let mut terms = Vec::new();
-        if !self.intra_zone_denied {
-            terms.push("src_zone = dst_zone".to_string());
-        }
+        let mut terms = vec![if self.intra_zone_denied {
+            format!(
+                "(src_zone = dst_zone AND src_zone IN ({}, {}))",
+                quote(INTERNET),
+                quote(UNZONED)
+            )
+        } else {
+            "src_zone = dst_zone".to_string()
+        }];
+        let reply =
+            "((srcport < 1024 AND dstport >= srcport) OR (dstport >= 32768 AND srcport < dstport))";
         for r in &self.rules {
-            let matches = |from: &str, to: &str, port_col: &str| {
+            // ICMP has no ports: a rule's ports do not apply to it.
+            let portless = matches!(r.protocol, Some(1 | 58));
+            let ports = |col: &str| {
+                (!r.ports.is_empty() && !portless).then(|| {
+                    let any: Vec<String> = r
+                        .ports
+                        .iter()
+                        .map(|(lo, hi)| format!("{col} BETWEEN {lo} AND {hi}"))
+                        .collect();
+                    format!("({})", any.join(" OR "))
+                })
+            };
+            let base = |from: &str, to: &str| {
                 let mut t = vec![
                     format!("src_zone = {}", quote(from)),
                     format!("dst_zone = {}", quote(to)),
@@ -285,29 +311,19 @@ impl Checked {
                 if let Some(p) = r.protocol {
                     t.push(format!("protocol = {p}"));
                 }
-                // ICMP has no ports: a rule's ports do not apply to it.
-                let portless = matches!(r.protocol, Some(1 | 58));
-                if !r.ports.is_empty() && !portless {
-                    t.push(format!(
-                        "({})",
-                        r.ports
-                            .iter()
-                            .map(|(lo, hi)| format!("{port_col} BETWEEN {lo} AND {hi}"))
-                            .collect::<Vec<_>>()
-                            .join(" OR ")
-                    ));
-                }
-                format!("({})", t.join(" AND "))
+                t
             };
-            terms.push(matches(&r.from, &r.to, "dstport"));
-            // The replies: from the allowed port back to the connection's source.
-            terms.push(matches(&r.to, &r.from, "srcport"));
+            let mut request = base(&r.from, &r.to);
+            request.extend(ports("dstport"));
+            terms.push(format!("({})", request.join(" AND ")));
+            let mut answer = base(&r.to, &r.from);
+            answer.extend(ports("srcport"));
+            if !portless {
+                answer.push(reply.to_string());
+            }
+            terms.push(format!("({})", answer.join(" AND ")));
         }
-        if terms.is_empty() {
-            "false".into()
-        } else {
-            terms.join(" OR ")
-        }
+        terms.join(" OR ")
     }
 
     /// The crossings of `vpc_flow_logs`: every flow that no rule allows, with its zones.
@@ -401,64 +417,111 @@ impl Checked {
         serde_json::Value::Object(out)
     }
 
-    /// Network ACL entries for each destination zone's subnets: the allowed flows in
-    /// (numbered from 100 in steps of 10), the replies out to ephemeral ports, then deny.
+    /// The CIDR blocks of a zone as a network ACL names them (`internet`: everything;
+    /// `unzoned`: the private ranges).
+    fn acl_cidrs(&self, zone: &str) -> Vec<String> {
+        match self.zones.iter().find(|(n, _)| n == zone) {
+            Some((_, z)) => z.cidrs.clone(),
+            None if zone == INTERNET => vec!["0.0.0.0/0".into(), "::/0".into()],
+            None => ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    /// Network ACL entries for the subnets of each zone of the policy. Network ACLs are
+    /// stateless, so each allowed flow needs four entries: in the destination's ACL the
+    /// flow in and its replies out (to ports 1024-65535, every port for ICMP and `any`),
+    /// in the source's ACL the flow out and its replies in. Flows inside a zone are
+    /// allowed between its blocks unless `intra_zone = "deny"`; each ACL ends with a deny
+    /// of everything else. Numbered from 100 in steps of 10, per zone and direction.
     pub fn network_acl(&self) -> Vec<AclEntry> {
         let mut out = Vec::new();
-        let mut numbers: BTreeMap<String, u32> = BTreeMap::new();
+        let mut numbers: BTreeMap<(String, bool), u32> = BTreeMap::new();
         let proto = |p: Option<u8>| p.map_or("-1".to_string(), |p| p.to_string());
-        for r in &self.rules {
-            let cidrs: Vec<String> = match self.zones.iter().find(|(n, _)| *n == r.from) {
-                Some((_, z)) => z.cidrs.clone(),
-                None if r.from == INTERNET => vec!["0.0.0.0/0".into()],
-                None => vec![
-                    "10.0.0.0/8".into(),
-                    "172.16.0.0/12".into(),
-                    "192.168.0.0/16".into(),
-                ],
+        let all = || ("all".to_string(), "all".to_string());
+        let mut push =
+            |zone: &str, egress: bool, protocol: String, ports: (String, String), cidr: &str| {
+                if !self.zones.iter().any(|(n, _)| n == zone) {
+                    return; // `internet` and `unzoned` are not subnets.
+                }
+                let n = numbers.entry((zone.to_string(), egress)).or_insert(90);
+                *n += 10;
+                out.push(AclEntry {
+                    zone: zone.to_string(),
+                    rule_number: *n,
+                    egress,
+                    protocol,
+                    ports,
+                    cidr: cidr.to_string(),
+                    allow: true,
+                });
             };
-            let ranges: Vec<(String, String)> =
-                if r.ports.is_empty() || matches!(r.protocol, None | Some(1 | 58)) {
-                    vec![("all".into(), "all".into())]
-                } else {
-                    r.ports
-                        .iter()
-                        .map(|(lo, hi)| (lo.to_string(), hi.to_string()))
-                        .collect()
-                };
-            for cidr in cidrs {
-                for (lo, hi) in &ranges {
-                    let n = numbers.entry(r.to.clone()).or_insert(90);
-                    *n += 10;
-                    let entry = |egress: bool, ports: (String, String)| AclEntry {
-                        zone: r.to.clone(),
-                        rule_number: *n,
-                        egress,
-                        protocol: proto(r.protocol),
-                        ports,
-                        cidr: cidr.clone(),
-                        allow: true,
-                    };
-                    out.push(entry(false, (lo.clone(), hi.clone())));
-                    // NACLs are stateless: the replies need a way out.
-                    out.push(entry(true, ("1024".into(), "65535".into())));
+        if !self.intra_zone_denied {
+            for (zone, z) in &self.zones {
+                for cidr in &z.cidrs {
+                    push(zone, false, "-1".into(), all(), cidr);
+                    push(zone, true, "-1".into(), all(), cidr);
                 }
             }
         }
-        let zones: Vec<String> = numbers.keys().cloned().collect();
-        for z in zones {
-            for egress in [false, true] {
-                out.push(AclEntry {
-                    zone: z.clone(),
-                    rule_number: 32767,
-                    egress,
-                    protocol: "-1".into(),
-                    ports: ("all".into(), "all".into()),
-                    cidr: "0.0.0.0/0".into(),
-                    allow: false,
-                });
+        for r in &self.rules {
+            let portless = matches!(r.protocol, None | Some(1 | 58));
+            let ranges: Vec<(String, String)> = if r.ports.is_empty() || portless {
+                vec![all()]
+            } else {
+                r.ports
+                    .iter()
+                    .map(|(lo, hi)| (lo.to_string(), hi.to_string()))
+                    .collect()
+            };
+            let replies = if portless {
+                all()
+            } else {
+                ("1024".to_string(), "65535".to_string())
+            };
+            for (lo, hi) in &ranges {
+                for cidr in self.acl_cidrs(&r.from) {
+                    push(
+                        &r.to,
+                        false,
+                        proto(r.protocol),
+                        (lo.clone(), hi.clone()),
+                        &cidr,
+                    );
+                    push(&r.to, true, proto(r.protocol), replies.clone(), &cidr);
+                }
+                for cidr in self.acl_cidrs(&r.to) {
+                    push(
+                        &r.from,
+                        true,
+                        proto(r.protocol),
+                        (lo.clone(), hi.clone()),
+                        &cidr,
+                    );
+                    push(&r.from, false, proto(r.protocol), replies.clone(), &cidr);
+                }
             }
         }
+        let zones: Vec<String> = self.zones.iter().map(|(n, _)| n.clone()).collect();
+        for z in zones {
+            for egress in [false, true] {
+                for cidr in ["0.0.0.0/0", "::/0"] {
+                    out.push(AclEntry {
+                        zone: z.clone(),
+                        rule_number: 32767,
+                        egress,
+                        protocol: "-1".into(),
+                        ports: all(),
+                        cidr: cidr.into(),
+                        allow: false,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (&a.zone, a.egress, a.rule_number).cmp(&(&b.zone, b.egress, b.rule_number))
+        });
         out
     }
 }
@@ -516,19 +579,33 @@ mod tests {
         assert_eq!(sg["web"][0]["IpRanges"][0]["CidrIp"], "0.0.0.0/0");
         assert_eq!(sg["app"][0]["IpRanges"][0]["CidrIp"], "10.0.1.0/24");
         let acl = p.network_acl();
-        assert!(acl.contains(&AclEntry {
-            zone: "app".into(),
-            rule_number: 100,
-            egress: false,
-            protocol: "6".into(),
-            ports: ("8080".into(), "8089".into()),
-            cidr: "10.0.1.0/24".into(),
-            allow: true,
-        }));
+        let has = |zone: &str, egress: bool, ports: (&str, &str), cidr: &str| {
+            acl.iter().any(|e| {
+                e.zone == zone
+                    && e.egress == egress
+                    && e.protocol == "6"
+                    && e.ports == (ports.0.to_string(), ports.1.to_string())
+                    && e.cidr == cidr
+                    && e.allow
+            })
+        };
+        // web -> app on 8080-8089: four entries, as network ACLs are stateless.
+        assert!(has("app", false, ("8080", "8089"), "10.0.1.0/24"));
+        assert!(has("app", true, ("1024", "65535"), "10.0.1.0/24"));
+        assert!(has("web", true, ("8080", "8089"), "10.0.2.0/24"));
+        assert!(has("web", false, ("1024", "65535"), "10.0.2.0/24"));
+        // From the internet, IPv6 too.
+        assert!(has("web", false, ("443", "443"), "::/0"));
+        // Each zone's own blocks, then a deny of the rest, in both directions.
         assert!(
             acl.iter()
-                .any(|e| e.zone == "app" && e.rule_number == 32767 && !e.allow)
+                .any(|e| e.zone == "db" && e.rule_number == 100 && e.cidr == "10.0.3.0/24")
         );
+        assert!(
+            acl.iter()
+                .any(|e| e.zone == "app" && e.rule_number == 32767 && e.egress && !e.allow)
+        );
+        assert!(!acl.iter().any(|e| e.zone == "internet"));
     }
 
     #[test]

@@ -44,6 +44,8 @@ const FLOWS: &[(&str, &str, u16, u16, &str, bool)] = &[
     ("198.51.100.8", "10.0.3.30", 50002, 5432, "ACCEPT", false),
     ("10.0.1.10", "10.0.3.30", 42000, 5432, "ACCEPT", false),
     ("198.51.100.7", "10.0.1.10", 50003, 22, "ACCEPT", false),
+    // A new connection from db to web's port 5432, not a reply to web (its ports say so).
+    ("10.0.3.30", "10.0.1.10", 40001, 5432, "ACCEPT", false),
     // Not allowed, REJECTed: a control worked.
     ("198.51.100.9", "10.0.3.30", 50004, 5432, "REJECT", false),
     ("203.0.113.5", "10.0.2.20", 50005, 8080, "REJECT", false),
@@ -137,38 +139,49 @@ fn crossings_are_split_into_findings_and_evidence() {
 fn an_enforced_policy_exits_0_and_rules_are_exported() {
     let dir = tempfile::tempdir().unwrap();
     let lake = lake(dir.path());
-    // Allow what was ACCEPTed: nothing is left but the rejected.
-    let policy = dir.path().join("open.toml");
-    std::fs::write(
-        &policy,
-        format!(
-            "{POLICY}\n[[allow]]\nfrom = \"internet\"\nto = \"db\"\nports = [5432]\n\
-             [[allow]]\nfrom = \"web\"\nto = \"db\"\n\
-             [[allow]]\nfrom = \"internet\"\nto = \"web\"\nports = [22]\n"
-        ),
-    )
-    .unwrap();
-    let o = run(&[
-        "segmentation",
-        "check",
-        "--policy",
-        s(&policy),
-        "--lake",
-        s(&lake),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let check = |policy_text: &str| {
+        let policy = dir.path().join("open.toml");
+        std::fs::write(&policy, policy_text).unwrap();
+        let o = run(&[
+            "segmentation",
+            "check",
+            "--policy",
+            s(&policy),
+            "--lake",
+            s(&lake),
+        ]);
+        (o.status.code(), stdout(&o))
+    };
+    // Allow what was ACCEPTed, web -> db on every port: the replies of that rule do not
+    // cover db's own new connection to web's port 5432, which is left.
+    let open = format!(
+        "{POLICY}\n[[allow]]\nfrom = \"internet\"\nto = \"db\"\nports = [5432]\n\
+         [[allow]]\nfrom = \"web\"\nto = \"db\"\nprotocol = \"any\"\n\
+         [[allow]]\nfrom = \"internet\"\nto = \"web\"\nports = [22]\n"
+    );
+    let (code, page) = check(&open);
+    assert_eq!(code, Some(4), "{page}");
+    assert!(page.contains(" 1 crossed zones without a rule"), "{page}");
     assert!(
-        stdout(&o).contains("0 crossed zones without a rule"),
-        "{}",
-        stdout(&o)
+        page.contains("│ db        │ web     │ 10.0.3.30 │ 10.0.1.10 │    5432 │"),
+        "{page}"
+    );
+    // Allowed too: nothing is left but the rejected.
+    let allowed = format!("{open}[[allow]]\nfrom = \"db\"\nto = \"web\"\nports = [5432]\n");
+    let (code, page) = check(&allowed);
+    assert_eq!(code, Some(0), "{page}");
+    assert!(page.contains(" 0 crossed zones without a rule"), "{page}");
+    // Flows inside a zone, when the policy denies them: web's own SSH is a crossing.
+    let (code, page) = check(&format!("intra_zone = \"deny\"\n{allowed}"));
+    assert_eq!(code, Some(4), "{page}");
+    assert!(page.contains(" 1 crossed zones without a rule"), "{page}");
+    assert!(
+        page.contains("│ web       │ web     │ 10.0.1.10 │ 10.0.1.11 │      22 │"),
+        "{page}"
     );
 
-    let o = run(&[
-        "segmentation",
-        "rules",
-        "--policy",
-        s(&dir.path().join("zones.toml")),
-    ]);
+    let zones = dir.path().join("zones.toml");
+    let o = run(&["segmentation", "rules", "--policy", s(&zones)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let sg: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(sg["db"][0]["FromPort"], 5432);
@@ -177,19 +190,23 @@ fn an_enforced_policy_exits_0_and_rules_are_exported() {
         "segmentation",
         "rules",
         "--policy",
-        s(&dir.path().join("zones.toml")),
+        s(&zones),
         "--format",
         "network-acl",
     ]);
-    assert!(
-        stdout(&o).contains(
-            "│ db   │   100 │ ingress   │        6 │ 5432      │ 5432    │ 10.0.2.0/24 │ allow  │"
-        ),
-        "{}",
-        stdout(&o)
-    );
+    let acl = stdout(&o);
+    // app -> db on 5432, both ends: db lets it in and its replies out, app the reverse.
+    for line in [
+        "│ db   │   110 │ ingress   │        6 │ 5432      │ 5432    │ 10.0.2.0/24 │ allow  │",
+        "│ db   │   110 │ egress    │        6 │ 1024      │ 65535   │ 10.0.2.0/24 │ allow  │",
+        "│ app  │   120 │ egress    │        6 │ 5432      │ 5432    │ 10.0.3.0/24 │ allow  │",
+        "│ app  │   120 │ ingress   │        6 │ 1024      │ 65535   │ 10.0.3.0/24 │ allow  │",
+    ] {
+        assert!(acl.contains(line), "{line}\n{acl}");
+    }
 
     // A zone of subnets needs the inventory.
+    let policy = dir.path().join("subnets.toml");
     std::fs::write(&policy, "[zones.db]\nsubnets = [\"subnet-1\"]\n").unwrap();
     let o = run(&[
         "segmentation",
