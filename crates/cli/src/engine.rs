@@ -144,9 +144,9 @@ impl Engine {
     /// A query's error as its writer reads it: DataFusion's errors (whose sources repeat
     /// their message) once, worded by [`flowlake_query::describe_error`]; other errors
     /// keep their chain.
-    fn readable(&self, e: anyhow::Error, sql: &str) -> anyhow::Error {
+    fn readable(&self, e: anyhow::Error, sql: &str, from: usize) -> anyhow::Error {
         match e.downcast_ref::<datafusion::error::DataFusionError>() {
-            Some(df) => anyhow!(flowlake_query::describe_error(df, sql, &self.ctx)),
+            Some(df) => anyhow!(flowlake_query::describe_error_at(df, sql, from, &self.ctx)),
             None => e,
         }
     }
@@ -173,14 +173,21 @@ impl Engine {
         let statements = DFParser::parse_sql(sql)
             .map_err(|e| anyhow!(flowlake_query::describe_error(&e, sql, &self.ctx)))?;
         let mut rows = 0;
+        // Where the statement being run starts, as far as messages need it: after the end
+        // of the one before (names of earlier statements are not pointed at).
+        let mut from = 0;
         for statement in statements {
             let started = Instant::now();
+            let this_from = from;
+            if let Some(end) = statement_end(sql, &statement) {
+                from = end;
+            }
             let df = self
                 .block_on_cancellable(async {
                     let plan = self.ctx.state().statement_to_plan(statement).await?;
                     anyhow::Ok(self.ctx.execute_logical_plan(plan).await?)
                 })
-                .map_err(|e| self.readable(e, sql))?;
+                .map_err(|e| self.readable(e, sql, this_from))?;
             let mut schema = df.schema().inner().clone();
             if hosts {
                 schema = flowlake_query::inventory::with_hosts(
@@ -257,7 +264,7 @@ impl Engine {
                 Err(_) if self.pipe_closed.load(Ordering::Relaxed) => {
                     return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
                 }
-                Err(e) => return Err(self.readable(e, sql)),
+                Err(e) => return Err(self.readable(e, sql, this_from)),
             };
             let elapsed = started.elapsed().as_secs_f64();
             match (note, self.timing) {
@@ -784,6 +791,36 @@ fn remove_on_signal(dir: PathBuf) -> Result<()> {
         })
         .context("cannot watch for Ctrl-C")?;
     Ok(())
+}
+
+/// The byte offset in `sql` just after the last token of `statement` that the parser
+/// placed (`None` when it placed none).
+fn statement_end(sql: &str, statement: &datafusion::sql::parser::Statement) -> Option<usize> {
+    use datafusion::sql::sqlparser::ast::Spanned;
+    let datafusion::sql::parser::Statement::Statement(s) = statement else {
+        return None;
+    };
+    let end = s.span().end;
+    if end.line == 0 {
+        return None;
+    }
+    let line_start = if end.line == 1 {
+        0
+    } else {
+        sql.match_indices('\n')
+            .nth(usize::try_from(end.line).ok()? - 2)?
+            .0
+            + 1
+    };
+    let line = &sql[line_start..];
+    let column = usize::try_from(end.column).ok()?.saturating_sub(1);
+    Some(
+        line_start
+            + line
+                .char_indices()
+                .nth(column)
+                .map_or(line.len(), |(i, _)| i),
+    )
 }
 
 /// The message for a local lake folder that does not exist, saying where the name came

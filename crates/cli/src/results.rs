@@ -388,6 +388,10 @@ pub fn write_table_aligned(
     right: Option<&[bool]>,
     width: Option<usize>,
 ) -> io::Result<()> {
+    if headers.is_empty() {
+        // `FROM t` alone (a DataFusion form) selects no column.
+        return writeln!(out, "(no columns selected)");
+    }
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|v| clip(v, MAX_CELL)).collect())

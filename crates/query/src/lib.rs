@@ -34,5 +34,5 @@ pub use lake::{
     LakeInfo, PARTITION_COLUMNS, TABLE, TGW_TABLE, inspect, inspect_table, register_lake,
     register_lake_with, session,
 };
-pub use message::describe as describe_error;
+pub use message::{describe as describe_error, describe_at as describe_error_at};
 pub use window::{Bound, TimeWindow, parse_bound, window_warning};

@@ -18,6 +18,30 @@ use datafusion::sql::sqlparser::parser::ParserError;
 /// names of `ctx` to suggest from. Errors it has nothing to add to keep DataFusion's
 /// text, without its backtrace.
 pub fn describe(error: &DataFusionError, sql: &str, ctx: &SessionContext) -> String {
+    describe_at(error, sql, 0, ctx)
+}
+
+/// [`describe`] for the statement of `sql` that starts at byte `from` (a script of
+/// several): names are looked for from there, so an earlier statement's alias or column
+/// is not pointed at.
+pub fn describe_at(
+    error: &DataFusionError,
+    sql: &str,
+    from: usize,
+    ctx: &SessionContext,
+) -> String {
+    let from = if sql.is_char_boundary(from) { from } else { 0 };
+    // The earlier statements blanked out (lines kept), so places stay where they are.
+    let search: String = sql[..from]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .chain(sql[from..].chars())
+        .collect();
+    let text = Text {
+        shown: sql,
+        search: &search,
+    };
+    let sql = &text;
     let root = innermost(error);
     match root {
         DataFusionError::SchemaError(e, _) => {
@@ -26,6 +50,13 @@ pub fn describe(error: &DataFusionError, sql: &str, ctx: &SessionContext) -> Str
                 valid_fields,
             } = e.as_ref()
             {
+                if let Some(relation) = &field.relation
+                    && !valid_fields
+                        .iter()
+                        .any(|c| c.relation.as_ref() == Some(relation))
+                {
+                    return no_such_relation(&relation.to_string(), &field.name, sql);
+                }
                 let names: Vec<String> = valid_fields.iter().map(|c| c.name.clone()).collect();
                 return no_such_column(&field.name, &names, sql);
             }
@@ -95,7 +126,7 @@ fn replace_word(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-fn no_such_column(name: &str, columns: &[String], sql: &str) -> String {
+fn no_such_column(name: &str, columns: &[String], sql: &Text<'_>) -> String {
     let mut unique: Vec<&str> = Vec::new();
     for c in columns {
         if !unique.contains(&c.as_str()) {
@@ -103,14 +134,14 @@ fn no_such_column(name: &str, columns: &[String], sql: &str) -> String {
         }
     }
     let near = nearest(name, &unique);
-    let place = find_word(sql, name);
-    let written = place.map_or(name.to_string(), |p| sql[p.start..p.end].to_string());
+    let place = find_word(sql.search, name);
+    let written = place.map_or(name.to_string(), |p| sql.shown[p.start..p.end].to_string());
     let mut msg = format!("no column named {written}");
     if let Some(p) = place {
-        msg.push_str(&pointer(sql, p));
+        msg.push_str(&pointer(sql.shown, p));
     }
-    let quoted_text = place.is_some_and(|p| sql[..p.start].ends_with('"'));
-    let compared = place.is_some_and(|p| after_comparison(&sql[..p.start]));
+    let quoted_text = place.is_some_and(|p| sql.shown[..p.start].ends_with('"'));
+    let compared = place.is_some_and(|p| after_comparison(&sql.shown[..p.start]));
     if let Some(case) = unique
         .iter()
         .find(|c| c.eq_ignore_ascii_case(name) && **c != name)
@@ -138,7 +169,18 @@ fn no_such_column(name: &str, columns: &[String], sql: &str) -> String {
     msg
 }
 
-fn no_such_table(qualified: &str, ctx: &SessionContext, sql: &str) -> String {
+/// `b.srcaddr` where the query has no table or alias `b`.
+fn no_such_relation(relation: &str, column: &str, sql: &Text<'_>) -> String {
+    let mut msg =
+        format!("no table or alias named {relation} in this query (for {relation}.{column})");
+    if let Some(p) = find_word(sql.search, relation) {
+        msg.push_str(&pointer(sql.shown, p));
+    }
+    msg.push_str("\nhint: name a table of the FROM clause, or the alias given to it there");
+    msg
+}
+
+fn no_such_table(qualified: &str, ctx: &SessionContext, sql: &Text<'_>) -> String {
     let name = qualified.rsplit('.').next().unwrap_or(qualified);
     let mut tables: Vec<String> = ctx
         .catalog("datafusion")
@@ -149,8 +191,8 @@ fn no_such_table(qualified: &str, ctx: &SessionContext, sql: &str) -> String {
     let refs: Vec<&str> = tables.iter().map(String::as_str).collect();
     let near = nearest(name, &refs);
     let mut msg = format!("no table named {name}");
-    if let Some(p) = find_word(sql, name) {
-        msg.push_str(&pointer(sql, p));
+    if let Some(p) = find_word(sql.search, name) {
+        msg.push_str(&pointer(sql.shown, p));
     }
     if !near.is_empty() {
         let _ = write!(msg, "\nhint: did you mean {}?", near.join(", "));
@@ -161,7 +203,7 @@ fn no_such_table(qualified: &str, ctx: &SessionContext, sql: &str) -> String {
 
 /// `Expected: ), found: FROM at Line: 1, Column: 16` as `syntax error: expected ), found
 /// FROM`, with the place shown.
-fn syntax_error(e: &ParserError, sql: &str) -> String {
+fn syntax_error(e: &ParserError, sql: &Text<'_>) -> String {
     let text = match e {
         ParserError::ParserError(t) | ParserError::TokenizerError(t) => t.as_str(),
         ParserError::RecursionLimitExceeded => return "the statement nests too deeply".into(),
@@ -180,27 +222,27 @@ fn syntax_error(e: &ParserError, sql: &str) -> String {
             l.trim().parse::<usize>().ok()?,
             c.trim().parse::<usize>().ok()?,
         ))
-    }) && let Some(offset) = offset_of(sql, line, column)
+    }) && let Some(offset) = offset_of(sql.shown, line, column)
     {
-        let end = sql[offset..]
+        let end = sql.shown[offset..]
             .find(|c: char| c.is_whitespace())
-            .map_or(sql.len(), |n| offset + n)
+            .map_or(sql.shown.len(), |n| offset + n)
             .max(offset + 1)
-            .min(sql.len());
-        msg.push_str(&pointer(sql, Span { start: offset, end }));
+            .min(sql.shown.len());
+        msg.push_str(&pointer(sql.shown, Span { start: offset, end }));
     }
     msg
 }
 
 /// A message that names something the statement holds (`Invalid function 'coun'`):
 /// point at it.
-fn locate_error(msg: &str, sql: &str) -> String {
+fn locate_error(msg: &str, sql: &Text<'_>) -> String {
     let quoted = msg
         .split('\'')
         .nth(1)
         .filter(|q| !q.is_empty() && q.len() < 64);
-    match quoted.and_then(|q| find_word(sql, q)) {
-        Some(p) => pointer(sql, p),
+    match quoted.and_then(|q| find_word(sql.search, q)) {
+        Some(p) => pointer(sql.shown, p),
         None => String::new(),
     }
 }
@@ -229,6 +271,12 @@ fn nearest(name: &str, candidates: &[&str]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// A statement as shown, and as searched (earlier statements blanked out).
+struct Text<'a> {
+    shown: &'a str,
+    search: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +316,13 @@ fn find_word(sql: &str, word: &str) -> Option<Span> {
                     i += 1;
                 }
             }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
             _ => {
                 let end = i + word.len();
                 if end <= bytes.len()
@@ -276,6 +331,7 @@ fn find_word(sql: &str, word: &str) -> Option<Span> {
                     && sql[i..end].eq_ignore_ascii_case(word)
                     && (i == 0 || !is_word(bytes[i - 1]))
                     && bytes.get(end).is_none_or(|b| !is_word(*b))
+                    && !is_alias(&sql[..i])
                 {
                     return Some(Span { start: i, end });
                 }
@@ -286,13 +342,46 @@ fn find_word(sql: &str, word: &str) -> Option<Span> {
     None
 }
 
-/// Whether `before` (the statement up to a word) ends in a comparison or `IN (`.
+/// Whether the word after `before` is a name being given (`... AS srcadr2`), not used.
+fn is_alias(before: &str) -> bool {
+    let t = before.trim_end().trim_end_matches('"').trim_end();
+    t.len() >= 2
+        && t[t.len() - 2..].eq_ignore_ascii_case("as")
+        && t[..t.len() - 2]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+}
+
+/// Whether `before` (the statement up to a word) ends where a value stands: after a
+/// comparison, or in the list of an `IN (...)`.
 fn after_comparison(before: &str) -> bool {
     let t = before.trim_end().trim_end_matches('"').trim_end();
-    ["=", "<", ">", "<>", "!=", "(", ","]
-        .iter()
-        .any(|op| t.ends_with(op))
-        && !t.to_ascii_uppercase().ends_with("SELECT")
+    if ["=", "<", ">", "<>", "!="].iter().any(|op| t.ends_with(op)) {
+        return true;
+    }
+    if !(t.ends_with('(') || t.ends_with(',')) {
+        return false;
+    }
+    // The parenthesis the word is inside: is it an IN list?
+    let mut depth = 0;
+    for (i, c) in t.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => {
+                let head = t[..i].trim_end();
+                return head.len() >= 2
+                    && head[head.len() - 2..].eq_ignore_ascii_case("in")
+                    && head[..head.len() - 2]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            }
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The byte offset of 1-based `line` and `column` (in characters).
@@ -345,11 +434,13 @@ fn pointer(sql: &str, span: Span) -> String {
     } else {
         format!("line {line_no} of the statement, column {column}")
     };
-    format!(
-        " ({place})\n  {shown}\n  {}{}",
-        " ".repeat(column - 1 - skipped),
-        "^".repeat(width)
-    )
+    // Under the place: a tab where the line has one, so the caret lines up.
+    let pad: String = shown
+        .chars()
+        .take(column - 1 - skipped)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    format!(" ({place})\n  {shown}\n  {pad}{}", "^".repeat(width))
 }
 
 #[cfg(test)]
@@ -435,6 +526,29 @@ mod tests {
         let m = message("SELECT coun(*) FROM vpc_flow_logs").await;
         assert!(m.contains("count"), "{m}");
         assert!(m.contains("(column 8)"), "{m}");
+    }
+
+    #[tokio::test]
+    async fn the_caret_finds_the_use_not_a_comment_or_an_alias() {
+        let m = message("select /* srcadr */ srcadr from vpc_flow_logs").await;
+        assert!(m.starts_with("no column named srcadr (column 21)"), "{m}");
+        let m = message("select srcaddr as srcadr2, srcadr2 from vpc_flow_logs").await;
+        assert!(m.starts_with("no column named srcadr2 (column 28)"), "{m}");
+        // A misspelt column in a select list is not a value.
+        let m = message("select srcaddr, srcadr from vpc_flow_logs").await;
+        assert!(m.ends_with("hint: did you mean srcaddr?"), "{m}");
+        // A qualifier the query does not have.
+        let m = message("select b.srcaddr from vpc_flow_logs a").await;
+        assert!(
+            m.starts_with("no table or alias named b in this query (for b.srcaddr)"),
+            "{m}"
+        );
+        // Tabs stay tabs under the line.
+        let m = message("select\tnope from vpc_flow_logs").await;
+        assert!(
+            m.contains("\n  select\tnope from vpc_flow_logs\n        \t^^^^"),
+            "{m:?}"
+        );
     }
 
     #[test]

@@ -90,60 +90,68 @@ fn range_of(expr: &Expr) -> TimeRange {
     }
 }
 
-/// Whether `expr` is `start` in seconds: the column, or `from_unixtime(start)`, through
-/// casts that keep its values.
-fn is_start(expr: &Expr) -> bool {
-    match expr {
-        Expr::Column(c) => c.name == "start",
-        // Casts that keep every value as it is (not to a date, nor a narrower integer).
-        Expr::Cast(c) if exact(c.field.data_type()) => is_start(&c.expr),
-        Expr::TryCast(c) if exact(c.field.data_type()) => is_start(&c.expr),
-        Expr::ScalarFunction(f) if f.name() == "from_unixtime" && f.args.len() == 1 => {
-            is_start(&f.args[0])
+/// How an expression holds `start`: as the number of seconds, or as the instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Seconds,
+    Instant,
+}
+
+/// How `expr` holds `start`: the column and casts to wider numbers keep the seconds,
+/// `from_unixtime` turns them into an instant, and casts between timestamp types keep
+/// the instant. Any other cast (to a date, a narrower integer, a number to a timestamp,
+/// which Arrow reads as nanoseconds) is not read through.
+fn start_kind(expr: &Expr) -> Option<Kind> {
+    let cast = |inner: &Expr, to: &DataType| {
+        let kind = start_kind(inner)?;
+        match (kind, to) {
+            (Kind::Seconds, DataType::Int64 | DataType::Float64 | DataType::Decimal128(..))
+            | (Kind::Instant, DataType::Timestamp(..)) => Some(kind),
+            _ => None,
         }
-        _ => false,
+    };
+    match expr {
+        Expr::Column(c) if c.name == "start" => Some(Kind::Seconds),
+        Expr::Cast(c) => cast(&c.expr, c.field.data_type()),
+        Expr::TryCast(c) => cast(&c.expr, c.field.data_type()),
+        Expr::ScalarFunction(f) if f.name() == "from_unixtime" && f.args.len() == 1 => {
+            (start_kind(&f.args[0])? == Kind::Seconds).then_some(Kind::Instant)
+        }
+        _ => None,
     }
 }
 
-fn exact(to: &DataType) -> bool {
-    matches!(
-        to,
-        DataType::Int64 | DataType::Float64 | DataType::Decimal128(..) | DataType::Timestamp(..)
-    )
-}
-
-/// A constant in seconds: whole seconds, rounded down, and whether a fraction was cut.
-fn seconds(expr: &Expr) -> Option<(i64, bool)> {
+/// A constant of `kind` in seconds: whole seconds, rounded down, and whether a fraction
+/// was cut. A number for [`Kind::Seconds`], a timestamp for [`Kind::Instant`].
+fn seconds(expr: &Expr, kind: Kind) -> Option<(i64, bool)> {
     let Expr::Literal(value, _) = expr else {
         return None;
     };
     let whole = |v: i64| (v, false);
     let per = |v: i64, per_second: i64| (v.div_euclid(per_second), v.rem_euclid(per_second) != 0);
-    Some(match value {
-        ScalarValue::Int64(Some(v)) | ScalarValue::TimestampSecond(Some(v), _) => whole(*v),
-        ScalarValue::Int32(Some(v)) => whole(i64::from(*v)),
-        ScalarValue::UInt32(Some(v)) => whole(i64::from(*v)),
-        ScalarValue::UInt64(Some(v)) => whole(i64::try_from(*v).ok()?),
-        ScalarValue::Float64(Some(v)) => {
+    Some(match (kind, value) {
+        (Kind::Seconds, ScalarValue::Int64(Some(v)))
+        | (Kind::Instant, ScalarValue::TimestampSecond(Some(v), _)) => whole(*v),
+        (Kind::Seconds, ScalarValue::Int32(Some(v))) => whole(i64::from(*v)),
+        (Kind::Seconds, ScalarValue::UInt32(Some(v))) => whole(i64::from(*v)),
+        (Kind::Seconds, ScalarValue::UInt64(Some(v))) => whole(i64::try_from(*v).ok()?),
+        (Kind::Seconds, ScalarValue::Float64(Some(v))) => {
             // Within ±2^53 every whole f64 is exact, and so is its floor.
             if !v.is_finite() || v.abs() > 9.0e15 {
                 return None;
             }
             (v.floor() as i64, v.fract() != 0.0)
         }
-        ScalarValue::TimestampMillisecond(Some(v), _) => per(*v, 1_000),
-        ScalarValue::TimestampMicrosecond(Some(v), _) => per(*v, 1_000_000),
-        ScalarValue::TimestampNanosecond(Some(v), _) => per(*v, 1_000_000_000),
+        (Kind::Instant, ScalarValue::TimestampMillisecond(Some(v), _)) => per(*v, 1_000),
+        (Kind::Instant, ScalarValue::TimestampMicrosecond(Some(v), _)) => per(*v, 1_000_000),
+        (Kind::Instant, ScalarValue::TimestampNanosecond(Some(v), _)) => per(*v, 1_000_000_000),
         _ => return None,
     })
 }
 
 /// `column op constant`, as a range of `start` (whole seconds, as `start` is).
 fn comparison(column: &Expr, op: Operator, constant: &Expr) -> Option<TimeRange> {
-    if !is_start(column) {
-        return None;
-    }
-    let (t, fraction) = seconds(constant)?;
+    let (t, fraction) = seconds(constant, start_kind(column)?)?;
     let range = match op {
         // Past the ends of i64 no bound is kept (the range stays open, never wrong).
         Operator::Gt => TimeRange {
@@ -289,6 +297,22 @@ mod tests {
             (None, None)
         );
         assert_eq!(range("srcaddr = '10.0.0.1'").await, (None, None));
+        // Casts that change the unit: Arrow reads a number cast to a timestamp as
+        // nanoseconds.
+        assert_eq!(
+            range(
+                r#"CAST(CAST("start" AS DOUBLE) AS TIMESTAMP) < TIMESTAMP '2026-03-01 00:00:00'"#
+            )
+            .await,
+            (None, None)
+        );
+        assert_eq!(
+            range(&format!(
+                r#"CAST(CAST("start" AS TIMESTAMP) AS DOUBLE) > {MAR1}"#
+            ))
+            .await,
+            (None, None)
+        );
         // A cast that changes values (to a date, a narrower integer) is not read through.
         assert_eq!(
             range(r#"CAST(from_unixtime("start") AS DATE) >= DATE '2026-03-01'"#).await,

@@ -44,12 +44,24 @@ impl TimeWindow {
             } else {
                 ""
             };
-            return Err(QueryError::Window(format!(
-                "the window is empty: --since {st} is {}, which is not before --until {ut}, {}{day}; \
-                 did you swap them?",
-                iso(s),
-                iso(u)
-            )));
+            // Given the other way round, would they make a window?
+            let swapped = parse_bound(ut, Bound::Since, now)
+                .ok()
+                .zip(parse_bound(st, Bound::Until, now).ok())
+                .is_some_and(|(since, until)| since < until);
+            return Err(QueryError::Window(if s == u && !swapped {
+                format!(
+                    "the window is empty: --since {st} and --until {ut} are the same time, {}{day}",
+                    iso(s)
+                )
+            } else {
+                format!(
+                    "the window is empty: --since {st} is {}, which is not before --until {ut}, {}{day}{}",
+                    iso(s),
+                    iso(u),
+                    if swapped { "; did you swap them?" } else { "" }
+                )
+            }));
         }
         Ok(window)
     }
@@ -158,9 +170,14 @@ pub fn parse_bound(text: &str, bound: Bound, now: DateTime<Utc>) -> Result<i64> 
             Bound::Until => "--until",
         };
         if secs < EARLIEST {
+            // A small number was meant as a duration; a large one is just too early.
+            let advice = if secs.unsigned_abs() < 100_000 {
+                format!("for a duration write it with a unit ({t}d, {t}h, {t}m, {t}w)")
+            } else {
+                "give a time of 2015 or later".to_string()
+            };
             return Err(QueryError::Window(format!(
-                "{flag} {t} would be Unix second {t} ({}), before flow logs existed: for a \
-                 duration write it with a unit ({t}d, {t}h, {t}m, {t}w)",
+                "{flag} {t} would be Unix second {t} ({}), before flow logs existed: {advice}",
                 iso(secs)
             )));
         }
@@ -266,6 +283,15 @@ mod tests {
                 && e.to_string().contains("7d"),
             "{e}"
         );
+        let e = parse_bound("1420070399", Bound::Since, now()).unwrap_err();
+        assert!(
+            e.to_string().ends_with("give a time of 2015 or later"),
+            "{e}"
+        );
+        let e =
+            TimeWindow::parse(Some("2026-03-01T00:00:00Z"), Some("1772323200"), now()).unwrap_err();
+        assert!(e.to_string().contains("are the same time"), "{e}");
+        assert!(!e.to_string().contains("swap"), "{e}");
         let e = parse_bound("1772370000000", Bound::Until, now()).unwrap_err();
         assert!(e.to_string().contains("write 1772370000"), "{e}");
     }

@@ -32,19 +32,21 @@ enum Subject {
 impl Subject {
     fn parse(text: &str) -> Result<Self> {
         let t = text.trim();
-        // As written (flow logs keep an address's own spelling), once it reads as one.
-        if t.parse::<IpAddr>().is_ok() {
-            return Ok(Subject::Address(t.to_string()));
+        if let Ok(ip) = t.parse::<IpAddr>() {
+            return Ok(Subject::Address(ip.to_string()));
         }
+        // AWS writes ids in lower case.
+        let lower = t.to_ascii_lowercase();
         let id = |prefix: &str| {
-            t.strip_prefix(prefix)
+            lower
+                .strip_prefix(prefix)
                 .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit()))
         };
         if id("eni-") {
-            return Ok(Subject::Interface(t.to_string()));
+            return Ok(Subject::Interface(lower));
         }
         if id("i-") {
-            return Ok(Subject::Instance(t.to_string()));
+            return Ok(Subject::Instance(lower));
         }
         bail!(
             "{t:?} is not an IP address, a network interface id (eni-0123456789abcdef0) or an instance id (i-0123456789abcdef0)"
@@ -54,7 +56,14 @@ impl Subject {
     /// The records that belong to the subject, as a SQL condition.
     fn condition(&self) -> String {
         match self {
-            Subject::Address(a) => format!("(srcaddr = '{a}' OR dstaddr = '{a}')"),
+            Subject::Address(a) => {
+                let list = spellings(a)
+                    .iter()
+                    .map(|x| format!("'{x}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("(srcaddr IN ({list}) OR dstaddr IN ({list}))")
+            }
             Subject::Interface(id) => format!("interface_id = '{id}'"),
             Subject::Instance(id) => format!("instance_id = '{id}'"),
         }
@@ -80,9 +89,9 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
         width: terminal_width(),
     };
     let condition = subject.condition();
-    let own = match &subject {
-        Subject::Address(addr) => vec![addr.clone()],
-        _ => page.own_addresses(&condition)?,
+    let (own, unsure) = match &subject {
+        Subject::Address(addr) => (spellings(addr), None),
+        _ => page.own_addresses(&subject, &condition)?,
     };
     let own_list = own
         .iter()
@@ -134,6 +143,13 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
                 own.join(", ")
             }
         )?;
+        if let Some(other) = &unsure {
+            writeln!(
+                page.out,
+                "  (or {other}: the flows cannot tell which end of them is the interface's own; \
+                 --eni-metadata knows)"
+            )?;
+        }
     }
     writeln!(page.out, "\n## Overview")?;
     page.table(&overview, true)?;
@@ -233,6 +249,24 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// The ways a flow log may write `addr` (already in the standard form of RFC 5952, as
+/// `IpAddr` prints it): that form, and for IPv6 all eight groups without `::` compression.
+fn spellings(addr: &str) -> Vec<String> {
+    let mut out = vec![addr.to_string()];
+    if let Ok(IpAddr::V6(v6)) = addr.parse::<IpAddr>() {
+        let full = v6
+            .segments()
+            .iter()
+            .map(|g| format!("{g:x}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        if full != addr {
+            out.push(full);
+        }
+    }
+    out
+}
+
 fn kind_name(subject: &Subject) -> &'static str {
     match subject {
         Subject::Address(_) => "address",
@@ -304,10 +338,35 @@ impl Page<'_> {
         Ok(())
     }
 
-    /// The addresses of an interface or instance: the fewest that are an end of every
-    /// record logged on it (the interface's own address is an end of all of them; a peer
-    /// it talks to most is an end of many, not all).
-    fn own_addresses(&mut self, condition: &str) -> Result<Vec<String>> {
+    /// The addresses of an interface or instance: from `--eni-metadata` when it knows
+    /// them, else the fewest that are an end of every record logged on it (the
+    /// interface's own address is an end of all of them; a peer it talks to most, of
+    /// many). The second value names an address the flows cannot tell from the first one
+    /// (an interface that talked to a single peer).
+    fn own_addresses(
+        &mut self,
+        subject: &Subject,
+        condition: &str,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        if !self.engine.hosts.is_empty() {
+            let column = match subject {
+                Subject::Instance(_) => "instance_id",
+                _ => "interface_id",
+            };
+            let batches = self.query(&format!(
+                "SELECT DISTINCT address FROM network_interfaces WHERE {column} = '{}' \
+                 AND address IS NOT NULL ORDER BY address",
+                subject.id()
+            ))?;
+            let known: Vec<String> = batches
+                .iter()
+                .map(|b| text_column(b, 0))
+                .collect::<Result<Vec<_>>>()?
+                .concat();
+            if !known.is_empty() {
+                return Ok((known, None));
+            }
+        }
         let batches = self.query(&format!(
             "SELECT srcaddr, dstaddr, count(*) AS n FROM vpc_flow_logs WHERE {condition} \
              AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL GROUP BY 1, 2"
@@ -323,11 +382,19 @@ impl Page<'_> {
                 pairs.push((src[r].clone(), dst[r].clone(), n.value(r)));
             }
         }
-        let total: i64 = pairs.iter().map(|p| p.2).sum();
-        let mut own = Vec::new();
-        let mut covered = 0;
-        // Greedy cover: the address in most uncovered records, until 99% are covered.
-        while covered * 100 < total * 99 {
+        let private = |a: &str| {
+            a.parse::<IpAddr>().is_ok_and(|ip| match ip {
+                IpAddr::V4(v4) => {
+                    v4.is_private() || v4.octets()[0] == 100 && v4.octets()[1] & 0xc0 == 64
+                }
+                IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+            })
+        };
+        let mut own: Vec<String> = Vec::new();
+        let mut unsure = None;
+        // Greedy cover: the address in most uncovered records (a private one first, on a
+        // tie), until every record has one.
+        loop {
             let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
             for (s, d, n) in &pairs {
                 if own.contains(s) || own.contains(d) {
@@ -338,17 +405,26 @@ impl Page<'_> {
                     *counts.entry(d).or_default() += n;
                 }
             }
-            let Some((best, n)) = counts
-                .into_iter()
-                .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(x.0)))
-            else {
+            let mut ranked: Vec<(&str, i64)> = counts.into_iter().collect();
+            ranked.sort_by(|x, y| {
+                y.1.cmp(&x.1)
+                    .then(private(y.0).cmp(&private(x.0)))
+                    .then(x.0.cmp(y.0))
+            });
+            let Some(&(best, n)) = ranked.first() else {
                 break;
             };
+            if own.is_empty()
+                && let Some(&(other, m)) = ranked.get(1)
+                && m == n
+                && private(other) == private(best)
+            {
+                unsure = Some(other.to_string());
+            }
             own.push(best.to_string());
-            covered += n;
         }
         own.sort();
-        Ok(own)
+        Ok((own, unsure))
     }
 
     /// Flows per hour (per day over more than two weeks) from first to last seen, as a line
@@ -560,9 +636,19 @@ mod tests {
             Subject::parse("10.0.2.23").unwrap(),
             Subject::Address("10.0.2.23".into())
         );
+        // IPv6 in any spelling, as flow logs write it (RFC 5952), or in full.
         assert_eq!(
-            Subject::parse(" 2001:db8::1 ").unwrap(),
+            Subject::parse(" 2001:DB8:0:0::1 ").unwrap(),
             Subject::Address("2001:db8::1".into())
+        );
+        assert_eq!(
+            spellings("2001:db8::1"),
+            ["2001:db8::1", "2001:db8:0:0:0:0:0:1"]
+        );
+        assert_eq!(spellings("10.0.0.1"), ["10.0.0.1"]);
+        assert_eq!(
+            Subject::parse("ENI-0A1B2C3D4E5F60718").unwrap(),
+            Subject::Interface("eni-0a1b2c3d4e5f60718".into())
         );
         assert_eq!(
             Subject::parse("eni-0a1b2c3d4e5f60718").unwrap(),
