@@ -91,7 +91,8 @@ const SEGMENTATION_HELP: &str = r#"A zone policy (TOML):
   intra_zone = "allow"            # or "deny": flows inside one zone
 
 Rules are stateful, as security groups are: the replies of an allowed connection are
-allowed. An address is in the zone that holds it most specifically (an address a
+allowed (from the rule's ports back; for a rule without ports, the flows whose request the
+logs hold). An address is in the zone that holds it most specifically (an address a
 subnet or tag names, then the longest CIDR prefix).
 
 Examples:
@@ -335,7 +336,9 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
 
-    /// Only inputs in dated folders before this time (a bare date includes that day).
+    /// Only inputs in dated folders (and AWS objects named with their time) before this
+    /// time, and up to an hour after it: AWS files records by their delivery, which comes
+    /// after they start. A bare date includes that day.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 

@@ -42,6 +42,9 @@ pub struct Engine {
     pub pager: bool,
     /// Entries of the `--ioc` list (the table `ioc`).
     indicators: usize,
+    /// What the table reads, for people: `lake lake/`, or `raw logs s3://... (decoded for
+    /// this run)` (whose temporary lake is no place to name).
+    pub source: String,
     /// Names of the addresses, interfaces and instances `--eni-metadata` knows.
     pub hosts: std::collections::BTreeMap<String, String>,
     /// The decoded logs of `--raw`, deleted when the session ends.
@@ -105,6 +108,10 @@ impl Engine {
             // Every result of the run goes into the file, one after the other.
             std::fs::File::create(path).with_context(|| path.display().to_string())?;
         }
+        let source = match &lake.raw {
+            Some(raw) => format!("raw logs {raw} (decoded for this run)"),
+            None => format!("lake {location}"),
+        };
         Ok(Self {
             rt,
             ctx,
@@ -117,6 +124,7 @@ impl Engine {
             times: true,
             pager: true,
             indicators,
+            source,
             hosts,
             _raw: raw,
             interrupt: None,
@@ -188,6 +196,20 @@ impl Engine {
                     anyhow::Ok(self.ctx.execute_logical_plan(plan).await?)
                 })
                 .map_err(|e| self.readable(e, sql, this_from))?;
+            if df.schema().fields().is_empty() {
+                // `FROM t` alone (DataFusion reads it as a query) selects no column; DDL and
+                // `SET` have no result at all. Neither has anything to print.
+                let selected = self
+                    .block_on_cancellable(async { anyhow::Ok(df.count().await?) })
+                    .map_err(|e| self.readable(e, sql, this_from))?;
+                if selected > 0 {
+                    eprintln!(
+                        "note: the statement selects no column ({selected} rows): write SELECT ... FROM"
+                    );
+                }
+                rows = 0;
+                continue;
+            }
             let mut schema = df.schema().inner().clone();
             if hosts {
                 schema = flowlake_query::inventory::with_hosts(

@@ -253,10 +253,10 @@ pub fn run(engine: &mut Engine) -> Result<()> {
         let _ = rl.load_history(h);
     }
     eprintln!(
-        "flowlake {}: table {} over {} ({}). \\? for help, \\q to quit.",
+        "flowlake {}: table {} over the {} ({}). \\? for help, \\q to quit.",
         env!("CARGO_PKG_VERSION"),
         flowlake_query::TABLE,
-        engine.lake,
+        engine.source,
         if engine.window.is_unbounded() {
             "all of it".to_string()
         } else {

@@ -32,11 +32,16 @@ pub fn describe_at(
 ) -> String {
     let from = if sql.is_char_boundary(from) { from } else { 0 };
     // The earlier statements blanked out (lines kept), so places stay where they are.
-    let search: String = sql[..from]
-        .chars()
-        .map(|c| if c == '\n' { '\n' } else { ' ' })
-        .chain(sql[from..].chars())
-        .collect();
+    // Each character blanked byte for byte, so byte offsets stay where they are.
+    let mut search = String::with_capacity(sql.len());
+    for c in sql[..from].chars() {
+        if c == '\n' {
+            search.push('\n');
+        } else {
+            search.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    search.push_str(&sql[from..]);
     let text = Text {
         shown: sql,
         search: &search,
@@ -332,6 +337,7 @@ fn find_word(sql: &str, word: &str) -> Option<Span> {
                     && (i == 0 || !is_word(bytes[i - 1]))
                     && bytes.get(end).is_none_or(|b| !is_word(*b))
                     && !is_alias(&sql[..i])
+                    && !names_a_subquery(&sql[end..])
                 {
                     return Some(Span { start: i, end });
                 }
@@ -340,6 +346,12 @@ fn find_word(sql: &str, word: &str) -> Option<Span> {
         }
     }
     None
+}
+
+/// Whether a word followed by `after` names a common table expression (`WITH x AS (`).
+fn names_a_subquery(after: &str) -> bool {
+    let t = after.trim_start();
+    t.len() > 2 && t[..2].eq_ignore_ascii_case("as") && t[2..].trim_start().starts_with('(')
 }
 
 /// Whether the word after `before` is a name being given (`... AS srcadr2`), not used.
@@ -438,7 +450,15 @@ fn pointer(sql: &str, span: Span) -> String {
     let pad: String = shown
         .chars()
         .take(column - 1 - skipped)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .flat_map(|c| {
+            use unicode_width::UnicodeWidthChar;
+            let (fill, n) = if c == '\t' {
+                ('\t', 1)
+            } else {
+                (' ', c.width().unwrap_or(0))
+            };
+            std::iter::repeat_n(fill, n)
+        })
         .collect();
     format!(" ({place})\n  {shown}\n  {pad}{}", "^".repeat(width))
 }
@@ -543,6 +563,21 @@ mod tests {
             m.starts_with("no table or alias named b in this query (for b.srcaddr)"),
             "{m}"
         );
+        // An earlier statement with characters of several bytes on the same line.
+        let sql = "select '日本'; select srcadr from vpc_flow_logs";
+        let from = sql.find(';').unwrap() + 1;
+        let ctx = crate::session().unwrap();
+        ctx.sql("CREATE TABLE vpc_flow_logs (srcaddr VARCHAR)")
+            .await
+            .unwrap();
+        let err = ctx.sql(&sql[from..]).await.unwrap_err();
+        let m = describe_at(&err, sql, from, &ctx);
+        assert!(m.starts_with("no column named srcadr (column 21)"), "{m}");
+        // Under two wide characters, the caret moves four columns.
+        assert!(m.contains("\n                        ^^^^^^"), "{m:?}");
+        // A common table expression's name is not the column.
+        let m = message("with srcadr as (select 1) select srcadr from vpc_flow_logs").await;
+        assert!(m.starts_with("no column named srcadr (column 34)"), "{m}");
         // Tabs stay tabs under the line.
         let m = message("select\tnope from vpc_flow_logs").await;
         assert!(

@@ -269,16 +269,18 @@ impl Checked {
         sql
     }
 
-    /// A SQL condition over `src_zone`, `dst_zone` and the flow's columns: the flow is
-    /// allowed (by a rule, as a reply to one, or inside one zone).
+    /// The SQL conditions, over `src_zone`, `dst_zone` and a flow's columns, under which
+    /// a flow is allowed: `(allowed, portless_requests)`.
     ///
-    /// A reply goes from the destination zone back to the source zone, from one of the
-    /// rule's ports (any port, for a rule without) to the port the connection came from,
-    /// which the ports tell as the hunts do: from a well-known port to the same or a higher
-    /// one, or into the ephemeral range (32768 and up) from a lower port. ICMP has no
-    /// ports: its replies are allowed by zone and protocol. Flows inside `internet` or
-    /// `unzoned` are never crossings: no policy zone is involved.
-    pub fn allowed(&self) -> String {
+    /// `allowed` holds a rule's flows, flows inside one zone, and the replies of a rule
+    /// with ports: from one of its ports back from the destination zone to the source
+    /// zone (as a security group lets the answers of a connection out). A rule without
+    /// ports (or for ICMP, which has none) cannot tell its replies by port, so
+    /// `portless_requests` names its requests, and [`Checked::crossings_sql`] allows a flow
+    /// whose reverse (addresses, ports and protocol swapped) is one of them: the reply of
+    /// a connection the flow logs saw being opened. Flows inside `internet` or `unzoned`
+    /// are never crossings: no zone of the policy is involved.
+    pub fn allowed(&self) -> (String, Option<String>) {
         let mut terms = vec![if self.intra_zone_denied {
             format!(
                 "(src_zone = dst_zone AND src_zone IN ({}, {}))",
@@ -288,13 +290,11 @@ impl Checked {
         } else {
             "src_zone = dst_zone".to_string()
         }];
-        let reply =
-            "((srcport < 1024 AND dstport >= srcport) OR (dstport >= 32768 AND srcport < dstport))";
+        let mut portless_requests = Vec::new();
         for r in &self.rules {
-            // ICMP has no ports: a rule's ports do not apply to it.
-            let portless = matches!(r.protocol, Some(1 | 58));
+            let portless = r.ports.is_empty() || matches!(r.protocol, Some(1 | 58));
             let ports = |col: &str| {
-                (!r.ports.is_empty() && !portless).then(|| {
+                (!portless).then(|| {
                     let any: Vec<String> = r
                         .ports
                         .iter()
@@ -315,28 +315,42 @@ impl Checked {
             };
             let mut request = base(&r.from, &r.to);
             request.extend(ports("dstport"));
-            terms.push(format!("({})", request.join(" AND ")));
-            let mut answer = base(&r.to, &r.from);
-            answer.extend(ports("srcport"));
-            if !portless {
-                answer.push(reply.to_string());
+            let request = format!("({})", request.join(" AND "));
+            terms.push(request.clone());
+            if portless {
+                portless_requests.push(request);
+            } else {
+                let mut answer = base(&r.to, &r.from);
+                answer.extend(ports("srcport"));
+                terms.push(format!("({})", answer.join(" AND ")));
             }
-            terms.push(format!("({})", answer.join(" AND ")));
         }
-        terms.join(" OR ")
+        (
+            terms.join(" OR "),
+            (!portless_requests.is_empty()).then(|| portless_requests.join(" OR ")),
+        )
     }
 
     /// The crossings of `vpc_flow_logs`: every flow that no rule allows, with its zones.
     pub fn crossings_sql(&self, members: &BTreeMap<String, Vec<String>>) -> String {
-        format!(
-            "SELECT * FROM (SELECT srcaddr, dstaddr, srcport, dstport, protocol, action, packets, bytes, \"start\", \
+        let (allowed, portless) = self.allowed();
+        let flows = format!(
+            "SELECT srcaddr, dstaddr, srcport, dstport, protocol, action, packets, bytes, \"start\", \
              {} AS src_zone, {} AS dst_zone FROM vpc_flow_logs \
-             WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND action IS NOT NULL) f \
-             WHERE NOT ({})",
+             WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND action IS NOT NULL",
             self.zone_of("srcaddr", members),
             self.zone_of("dstaddr", members),
-            self.allowed()
-        )
+        );
+        match portless {
+            None => format!("SELECT * FROM ({flows}) f WHERE NOT ({allowed})"),
+            Some(requests) => format!(
+                "WITH f AS ({flows}), \
+                 requests AS (SELECT DISTINCT srcaddr, dstaddr, srcport, dstport, protocol FROM f WHERE {requests}) \
+                 SELECT c.* FROM (SELECT * FROM f WHERE NOT ({allowed})) c \
+                 LEFT ANTI JOIN requests q ON q.srcaddr = c.dstaddr AND q.dstaddr = c.srcaddr \
+                 AND q.srcport = c.dstport AND q.dstport = c.srcport AND q.protocol = c.protocol"
+            ),
+        }
     }
 
     /// The security group rules the policy implies, as the `IpPermissions` of
@@ -380,32 +394,39 @@ impl Checked {
                     }
                 }
             }
-            let protocol = r.protocol.map_or("-1".to_string(), |p| match p {
-                6 => "tcp".into(),
-                17 => "udp".into(),
-                1 => "icmp".into(),
-                58 => "icmpv6".into(),
+            let name = |p: u8| match p {
+                6 => "tcp".to_string(),
+                17 => "udp".to_string(),
+                1 => "icmp".to_string(),
+                58 => "icmpv6".to_string(),
                 n => n.to_string(),
-            });
-            let ranges: Vec<(Option<u16>, Option<u16>)> =
-                if r.ports.is_empty() || matches!(r.protocol, None | Some(1 | 58)) {
-                    vec![(None, None)]
-                } else {
-                    r.ports
-                        .iter()
-                        .map(|(lo, hi)| (Some(*lo), Some(*hi)))
-                        .collect()
+            };
+            // (protocol, ports); a rule for every protocol with ports is TCP and UDP, since
+            // a permission for all protocols ("-1") has no ports.
+            let ranged = |p: String| -> Vec<(String, Option<(u16, u16)>)> {
+                r.ports
+                    .iter()
+                    .map(|range| (p.clone(), Some(*range)))
+                    .collect()
+            };
+            let permissions: Vec<(String, Option<(u16, u16)>)> =
+                match (r.protocol, r.ports.is_empty()) {
+                    // ICMP has no ports; a protocol without ports, every port.
+                    (Some(p @ (1 | 58)), _) | (Some(p), true) => vec![(name(p), None)],
+                    (None, true) => vec![("-1".to_string(), None)],
+                    (None, false) => [ranged("tcp".into()), ranged("udp".into())].concat(),
+                    (Some(p), false) => ranged(name(p)),
                 };
             let list = out
                 .entry(r.to.clone())
                 .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-            for (lo, hi) in ranges {
+            for (protocol, range) in permissions {
                 let mut p = serde_json::json!({
                     "IpProtocol": protocol,
                     "IpRanges": v4,
                     "Ipv6Ranges": v6,
                 });
-                if let (Some(lo), Some(hi)) = (lo, hi) {
+                if let Some((lo, hi)) = range {
                     p["FromPort"] = lo.into();
                     p["ToPort"] = hi.into();
                 }
@@ -417,98 +438,143 @@ impl Checked {
         serde_json::Value::Object(out)
     }
 
-    /// The CIDR blocks of a zone as a network ACL names them (`internet`: everything;
-    /// `unzoned`: the private ranges).
-    fn acl_cidrs(&self, zone: &str) -> Vec<String> {
-        match self.zones.iter().find(|(n, _)| n == zone) {
-            Some((_, z)) => z.cidrs.clone(),
-            None if zone == INTERNET => vec!["0.0.0.0/0".into(), "::/0".into()],
-            None => ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
-                .map(String::from)
-                .to_vec(),
-        }
+    /// Zones a network ACL cannot name: they have no CIDR blocks (only subnets or tags).
+    pub fn zones_without_cidrs(&self) -> Vec<&str> {
+        self.zones
+            .iter()
+            .filter(|(_, z)| z.cidrs.is_empty())
+            .map(|(n, _)| n.as_str())
+            .collect()
     }
 
-    /// Network ACL entries for the subnets of each zone of the policy. Network ACLs are
-    /// stateless, so each allowed flow needs four entries: in the destination's ACL the
-    /// flow in and its replies out (to ports 1024-65535, every port for ICMP and `any`),
-    /// in the source's ACL the flow out and its replies in. Flows inside a zone are
-    /// allowed between its blocks unless `intra_zone = "deny"`; each ACL ends with a deny
-    /// of everything else. Numbered from 100 in steps of 10, per zone and direction.
+    /// Network ACL entries for the subnets of each zone of the policy.
+    ///
+    /// Network ACLs are stateless and take the first entry that matches, lowest number
+    /// first, so each zone's ACL, in each direction, is built in tiers: the allowed flows
+    /// with other zones (and inside its own blocks, unless `intra_zone = "deny"`); then a
+    /// deny of every zone's blocks, so that what follows cannot reach them; the allowed
+    /// flows with `unzoned` (the private ranges); a deny of the private ranges; the allowed
+    /// flows with `internet` (`0.0.0.0/0`, `::/0`); and a deny of everything else. Each
+    /// allowed flow takes four entries: the flow in and its replies out (to ports
+    /// 1024-65535) in the destination's ACL, the flow out and its replies in at the
+    /// source's. A rule for every protocol with ports becomes TCP and UDP entries (a
+    /// network ACL entry for all protocols has no ports). Zones without CIDR blocks get
+    /// none ([`Checked::zones_without_cidrs`]).
     pub fn network_acl(&self) -> Vec<AclEntry> {
-        let mut out = Vec::new();
-        let mut numbers: BTreeMap<(String, bool), u32> = BTreeMap::new();
-        let proto = |p: Option<u8>| p.map_or("-1".to_string(), |p| p.to_string());
+        const PRIVATE: [&str; 4] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
         let all = || ("all".to_string(), "all".to_string());
-        let mut push =
-            |zone: &str, egress: bool, protocol: String, ports: (String, String), cidr: &str| {
-                if !self.zones.iter().any(|(n, _)| n == zone) {
-                    return; // `internet` and `unzoned` are not subnets.
-                }
-                let n = numbers.entry((zone.to_string(), egress)).or_insert(90);
-                *n += 10;
-                out.push(AclEntry {
-                    zone: zone.to_string(),
-                    rule_number: *n,
-                    egress,
-                    protocol,
+        // (zone, egress) -> (tier, protocol, ports, cidr)
+        let mut allows: BTreeMap<(String, bool), Vec<Allow>> = BTreeMap::new();
+        let has_cidrs = |zone: &str| {
+            self.zones
+                .iter()
+                .any(|(n, z)| n == zone && !z.cidrs.is_empty())
+        };
+        let peer = |zone: &str| -> (u8, Vec<String>) {
+            match self.zones.iter().find(|(n, _)| n == zone) {
+                Some((_, z)) => (0, z.cidrs.clone()),
+                None if zone == INTERNET => (4, vec!["0.0.0.0/0".into(), "::/0".into()]),
+                None => (2, PRIVATE.map(String::from).to_vec()),
+            }
+        };
+        let mut add = |zone: &str,
+                       egress: bool,
+                       tier: u8,
+                       protocol: &str,
+                       ports: (String, String),
+                       cidr: &str| {
+            if has_cidrs(zone) {
+                allows.entry((zone.to_string(), egress)).or_default().push((
+                    tier,
+                    protocol.to_string(),
                     ports,
-                    cidr: cidr.to_string(),
-                    allow: true,
-                });
-            };
+                    cidr.to_string(),
+                ));
+            }
+        };
         if !self.intra_zone_denied {
             for (zone, z) in &self.zones {
                 for cidr in &z.cidrs {
-                    push(zone, false, "-1".into(), all(), cidr);
-                    push(zone, true, "-1".into(), all(), cidr);
+                    add(zone, false, 0, "-1", all(), cidr);
+                    add(zone, true, 0, "-1", all(), cidr);
                 }
             }
         }
         for r in &self.rules {
-            let portless = matches!(r.protocol, None | Some(1 | 58));
-            let ranges: Vec<(String, String)> = if r.ports.is_empty() || portless {
-                vec![all()]
-            } else {
-                r.ports
-                    .iter()
-                    .map(|(lo, hi)| (lo.to_string(), hi.to_string()))
-                    .collect()
-            };
-            let replies = if portless {
-                all()
-            } else {
-                ("1024".to_string(), "65535".to_string())
-            };
-            for (lo, hi) in &ranges {
-                for cidr in self.acl_cidrs(&r.from) {
-                    push(
-                        &r.to,
-                        false,
-                        proto(r.protocol),
-                        (lo.clone(), hi.clone()),
-                        &cidr,
-                    );
-                    push(&r.to, true, proto(r.protocol), replies.clone(), &cidr);
+            let icmp = matches!(r.protocol, Some(1 | 58));
+            // (protocol, ports of the flow, ports of its replies)
+            let mut kinds: Vec<(String, Ports, Ports)> = Vec::new();
+            let ephemeral = || ("1024".to_string(), "65535".to_string());
+            match r.protocol {
+                _ if icmp || r.ports.is_empty() => {
+                    let p = r.protocol.map_or("-1".to_string(), |p| p.to_string());
+                    kinds.push((p, all(), all()));
                 }
-                for cidr in self.acl_cidrs(&r.to) {
-                    push(
-                        &r.from,
-                        true,
-                        proto(r.protocol),
-                        (lo.clone(), hi.clone()),
-                        &cidr,
-                    );
-                    push(&r.from, false, proto(r.protocol), replies.clone(), &cidr);
+                None => {
+                    for p in ["6", "17"] {
+                        for (lo, hi) in &r.ports {
+                            kinds.push((p.into(), (lo.to_string(), hi.to_string()), ephemeral()));
+                        }
+                    }
+                }
+                Some(p) => {
+                    for (lo, hi) in &r.ports {
+                        kinds.push((p.to_string(), (lo.to_string(), hi.to_string()), ephemeral()));
+                    }
+                }
+            }
+            let (from_tier, from_cidrs) = peer(&r.from);
+            let (to_tier, to_cidrs) = peer(&r.to);
+            for (protocol, ports, replies) in &kinds {
+                for cidr in &from_cidrs {
+                    add(&r.to, false, from_tier, protocol, ports.clone(), cidr);
+                    add(&r.to, true, from_tier, protocol, replies.clone(), cidr);
+                }
+                for cidr in &to_cidrs {
+                    add(&r.from, true, to_tier, protocol, ports.clone(), cidr);
+                    add(&r.from, false, to_tier, protocol, replies.clone(), cidr);
                 }
             }
         }
-        let zones: Vec<String> = self.zones.iter().map(|(n, _)| n.clone()).collect();
-        for z in zones {
+        let zone_cidrs: Vec<String> = self
+            .zones
+            .iter()
+            .flat_map(|(_, z)| z.cidrs.clone())
+            .collect();
+        let mut out = Vec::new();
+        for (zone, z) in &self.zones {
+            if z.cidrs.is_empty() {
+                continue;
+            }
             for egress in [false, true] {
+                let mut entries = allows.remove(&(zone.clone(), egress)).unwrap_or_default();
+                let later = |tier: u8, entries: &[Allow]| entries.iter().any(|e| e.0 > tier);
+                if later(1, &entries) {
+                    for cidr in &zone_cidrs {
+                        entries.push((1, "-1".into(), all(), cidr.clone()));
+                    }
+                }
+                if later(3, &entries) {
+                    for cidr in PRIVATE {
+                        entries.push((3, "-1".into(), all(), cidr.into()));
+                    }
+                }
+                entries.sort_by_key(|e| e.0);
+                entries.dedup();
+                for (n, (tier, protocol, ports, cidr)) in entries.into_iter().enumerate() {
+                    out.push(AclEntry {
+                        zone: zone.clone(),
+                        rule_number: 100 + 10 * u32::try_from(n).unwrap_or(u32::MAX / 20),
+                        egress,
+                        protocol,
+                        ports,
+                        cidr,
+                        allow: tier != 1 && tier != 3,
+                    });
+                }
                 for cidr in ["0.0.0.0/0", "::/0"] {
                     out.push(AclEntry {
-                        zone: z.clone(),
+                        zone: zone.clone(),
                         rule_number: 32767,
                         egress,
                         protocol: "-1".into(),
@@ -519,12 +585,15 @@ impl Checked {
                 }
             }
         }
-        out.sort_by(|a, b| {
-            (&a.zone, a.egress, a.rule_number).cmp(&(&b.zone, b.egress, b.rule_number))
-        });
         out
     }
 }
+
+/// A port range of a network ACL entry, as text (`all`, or a number).
+type Ports = (String, String);
+
+/// An entry of a zone's network ACL before it is numbered: (tier, protocol, ports, CIDR).
+type Allow = (u8, String, Ports, String);
 
 /// One network ACL entry, as `aws ec2 create-network-acl-entry` takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -574,6 +643,23 @@ mod tests {
         assert_eq!(p.rules[0].ports, [(443, 443), (80, 80)]);
         assert_eq!(p.rules[1].ports, [(8080, 8089)]);
         assert_eq!(p.rules[1].protocol, Some(6));
+        let any = Policy::parse(&format!(
+            "{POLICY}\n[[allow]]\nfrom = \"app\"\nto = \"db\"\nprotocol = \"any\"\nports = [5432]\n"
+        ))
+        .unwrap();
+        let sg = any.security_groups();
+        let db: Vec<(String, u64)> = sg["db"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["IpProtocol"].as_str().unwrap().to_string(),
+                    p["FromPort"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(db, [("tcp".to_string(), 5432), ("udp".to_string(), 5432)]);
         let sg = p.security_groups();
         assert_eq!(sg["web"][0]["FromPort"], 443);
         assert_eq!(sg["web"][0]["IpRanges"][0]["CidrIp"], "0.0.0.0/0");
@@ -606,6 +692,89 @@ mod tests {
                 .any(|e| e.zone == "app" && e.rule_number == 32767 && e.egress && !e.allow)
         );
         assert!(!acl.iter().any(|e| e.zone == "internet"));
+    }
+
+    /// Whether the network ACLs of `policy` let a TCP flow through, as AWS evaluates them:
+    /// out of the source's subnet (its zone's ACL, egress), into the destination's
+    /// (ingress), each ACL's entries lowest number first, the first that matches decides.
+    fn nacl_passes(acl: &[AclEntry], zones: &Checked, src: (&str, u16), dst: (&str, u16)) -> bool {
+        let zone_of = |addr: &str| {
+            let ip: std::net::IpAddr = addr.parse().unwrap();
+            zones
+                .zones
+                .iter()
+                .find(|(_, z)| {
+                    z.cidrs
+                        .iter()
+                        .any(|c| c.parse::<ipnet::IpNet>().unwrap().contains(&ip))
+                })
+                .map(|(n, _)| n.clone())
+        };
+        let decide = |zone: &str, egress: bool, peer: &str, port: u16| {
+            let ip: std::net::IpAddr = peer.parse().unwrap();
+            let mut entries: Vec<&AclEntry> = acl
+                .iter()
+                .filter(|e| e.zone == zone && e.egress == egress)
+                .collect();
+            entries.sort_by_key(|e| e.rule_number);
+            let hit = entries.into_iter().find(|e| {
+                let cidr: ipnet::IpNet = e.cidr.parse().unwrap();
+                let proto = e.protocol == "-1" || e.protocol == "6";
+                let ports = e.ports.0 == "all"
+                    || (e.ports.0.parse::<u16>().unwrap()..=e.ports.1.parse::<u16>().unwrap())
+                        .contains(&port);
+                cidr.contains(&ip) && proto && ports
+            });
+            hit.is_some_and(|e| e.allow)
+        };
+        let out = zone_of(src.0).is_none_or(|z| decide(&z, true, dst.0, dst.1));
+        let inn = zone_of(dst.0).is_none_or(|z| decide(&z, false, src.0, dst.1));
+        out && inn
+    }
+
+    #[test]
+    fn network_acls_let_through_what_the_policy_allows_and_nothing_else() {
+        let p = Policy::parse(POLICY).unwrap();
+        let acl = p.network_acl();
+        let pass = |src: (&str, u16), dst: (&str, u16)| nacl_passes(&acl, &p, src, dst);
+        // internet -> web 443, and its reply.
+        assert!(pass(("8.8.8.8", 50000), ("10.0.1.5", 443)));
+        assert!(pass(("10.0.1.5", 443), ("8.8.8.8", 50000)));
+        // web -> app 8080-8089, and its reply.
+        assert!(pass(("10.0.1.5", 40000), ("10.0.2.5", 8081)));
+        assert!(pass(("10.0.2.5", 8081), ("10.0.1.5", 40000)));
+        // Not allowed: a private address in no zone, another zone, other ports, no rule.
+        assert!(
+            !pass(("10.1.0.5", 50000), ("10.0.1.5", 443)),
+            "unzoned is not internet"
+        );
+        assert!(
+            !pass(("10.0.2.5", 50000), ("10.0.1.5", 443)),
+            "app is not internet"
+        );
+        assert!(!pass(("10.0.1.5", 40000), ("10.0.2.5", 22)));
+        assert!(!pass(("10.0.1.5", 40000), ("10.0.3.5", 5432)));
+        assert!(!pass(("8.8.8.8", 50000), ("10.0.2.5", 8081)));
+        // Inside a zone, allowed by default.
+        assert!(pass(("10.0.3.5", 40000), ("10.0.3.6", 5432)));
+        // A rule for every protocol with ports keeps its ports.
+        let any = Policy::parse(&format!(
+            "{POLICY}\n[[allow]]\nfrom = \"app\"\nto = \"db\"\nprotocol = \"any\"\nports = [5432]\n"
+        ))
+        .unwrap();
+        let acl = any.network_acl();
+        assert!(nacl_passes(
+            &acl,
+            &any,
+            ("10.0.2.5", 40000),
+            ("10.0.3.5", 5432)
+        ));
+        assert!(!nacl_passes(
+            &acl,
+            &any,
+            ("10.0.2.5", 40000),
+            ("10.0.3.5", 6379)
+        ));
     }
 
     #[test]

@@ -76,6 +76,9 @@ impl Subject {
     }
 }
 
+/// Two addresses the flows cannot tell apart as the host's own: (the one taken, the other).
+type Tie = (String, String);
+
 /// Blocks of the activity line, lowest to highest.
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -90,7 +93,7 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
     };
     let condition = subject.condition();
     let (own, unsure) = match &subject {
-        Subject::Address(addr) => (spellings(addr), None),
+        Subject::Address(addr) => (spellings(addr), Vec::new()),
         _ => page.own_addresses(&subject, &condition)?,
     };
     let own_list = own
@@ -119,7 +122,7 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
         engine.window.describe()
     };
     writeln!(page.out, "# {} ({})", subject.id(), kind_name(&subject))?;
-    writeln!(page.out, "lake: {}, time window: {window}", engine.lake)?;
+    writeln!(page.out, "{}, time window: {window}", engine.source)?;
     if flows == 0 {
         writeln!(
             page.out,
@@ -143,10 +146,10 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
                 own.join(", ")
             }
         )?;
-        if let Some(other) = &unsure {
+        for (chosen, other) in &unsure {
             writeln!(
                 page.out,
-                "  (or {other}: the flows cannot tell which end of them is the interface's own; \
+                "  ({chosen} or {other}: the flows cannot tell which end is its own; \
                  --eni-metadata knows)"
             )?;
         }
@@ -249,6 +252,12 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// `addr` in the standard form `IpAddr` prints (as typed when it is no address).
+fn canonical(addr: &str) -> String {
+    addr.parse::<IpAddr>()
+        .map_or_else(|_| addr.to_string(), |ip| ip.to_string())
+}
+
 /// The ways a flow log may write `addr` (already in the standard form of RFC 5952, as
 /// `IpAddr` prints it): that form, and for IPv6 all eight groups without `::` compression.
 fn spellings(addr: &str) -> Vec<String> {
@@ -347,7 +356,7 @@ impl Page<'_> {
         &mut self,
         subject: &Subject,
         condition: &str,
-    ) -> Result<(Vec<String>, Option<String>)> {
+    ) -> Result<(Vec<String>, Vec<Tie>)> {
         if !self.engine.hosts.is_empty() {
             let column = match subject {
                 Subject::Instance(_) => "instance_id",
@@ -358,13 +367,17 @@ impl Page<'_> {
                  AND address IS NOT NULL ORDER BY address",
                 subject.id()
             ))?;
+            // In every spelling a flow log may use for them.
             let known: Vec<String> = batches
                 .iter()
                 .map(|b| text_column(b, 0))
                 .collect::<Result<Vec<_>>>()?
-                .concat();
+                .concat()
+                .iter()
+                .flat_map(|a| spellings(&canonical(a)))
+                .collect();
             if !known.is_empty() {
-                return Ok((known, None));
+                return Ok((known, Vec::new()));
             }
         }
         let batches = self.query(&format!(
@@ -391,7 +404,7 @@ impl Page<'_> {
             })
         };
         let mut own: Vec<String> = Vec::new();
-        let mut unsure = None;
+        let mut unsure = Vec::new();
         // Greedy cover: the address in most uncovered records (a private one first, on a
         // tie), until every record has one.
         loop {
@@ -414,12 +427,11 @@ impl Page<'_> {
             let Some(&(best, n)) = ranked.first() else {
                 break;
             };
-            if own.is_empty()
-                && let Some(&(other, m)) = ranked.get(1)
+            if let Some(&(other, m)) = ranked.get(1)
                 && m == n
                 && private(other) == private(best)
             {
-                unsure = Some(other.to_string());
+                unsure.push((best.to_string(), other.to_string()));
             }
             own.push(best.to_string());
         }

@@ -72,11 +72,11 @@ fn check(a: &SegmentationCheckArgs) -> Result<Outcome> {
     let width = terminal_width();
     writeln!(
         out,
-        "policy {}: {} zone(s), {} rule(s); lake {}, {}",
+        "policy {}: {} zone(s), {} rule(s); {}, {}",
         a.policy.display(),
         policy.zones.len(),
         policy.rules.len(),
-        engine.lake,
+        engine.source,
         if engine.window.is_unbounded() {
             "all of it".to_string()
         } else {
@@ -163,6 +163,13 @@ fn rules(a: &SegmentationRulesArgs) -> Result<Outcome> {
             )?;
         }
         RulesFormat::NetworkAcl => {
+            for zone in policy.zones_without_cidrs() {
+                eprintln!(
+                    "warning: zone {zone} has no CIDR blocks (only subnets or tags): network ACLs \
+                     name addresses by CIDR, so no entry allows its flows; give it `cidrs` (its \
+                     subnets' blocks) to export them"
+                );
+            }
             let rows: Vec<Vec<String>> = policy
                 .network_acl()
                 .into_iter()
