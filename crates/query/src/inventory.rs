@@ -69,6 +69,11 @@ struct Inventory {
     groups: BTreeMap<String, String>,
 }
 
+/// The members of the list `key` of `v` (none when it has no such list).
+fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
 fn s(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(ToString::to_string)
 }
@@ -105,12 +110,7 @@ impl Inventory {
         if let Some(reservations) = list("Reservations") {
             known = true;
             for r in reservations {
-                for inst in r
-                    .get("Instances")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                for inst in items(r, "Instances") {
                     let Some(id) = s(inst, "InstanceId") else {
                         continue;
                     };
@@ -118,12 +118,7 @@ impl Inventory {
                         .insert(id.clone(), (name_tag(inst), tags(inst)));
                     // An instance's interfaces, for when describe-network-interfaces was
                     // not given (its own output has more: a file of it wins).
-                    for ni in inst
-                        .get("NetworkInterfaces")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
+                    for ni in items(inst, "NetworkInterfaces") {
                         if let Some(eni) = s(ni, "NetworkInterfaceId") {
                             let mut ni = ni.clone();
                             if let Some(obj) = ni.as_object_mut() {
@@ -203,11 +198,7 @@ impl Inventory {
                 .and_then(|v| self.vpcs.get(v))
                 .cloned()
                 .flatten();
-            let groups: Vec<String> = ni
-                .get("Groups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            let groups: Vec<String> = items(ni, "Groups")
                 .filter_map(|g| {
                     let gid = s(g, "GroupId")?;
                     let name = s(g, "GroupName").or_else(|| self.groups.get(&gid).cloned());
@@ -224,12 +215,7 @@ impl Inventory {
                 .collect();
             // Every address: private IPv4 (with the public one mapped to it), IPv6.
             let mut addresses: Vec<(String, &str, bool)> = Vec::new();
-            for p in ni
-                .get("PrivateIpAddresses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for p in items(ni, "PrivateIpAddresses") {
                 let is_primary = p.get("Primary").and_then(Value::as_bool).unwrap_or(false);
                 if let Some(a) = s(p, "PrivateIpAddress") {
                     addresses.push((a, "private", is_primary));
@@ -248,12 +234,7 @@ impl Inventory {
             {
                 addresses.push((a, "public", true));
             }
-            for v6 in ni
-                .get("Ipv6Addresses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for v6 in items(ni, "Ipv6Addresses") {
                 if let Some(a) = s(v6, "Ipv6Address") {
                     addresses.push((a, "ipv6", false));
                 }
