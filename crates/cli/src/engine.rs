@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use datafusion::arrow::array::RecordBatch;
+use datafusion::common::tree_node::TreeNode;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -197,15 +198,22 @@ impl Engine {
                 })
                 .map_err(|e| self.readable(e, sql, this_from))?;
             if df.schema().fields().is_empty() {
-                // `FROM t` alone (DataFusion reads it as a query) selects no column; DDL and
-                // `SET` have no result at all. Neither has anything to print.
-                let selected = self
-                    .block_on_cancellable(async { anyhow::Ok(df.count().await?) })
-                    .map_err(|e| self.readable(e, sql, this_from))?;
-                if selected > 0 {
-                    eprintln!(
-                        "note: the statement selects no column ({selected} rows): write SELECT ... FROM"
-                    );
+                // DDL and `SET` have no result to print. A query with no column (`FROM t`
+                // alone, which DataFusion accepts) is a mistake: an empty table, CSV or
+                // JSON would pass for an answer.
+                let reads_a_table = df
+                    .logical_plan()
+                    .exists(|node| {
+                        Ok(matches!(
+                            node,
+                            datafusion::logical_expr::LogicalPlan::TableScan(_)
+                        ))
+                    })
+                    .unwrap_or(false);
+                if reads_a_table {
+                    return Err(anyhow!(
+                        "the statement selects no column: write SELECT ... FROM (or SELECT * FROM)"
+                    ));
                 }
                 rows = 0;
                 continue;

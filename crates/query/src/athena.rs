@@ -176,7 +176,7 @@ fn textwrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Private and special-purpose blocks, as flowlake's `is_private_ip` defines them.
-const PRIVATE_BLOCKS: &[&str] = &[
+pub(crate) const PRIVATE_BLOCKS: &[&str] = &[
     "10.0.0.0/8",
     "172.16.0.0/12",
     "192.168.0.0/16",

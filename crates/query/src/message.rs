@@ -351,15 +351,22 @@ fn find_word(sql: &str, word: &str) -> Option<Span> {
 /// Whether a word followed by `after` names a common table expression (`WITH x AS (`).
 fn names_a_subquery(after: &str) -> bool {
     let t = after.trim_start();
-    t.len() > 2 && t[..2].eq_ignore_ascii_case("as") && t[2..].trim_start().starts_with('(')
+    t.get(..2).is_some_and(|w| w.eq_ignore_ascii_case("as")) && t[2..].trim_start().starts_with('(')
 }
 
 /// Whether the word after `before` is a name being given (`... AS srcadr2`), not used.
 fn is_alias(before: &str) -> bool {
-    let t = before.trim_end().trim_end_matches('"').trim_end();
-    t.len() >= 2
-        && t[t.len() - 2..].eq_ignore_ascii_case("as")
-        && t[..t.len() - 2]
+    ends_with_word(before.trim_end().trim_end_matches('"'), "as")
+}
+
+/// Whether `text` ends with the keyword `word` (ASCII, case aside) as a whole word.
+fn ends_with_word(text: &str, word: &str) -> bool {
+    let t = text.trim_end();
+    let Some(at) = t.len().checked_sub(word.len()) else {
+        return false;
+    };
+    t.get(at..).is_some_and(|w| w.eq_ignore_ascii_case(word))
+        && t[..at]
             .chars()
             .next_back()
             .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
@@ -381,13 +388,7 @@ fn after_comparison(before: &str) -> bool {
         match c {
             ')' => depth += 1,
             '(' if depth == 0 => {
-                let head = t[..i].trim_end();
-                return head.len() >= 2
-                    && head[head.len() - 2..].eq_ignore_ascii_case("in")
-                    && head[..head.len() - 2]
-                        .chars()
-                        .next_back()
-                        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                return ends_with_word(&t[..i], "in");
             }
             '(' => depth -= 1,
             _ => {}
@@ -436,10 +437,10 @@ fn pointer(sql: &str, span: Span) -> String {
         (line.to_string(), 0)
     };
     let shown: String = shown.chars().take(120).collect();
-    let width = sql[span.start..span.end.min(line_end)]
-        .chars()
-        .count()
-        .max(1);
+    let width = {
+        use unicode_width::UnicodeWidthStr;
+        sql[span.start..span.end.min(line_end)].width().max(1)
+    };
     // The caller names the statement's first line; a later line is counted from it.
     let place = if line_no == 1 {
         format!("column {column}")
@@ -575,6 +576,12 @@ mod tests {
         assert!(m.starts_with("no column named srcadr (column 21)"), "{m}");
         // Under two wide characters, the caret moves four columns.
         assert!(m.contains("\n                        ^^^^^^"), "{m:?}");
+        // Wide characters after the word, or in it.
+        let m = message("select srcadr \"日本\" from vpc_flow_logs").await;
+        assert!(m.starts_with("no column named srcadr (column 8)"), "{m}");
+        let m = message("select 日本srcadr from vpc_flow_logs").await;
+        assert!(m.contains("no column named 日本srcadr"), "{m}");
+        assert!(m.contains("\n         ^^^^^^^^^^"), "{m:?}");
         // A common table expression's name is not the column.
         let m = message("with srcadr as (select 1) select srcadr from vpc_flow_logs").await;
         assert!(m.starts_with("no column named srcadr (column 34)"), "{m}");

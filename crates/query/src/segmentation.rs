@@ -31,7 +31,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::athena::PRIVATE_BLOCKS;
 use crate::error::{QueryError, Result};
+use crate::window::TimeWindow;
+
+/// How long before a window's start a reply's request is looked for, in seconds.
+const REQUEST_BEFORE: i64 = 3_600;
 
 /// The zone of public addresses that no zone of the policy holds.
 pub const INTERNET: &str = "internet";
@@ -331,25 +336,49 @@ impl Checked {
         )
     }
 
-    /// The crossings of `vpc_flow_logs`: every flow that no rule allows, with its zones.
-    pub fn crossings_sql(&self, members: &BTreeMap<String, Vec<String>>) -> String {
+    /// The crossings of `vpc_flow_logs` in `window`: every flow that no rule allows, with
+    /// its zones. `vpc_flow_logs` must be the whole table: the request of a reply at the
+    /// start of the window may have started before it (up to an hour is looked at).
+    pub fn crossings_sql(
+        &self,
+        members: &BTreeMap<String, Vec<String>>,
+        window: &TimeWindow,
+    ) -> String {
         let (allowed, portless) = self.allowed();
-        let flows = format!(
-            "SELECT srcaddr, dstaddr, srcport, dstport, protocol, action, packets, bytes, \"start\", \
-             {} AS src_zone, {} AS dst_zone FROM vpc_flow_logs \
-             WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND action IS NOT NULL",
-            self.zone_of("srcaddr", members),
-            self.zone_of("dstaddr", members),
-        );
+        let flows = |since: Option<i64>| {
+            let mut terms = vec![
+                "srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND action IS NOT NULL".to_string(),
+            ];
+            if let Some(s) = since {
+                terms.push(format!("\"start\" >= {s}"));
+            }
+            if let Some(u) = window.until {
+                terms.push(format!("\"start\" < {u}"));
+            }
+            format!(
+                "SELECT srcaddr, dstaddr, srcport, dstport, protocol, action, packets, bytes, \"start\", \
+                 {} AS src_zone, {} AS dst_zone FROM vpc_flow_logs WHERE {}",
+                self.zone_of("srcaddr", members),
+                self.zone_of("dstaddr", members),
+                terms.join(" AND ")
+            )
+        };
+        let inside = flows(window.since);
         match portless {
-            None => format!("SELECT * FROM ({flows}) f WHERE NOT ({allowed})"),
-            Some(requests) => format!(
-                "WITH f AS ({flows}), \
-                 requests AS (SELECT DISTINCT srcaddr, dstaddr, srcport, dstport, protocol FROM f WHERE {requests}) \
-                 SELECT c.* FROM (SELECT * FROM f WHERE NOT ({allowed})) c \
-                 LEFT ANTI JOIN requests q ON q.srcaddr = c.dstaddr AND q.dstaddr = c.srcaddr \
-                 AND q.srcport = c.dstport AND q.dstport = c.srcport AND q.protocol = c.protocol"
-            ),
+            None => format!("SELECT * FROM ({inside}) f WHERE NOT ({allowed})"),
+            Some(requests) => {
+                let before = flows(window.since.map(|s| s.saturating_sub(REQUEST_BEFORE)));
+                format!(
+                    "WITH f AS ({inside}), \
+                     requests AS (SELECT DISTINCT srcaddr, dstaddr, srcport, dstport, protocol \
+                     FROM ({before}) b WHERE {requests}) \
+                     SELECT c.* FROM (SELECT * FROM f WHERE NOT ({allowed})) c \
+                     LEFT ANTI JOIN requests q ON q.srcaddr = c.dstaddr AND q.dstaddr = c.srcaddr \
+                     AND (q.srcport IS NOT DISTINCT FROM c.dstport) \
+                     AND (q.dstport IS NOT DISTINCT FROM c.srcport) \
+                     AND (q.protocol IS NOT DISTINCT FROM c.protocol)"
+                )
+            }
         }
     }
 
@@ -374,8 +403,13 @@ impl Checked {
                     v6.push(serde_json::json!({"CidrIpv6": "::/0", "Description": "internet"}));
                 }
                 None => {
-                    for c in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] {
-                        v4.push(serde_json::json!({"CidrIp": c, "Description": UNZONED}));
+                    // What `is_private_ip` calls private, as `check` does.
+                    for c in PRIVATE_BLOCKS {
+                        if c.contains(':') {
+                            v6.push(serde_json::json!({"CidrIpv6": c, "Description": UNZONED}));
+                        } else {
+                            v4.push(serde_json::json!({"CidrIp": c, "Description": UNZONED}));
+                        }
                     }
                 }
                 Some(zone) => {
@@ -461,7 +495,6 @@ impl Checked {
     /// network ACL entry for all protocols has no ports). Zones without CIDR blocks get
     /// none ([`Checked::zones_without_cidrs`]).
     pub fn network_acl(&self) -> Vec<AclEntry> {
-        const PRIVATE: [&str; 4] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
         let all = || ("all".to_string(), "all".to_string());
         // (zone, egress) -> (tier, protocol, ports, cidr)
         let mut allows: BTreeMap<(String, bool), Vec<Allow>> = BTreeMap::new();
@@ -474,7 +507,7 @@ impl Checked {
             match self.zones.iter().find(|(n, _)| n == zone) {
                 Some((_, z)) => (0, z.cidrs.clone()),
                 None if zone == INTERNET => (4, vec!["0.0.0.0/0".into(), "::/0".into()]),
-                None => (2, PRIVATE.map(String::from).to_vec()),
+                None => (2, PRIVATE_BLOCKS.iter().map(ToString::to_string).collect()),
             }
         };
         let mut add = |zone: &str,
@@ -555,8 +588,8 @@ impl Checked {
                     }
                 }
                 if later(3, &entries) {
-                    for cidr in PRIVATE {
-                        entries.push((3, "-1".into(), all(), cidr.into()));
+                    for cidr in PRIVATE_BLOCKS {
+                        entries.push((3, "-1".into(), all(), (*cidr).to_string()));
                     }
                 }
                 entries.sort_by_key(|e| e.0);
@@ -575,7 +608,7 @@ impl Checked {
                 for cidr in ["0.0.0.0/0", "::/0"] {
                     out.push(AclEntry {
                         zone: zone.clone(),
-                        rule_number: 32767,
+                        rule_number: 32766,
                         egress,
                         protocol: "-1".into(),
                         ports: all(),
@@ -689,7 +722,7 @@ mod tests {
         );
         assert!(
             acl.iter()
-                .any(|e| e.zone == "app" && e.rule_number == 32767 && e.egress && !e.allow)
+                .any(|e| e.zone == "app" && e.rule_number == 32766 && e.egress && !e.allow)
         );
         assert!(!acl.iter().any(|e| e.zone == "internet"));
     }
@@ -748,6 +781,9 @@ mod tests {
             !pass(("10.1.0.5", 50000), ("10.0.1.5", 443)),
             "unzoned is not internet"
         );
+        // Every range is_private_ip calls private is unzoned, not internet.
+        assert!(!pass(("100.64.0.5", 50000), ("10.0.1.5", 443)));
+        assert!(!pass(("169.254.169.254", 50000), ("10.0.1.5", 443)));
         assert!(
             !pass(("10.0.2.5", 50000), ("10.0.1.5", 443)),
             "app is not internet"

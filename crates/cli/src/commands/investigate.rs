@@ -143,7 +143,10 @@ pub fn run(a: &InvestigateArgs) -> Result<Outcome> {
             if own.is_empty() {
                 "(none found)".to_string()
             } else {
-                own.join(", ")
+                // Each address once, whatever spellings of it are matched.
+                let mut shown: Vec<String> = own.iter().map(|a| canonical(a)).collect();
+                shown.dedup();
+                shown.join(", ")
             }
         )?;
         for (chosen, other) in &unsure {
@@ -259,18 +262,26 @@ fn canonical(addr: &str) -> String {
 }
 
 /// The ways a flow log may write `addr` (already in the standard form of RFC 5952, as
-/// `IpAddr` prints it): that form, and for IPv6 all eight groups without `::` compression.
+/// `IpAddr` prints it): that form and, for IPv6, all eight groups without `::`
+/// compression, with and without leading zeros, each in lower and upper case. Flows are
+/// matched by text, and the converter keeps an address as the log wrote it.
 fn spellings(addr: &str) -> Vec<String> {
     let mut out = vec![addr.to_string()];
     if let Ok(IpAddr::V6(v6)) = addr.parse::<IpAddr>() {
-        let full = v6
-            .segments()
-            .iter()
-            .map(|g| format!("{g:x}"))
-            .collect::<Vec<_>>()
-            .join(":");
-        if full != addr {
-            out.push(full);
+        let groups = v6.segments();
+        let join = |width: usize| {
+            groups
+                .iter()
+                .map(|g| format!("{g:0width$x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        for form in [addr.to_string(), join(1), join(4)] {
+            for spelling in [form.clone(), form.to_ascii_uppercase()] {
+                if !out.contains(&spelling) {
+                    out.push(spelling);
+                }
+            }
         }
     }
     out
@@ -427,9 +438,19 @@ impl Page<'_> {
             let Some(&(best, n)) = ranked.first() else {
                 break;
             };
-            if let Some(&(other, m)) = ranked.get(1)
-                && m == n
-                && private(other) == private(best)
+            // An address that is the other end of every one of those records could as well
+            // be the host's own.
+            let mut with_best: BTreeMap<&str, i64> = BTreeMap::new();
+            for (s, d, count) in &pairs {
+                if own.contains(s) || own.contains(d) || (s == best) == (d == best) {
+                    continue;
+                }
+                let other = if s == best { d } else { s };
+                *with_best.entry(other.as_str()).or_default() += count;
+            }
+            if let Some((other, _)) = with_best
+                .into_iter()
+                .find(|(other, count)| *count == n && private(other) == private(best))
             {
                 unsure.push((best.to_string(), other.to_string()));
             }
@@ -655,7 +676,14 @@ mod tests {
         );
         assert_eq!(
             spellings("2001:db8::1"),
-            ["2001:db8::1", "2001:db8:0:0:0:0:0:1"]
+            [
+                "2001:db8::1",
+                "2001:DB8::1",
+                "2001:db8:0:0:0:0:0:1",
+                "2001:DB8:0:0:0:0:0:1",
+                "2001:0db8:0000:0000:0000:0000:0000:0001",
+                "2001:0DB8:0000:0000:0000:0000:0000:0001"
+            ]
         );
         assert_eq!(spellings("10.0.0.1"), ["10.0.0.1"]);
         assert_eq!(

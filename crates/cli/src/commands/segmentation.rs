@@ -65,9 +65,21 @@ fn members(engine: &Engine, policy: &Checked) -> Result<BTreeMap<String, Vec<Str
 
 fn check(a: &SegmentationCheckArgs) -> Result<Outcome> {
     let policy = Policy::load(&a.policy)?;
-    let engine = Engine::open(&a.lake, Destination::resolve(None, None, false)?)?;
+    // The whole table, and the window applied here: a reply at the window's start may
+    // answer a request from before it.
+    let window = flowlake_query::TimeWindow::parse(
+        a.lake.since.as_deref(),
+        a.lake.until.as_deref(),
+        chrono::Utc::now(),
+    )?;
+    let whole = crate::args::LakeArgs {
+        since: None,
+        until: None,
+        ..a.lake.clone()
+    };
+    let engine = Engine::open(&whole, Destination::resolve(None, None, false)?)?;
     let members = members(&engine, &policy)?;
-    let crossings = policy.crossings_sql(&members);
+    let crossings = policy.crossings_sql(&members, &window);
     let mut out = std::io::stdout().lock();
     let width = terminal_width();
     writeln!(
@@ -77,13 +89,22 @@ fn check(a: &SegmentationCheckArgs) -> Result<Outcome> {
         policy.zones.len(),
         policy.rules.len(),
         engine.source,
-        if engine.window.is_unbounded() {
+        if window.is_unbounded() {
             "all of it".to_string()
         } else {
-            engine.window.describe()
+            window.describe()
         }
     )?;
-    let total = engine.collect("SELECT count(*) FROM vpc_flow_logs WHERE action IS NOT NULL")?;
+    let in_window: String = [
+        window.since.map(|s| format!(" AND \"start\" >= {s}")),
+        window.until.map(|u| format!(" AND \"start\" < {u}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let total = engine.collect(&format!(
+        "SELECT count(*) FROM vpc_flow_logs WHERE action IS NOT NULL{in_window}"
+    ))?;
     let total = total.first().filter(|b| b.num_rows() > 0).map_or(0, |b| {
         b.column(0)
             .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
@@ -170,8 +191,21 @@ fn rules(a: &SegmentationRulesArgs) -> Result<Outcome> {
                      subnets' blocks) to export them"
                 );
             }
-            let rows: Vec<Vec<String>> = policy
-                .network_acl()
+            let acl = policy.network_acl();
+            let mut per_acl: BTreeMap<(&str, bool), usize> = BTreeMap::new();
+            for e in &acl {
+                *per_acl.entry((e.zone.as_str(), e.egress)).or_default() += 1;
+            }
+            for ((zone, egress), n) in per_acl {
+                if n > 20 {
+                    eprintln!(
+                        "warning: zone {zone}'s network ACL has {n} {} entries; AWS allows 20 per \
+                         direction unless the quota is raised (up to 40)",
+                        if egress { "egress" } else { "ingress" }
+                    );
+                }
+            }
+            let rows: Vec<Vec<String>> = acl
                 .into_iter()
                 .map(|e| {
                     vec![

@@ -272,3 +272,70 @@ fn an_enforced_policy_exits_0_and_rules_are_exported() {
     ]);
     assert_fails(&o, "give --eni-metadata FILE");
 }
+
+/// Replies of a rule without ports are told from the requests the logs hold: also when
+/// the flows have no ports (GRE) and when the request started before `--since`.
+#[test]
+fn replies_of_portless_rules_are_matched_to_their_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |src: &str, dst: &str, ports: &str, proto: u8, at: i64| {
+        format!(
+            "2 111122223333 eni-1 {src} {dst} {ports} {proto} 1 100 {at} {} ACCEPT OK\n",
+            at + 30
+        )
+    };
+    let t = DAY1 + 3600;
+    let text = [
+        // GRE has no ports: `-` in the log, NULL in the table.
+        line("10.0.1.5", "10.0.3.5", "- -", 47, t),
+        line("10.0.3.5", "10.0.1.5", "- -", 47, t + 60),
+        // A request two minutes before the window, its reply inside it.
+        line("10.0.1.5", "10.0.3.5", "41000 6379", 6, t - 120),
+        line("10.0.3.5", "10.0.1.5", "6379 41000", 6, t),
+        // A new connection the other way: no request was seen.
+        line("10.0.3.5", "10.0.1.5", "42000 22", 6, t + 60),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("f.log"), text).unwrap();
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&dir.path().join("f.log")),
+        "--out",
+        s(&lake),
+        "--default-region",
+        "us-east-1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "[zones.web]\ncidrs = [\"10.0.1.0/24\"]\n[zones.db]\ncidrs = [\"10.0.3.0/24\"]\n\
+         [[allow]]\nfrom = \"web\"\nto = \"db\"\nprotocol = \"any\"\n",
+    )
+    .unwrap();
+    let since = t.to_string();
+    for window in [vec![], vec!["--since", since.as_str()]] {
+        let mut args = vec![
+            "segmentation",
+            "check",
+            "--policy",
+            s(&policy),
+            "--lake",
+            s(&lake),
+        ];
+        args.extend(&window);
+        let o = run(&args);
+        let page = stdout(&o);
+        assert_eq!(o.status.code(), Some(4), "{window:?}: {page}");
+        assert!(
+            page.contains(" 1 crossed zones without a rule"),
+            "{window:?}: {page}"
+        );
+        assert!(
+            page.contains("│ db        │ web     │ 10.0.3.5 │ 10.0.1.5 │      22 │"),
+            "{window:?}: {page}"
+        );
+    }
+}

@@ -182,6 +182,12 @@ fn sql_errors_exit_1_with_a_short_message_and_the_line() {
         ],
     );
     assert_fails(&o, "text values need single quotes ('REJECT')");
+    // A query of no column is refused in every format, not printed as empty rows.
+    for format in ["table", "csv", "json"] {
+        let o = sql(lake, &["--format", format, "-e", "FROM vpc_flow_logs"]);
+        assert_fails(&o, "the statement selects no column");
+        assert_eq!(stdout(&o), "", "{format}");
+    }
     let o = sql(lake, &["-e", "SELECT count(* FROM vpc_flow_logs"]);
     assert_fails(&o, "syntax error: expected ), found FROM (column 16)");
     assert!(!stderr(&o).contains("ParserError"), "{}", stderr(&o));
