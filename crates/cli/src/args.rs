@@ -709,7 +709,7 @@ is_private_ip(addr), protocol_name(protocol), tcp_flags_names(tcp_flags).
 
 In the shell, \? lists its commands (\d, \x, \timing, \o FILE, \run HUNT, ...).
 
-Exit status: 0 success; 1 an error (the message is DataFusion's, with the statement's line)."#;
+Exit status: 0 success; 1 an error (the message names the statement's line and points at the place in it)."#;
 
 /// Query the lake with SQL: one-shot (-e, -f, standard input) or an interactive shell.
 #[derive(Debug, Args)]
