@@ -236,7 +236,7 @@ impl CommitLog {
                     .final_path
                     .strip_prefix(TGW_TABLE_DIR)?
                     .strip_prefix('/')?;
-                Some(self.data_file(rel, f.bytes, Some(f.rows)))
+                Some(self.data_file(rel, f.bytes, Some(f.rows), f.time))
             })
             .collect::<Result<Vec<_>>>()?;
         if add.is_empty() {
@@ -384,7 +384,13 @@ impl CommitLog {
     }
 
     /// A data file of a table, from its path relative to the table's root.
-    fn data_file(&self, path: &str, size: u64, rows: Option<u64>) -> Result<DataFile> {
+    fn data_file(
+        &self,
+        path: &str,
+        size: u64,
+        rows: Option<u64>,
+        time: Option<flowlake_table::TimeStats>,
+    ) -> Result<DataFile> {
         let partition = partition_of(path, self.by).ok_or_else(|| {
             self.err(
                 path,
@@ -400,6 +406,7 @@ impl CommitLog {
             modified: Utc::now().timestamp_millis(),
             partition,
             rows,
+            time,
         })
     }
 
@@ -418,7 +425,7 @@ impl CommitLog {
             .files
             .iter()
             .filter_map(|f| Some((in_table(&f.final_path)?, f)))
-            .map(|(path, f)| self.data_file(&path, f.bytes, Some(f.rows)))
+            .map(|(path, f)| self.data_file(&path, f.bytes, Some(f.rows), f.time))
             .collect::<Result<Vec<_>>>()?;
         let remove = record
             .replaces
@@ -427,7 +434,7 @@ impl CommitLog {
                 let path = in_table(&f.path).ok_or_else(|| {
                     self.err(&f.path, "a replaced file outside the compacted table")
                 })?;
-                self.data_file(&path, f.size, f.rows)
+                self.data_file(&path, f.size, f.rows, None)
             })
             .collect::<Result<Vec<_>>>()?;
         let inputs = record

@@ -241,6 +241,7 @@ async fn read_only_files(options: &CompactOptions) -> Result<Vec<DataFile>> {
                 modified: m.last_modified.timestamp_millis(),
                 partition: Vec::new(),
                 rows: None,
+                time: None,
             })
         })
         .collect())

@@ -132,6 +132,10 @@ pub struct StagedFile {
     pub final_path: String,
     pub rows: u64,
     pub bytes: u64,
+    /// The least and greatest `start` and `end` of its rows, for the table log's file
+    /// statistics. Absent in commit records of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<flowlake_table::TimeStats>,
 }
 
 struct Buffer {
@@ -145,6 +149,21 @@ struct OpenFile {
     staged: String,
     final_path: String,
     rows: u64,
+    /// Of the rows written so far.
+    time: flowlake_table::TimeStats,
+}
+
+/// `range` widened to the non-null values of the Int64 column `name` of `batch`.
+fn widen(range: &mut Option<(i64, i64)>, batch: &RecordBatch, name: &str) {
+    let Some(column) = batch.column_by_name(name) else {
+        return;
+    };
+    for v in column.as_primitive::<Int64Type>().iter().flatten() {
+        *range = Some(match *range {
+            Some((lo, hi)) => (lo.min(v), hi.max(v)),
+            None => (v, v),
+        });
+    }
 }
 
 struct Partition {
@@ -315,6 +334,8 @@ impl PartitionSet {
             .and_then(|()| open.writer.flush())
             .map_err(|source| ConvertError::parquet(path.clone(), source))?;
         open.rows += sorted.num_rows() as u64;
+        widen(&mut open.time.start, &sorted, "start");
+        widen(&mut open.time.end, &sorted, "end");
         if open.writer.bytes_written() as u64 >= self.options.target_file_size {
             let done = file.take().expect("open");
             self.close_file(done)?;
@@ -345,6 +366,7 @@ impl PartitionSet {
             staged,
             final_path,
             rows: 0,
+            time: flowlake_table::TimeStats::default(),
         })
     }
 
@@ -373,6 +395,7 @@ impl PartitionSet {
             final_path: open.final_path,
             rows: open.rows,
             bytes,
+            time: Some(open.time),
         });
         Ok(())
     }

@@ -58,6 +58,11 @@ impl TimeRange {
         self.lo.is_some() || self.hi.is_some()
     }
 
+    /// Whether `[lo, hi]` (a file's least and greatest value) holds a time of this range.
+    pub fn meets(&self, (lo, hi): (i64, i64)) -> bool {
+        self.lo.is_none_or(|l| hi >= l) && self.hi.is_none_or(|h| lo <= h)
+    }
+
     /// Whether `[start, start + len)` can hold a time of this range.
     pub fn overlaps(&self, start: i64, len: i64) -> bool {
         self.lo.is_none_or(|lo| start + len > lo) && self.hi.is_none_or(|hi| start <= hi)
@@ -67,23 +72,29 @@ impl TimeRange {
 /// The times of `start` a row passing every filter of `filters` can have (the filters
 /// of one scan, joined by `AND`).
 pub(crate) fn time_range(filters: &[Expr]) -> TimeRange {
-    filters
-        .iter()
-        .fold(TimeRange::ALL, |r, f| r.intersect(range_of(f)))
+    column_range(filters, "start")
 }
 
-fn range_of(expr: &Expr) -> TimeRange {
+/// The values of the seconds column `column` (`start` or `end`) a row passing every filter
+/// of `filters` can have.
+pub(crate) fn column_range(filters: &[Expr], column: &str) -> TimeRange {
+    filters
+        .iter()
+        .fold(TimeRange::ALL, |r, f| r.intersect(range_of(f, column)))
+}
+
+fn range_of(expr: &Expr, column: &str) -> TimeRange {
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => match op {
-            Operator::And => range_of(left).intersect(range_of(right)),
-            Operator::Or => range_of(left).hull(range_of(right)),
-            _ => comparison(left, *op, right)
-                .or_else(|| op.swap().and_then(|op| comparison(right, op, left)))
+            Operator::And => range_of(left, column).intersect(range_of(right, column)),
+            Operator::Or => range_of(left, column).hull(range_of(right, column)),
+            _ => comparison(left, *op, right, column)
+                .or_else(|| op.swap().and_then(|op| comparison(right, op, left, column)))
                 .unwrap_or(TimeRange::ALL),
         },
         Expr::Between(b) if !b.negated => {
-            let lo = comparison(&b.expr, Operator::GtEq, &b.low).unwrap_or(TimeRange::ALL);
-            let hi = comparison(&b.expr, Operator::LtEq, &b.high).unwrap_or(TimeRange::ALL);
+            let lo = comparison(&b.expr, Operator::GtEq, &b.low, column).unwrap_or(TimeRange::ALL);
+            let hi = comparison(&b.expr, Operator::LtEq, &b.high, column).unwrap_or(TimeRange::ALL);
             lo.intersect(hi)
         }
         _ => TimeRange::ALL,
@@ -101,9 +112,9 @@ enum Kind {
 /// `from_unixtime` turns them into an instant, and casts between timestamp types keep
 /// the instant. Any other cast (to a date, a narrower integer, a number to a timestamp,
 /// which Arrow reads as nanoseconds) is not read through.
-fn start_kind(expr: &Expr) -> Option<Kind> {
+fn start_kind(expr: &Expr, column: &str) -> Option<Kind> {
     let cast = |inner: &Expr, to: &DataType| {
-        let kind = start_kind(inner)?;
+        let kind = start_kind(inner, column)?;
         match (kind, to) {
             (Kind::Seconds, DataType::Int64 | DataType::Float64 | DataType::Decimal128(..))
             | (Kind::Instant, DataType::Timestamp(..)) => Some(kind),
@@ -111,11 +122,11 @@ fn start_kind(expr: &Expr) -> Option<Kind> {
         }
     };
     match expr {
-        Expr::Column(c) if c.name == "start" => Some(Kind::Seconds),
+        Expr::Column(c) if c.name == column => Some(Kind::Seconds),
         Expr::Cast(c) => cast(&c.expr, c.field.data_type()),
         Expr::TryCast(c) => cast(&c.expr, c.field.data_type()),
         Expr::ScalarFunction(f) if f.name() == "from_unixtime" && f.args.len() == 1 => {
-            (start_kind(&f.args[0])? == Kind::Seconds).then_some(Kind::Instant)
+            (start_kind(&f.args[0], column)? == Kind::Seconds).then_some(Kind::Instant)
         }
         _ => None,
     }
@@ -150,8 +161,8 @@ fn seconds(expr: &Expr, kind: Kind) -> Option<(i64, bool)> {
 }
 
 /// `column op constant`, as a range of `start` (whole seconds, as `start` is).
-fn comparison(column: &Expr, op: Operator, constant: &Expr) -> Option<TimeRange> {
-    let (t, fraction) = seconds(constant, start_kind(column)?)?;
+fn comparison(expr: &Expr, op: Operator, constant: &Expr, column: &str) -> Option<TimeRange> {
+    let (t, fraction) = seconds(constant, start_kind(expr, column)?)?;
     let range = match op {
         // Past the ends of i64 no bound is kept (the range stays open, never wrong).
         Operator::Gt => TimeRange {

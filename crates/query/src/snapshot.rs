@@ -193,15 +193,26 @@ impl TableProvider for SnapshotTable {
             .cloned()
             .collect();
         let partition_schema = DFSchema::try_from(Schema::new(self.partition_fields.clone()))?;
-        // Bounds on `start`/`end` skip the day or hour folders that cannot hold a match.
-        let times = crate::prune::time_range(filters);
+        // Bounds on `start` skip the day or hour folders that cannot hold a match; bounds on
+        // `start` and `end` skip the files whose least and greatest values in the log's
+        // statistics cannot (a row with NULL there passes no bound either).
+        let starts = crate::prune::time_range(filters);
+        let ends = crate::prune::column_range(filters, "end");
         let mut files = Vec::with_capacity(snapshot.len());
         for file in snapshot.iter() {
-            if times.is_bounded()
+            if starts.is_bounded()
                 && crate::prune::partition_start(&file.partition)
-                    .is_some_and(|t| !times.overlaps(t, self.bucket_seconds))
+                    .is_some_and(|t| !starts.overlaps(t, self.bucket_seconds))
             {
                 continue;
+            }
+            if let Some(time) = &file.time {
+                let outside = |range: &crate::prune::TimeRange, values: Option<(i64, i64)>| {
+                    range.is_bounded() && values.is_none_or(|v| !range.meets(v))
+                };
+                if outside(&starts, time.start) || outside(&ends, time.end) {
+                    continue;
+                }
             }
             if let Some(pf) = filter_partitioned_file(
                 self.partitioned_file(file),

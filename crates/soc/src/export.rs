@@ -469,6 +469,8 @@ pub async fn export(ctx: &SessionContext, options: &ExportOptions) -> Result<Exp
             modified: chrono::Utc::now().timestamp_millis(),
             partition: key.to_vec(),
             rows: Some(rows),
+            // OCSF rows have no `start`/`end` columns.
+            time: None,
         });
     }
 

@@ -104,6 +104,58 @@ pub struct DataFile {
     pub partition: Vec<Option<String>>,
     /// Rows, when the log records them (flowlake always does).
     pub rows: Option<u64>,
+    /// The least and greatest `start` and `end` of its records, when the log records them
+    /// (files flowlake writes since the log carried them; not adopted or older ones).
+    pub time: Option<TimeStats>,
+}
+
+/// The least and greatest values of `start` and `end` in a data file (Unix seconds;
+/// `None` when every value is NULL), written to the log as the `minValues` and
+/// `maxValues` of Delta's file statistics, so flowlake and other Delta readers skip files
+/// whose times cannot match a query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimeStats {
+    pub start: Option<(i64, i64)>,
+    pub end: Option<(i64, i64)>,
+}
+
+impl TimeStats {
+    /// The statistics of Delta's `add` action: `numRecords`, then `minValues` and
+    /// `maxValues` of the columns that have values.
+    fn delta_stats(this: Option<&Self>, rows: u64) -> serde_json::Value {
+        let mut stats = serde_json::json!({ "numRecords": rows });
+        if let Some(t) = this {
+            let mut min = serde_json::Map::new();
+            let mut max = serde_json::Map::new();
+            for (name, range) in [("start", t.start), ("end", t.end)] {
+                if let Some((lo, hi)) = range {
+                    min.insert(name.into(), lo.into());
+                    max.insert(name.into(), hi.into());
+                }
+            }
+            if !min.is_empty() {
+                stats["minValues"] = min.into();
+                stats["maxValues"] = max.into();
+            }
+        }
+        stats
+    }
+
+    /// Read back from a file's statistics in the log (`None` without `minValues`).
+    fn from_delta_stats(stats: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(stats).ok()?;
+        let range = |name: &str| {
+            Some((
+                v.get("minValues")?.get(name)?.as_i64()?,
+                v.get("maxValues")?.get(name)?.as_i64()?,
+            ))
+        };
+        let t = Self {
+            start: range("start"),
+            end: range("end"),
+        };
+        (t.start.is_some() || t.end.is_some()).then_some(t)
+    }
 }
 
 /// The outcome of a commit attempt.
@@ -612,6 +664,7 @@ fn snapshot_files<S: AsRef<str>>(
                     .map(|c| values.get(c.as_ref()).cloned().flatten())
                     .collect(),
                 rows: f.num_records().map(|n| n as u64),
+                time: f.stats().and_then(|s| TimeStats::from_delta_stats(&s)),
             }
         })
         .collect())
@@ -644,7 +697,7 @@ fn add_action(
         data_change,
         stats: file
             .rows
-            .map(|n| serde_json::json!({ "numRecords": n }).to_string()),
+            .map(|n| TimeStats::delta_stats(file.time.as_ref(), n).to_string()),
         ..Default::default()
     }
 }
@@ -797,4 +850,44 @@ fn delta_error(location: &Location, e: DeltaTableError) -> TableError {
         unreachable!("built above")
     };
     log_error(location, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_statistics_go_to_the_log_and_back() {
+        let t = TimeStats {
+            start: Some((1_772_409_700, 1_772_409_900)),
+            end: Some((1_772_323_000, 1_772_409_960)),
+        };
+        let stats = TimeStats::delta_stats(Some(&t), 3);
+        assert_eq!(
+            stats,
+            serde_json::json!({
+                "numRecords": 3,
+                "minValues": {"start": 1_772_409_700_i64, "end": 1_772_323_000_i64},
+                "maxValues": {"start": 1_772_409_900_i64, "end": 1_772_409_960_i64}
+            })
+        );
+        assert_eq!(TimeStats::from_delta_stats(&stats.to_string()), Some(t));
+        // Columns without values (every `end` NULL) are left out, not written as null.
+        let only_start = TimeStats {
+            start: Some((1, 2)),
+            end: None,
+        };
+        let stats = TimeStats::delta_stats(Some(&only_start), 1);
+        assert!(stats["minValues"].get("end").is_none(), "{stats}");
+        assert_eq!(
+            TimeStats::from_delta_stats(&stats.to_string()),
+            Some(only_start)
+        );
+        // A log of an earlier flowlake: the row count only.
+        assert_eq!(TimeStats::from_delta_stats(r#"{"numRecords":3}"#), None);
+        assert_eq!(
+            TimeStats::delta_stats(None, 3),
+            serde_json::json!({"numRecords": 3})
+        );
+    }
 }

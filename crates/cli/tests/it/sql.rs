@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::util::{
-    assert_fails, column_i64, read_file, run, run_with_stdin, s, shared_lake, stderr, stdout,
+    DAY1, assert_fails, column_i64, read_file, run, run_with_stdin, s, shared_lake, stderr, stdout,
     visible_files,
 };
 
@@ -673,4 +673,65 @@ fn raw_logs_decoded_for_a_run_are_deleted_when_it_is_interrupted() {
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "{signal}: {left:?} left behind");
     }
+}
+
+#[test]
+fn bounds_on_end_keep_records_that_end_before_they_start() {
+    // A record whose `end` is before its `start` sits in the folder of its `start`; the
+    // least `end` the table log records for that file keeps it in reach of `end` bounds.
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2) = (DAY1, DAY1 + 86_400);
+    let line = |start: i64, end: i64| {
+        format!(
+            "2 111122223333 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 {start} {end} ACCEPT OK\n"
+        )
+    };
+    let text = [
+        line(d2 + 100, d1 + 100),
+        line(d1 + 200, d1 + 260),
+        line(d2 + 300, d2 + 360),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("f.log"), text).unwrap();
+    let lake = dir.path().join("lake");
+    let o = run(&[
+        "convert",
+        "-q",
+        s(&dir.path().join("f.log")),
+        "--out",
+        s(&lake),
+        "--default-region",
+        "us-east-1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let count = |predicate: &str| {
+        let o = sql(
+            &lake,
+            &[
+                "--format",
+                "csv",
+                "-e",
+                &format!("SELECT count(*) FROM vpc_flow_logs WHERE {predicate}"),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(count(&format!(r#""end" < {d2}"#)), "count(*)\n2\n");
+    assert_eq!(count(&format!(r#""end" <= {}"#, d1 + 100)), "count(*)\n1\n");
+    assert_eq!(count(&format!(r#""end" >= {d2}"#)), "count(*)\n1\n");
+    // The table log holds each file's least and greatest `start` and `end`.
+    let log: String = crate::util::walk_files(&lake.join("_delta_log"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        log.contains(&format!(
+            r#"\"minValues\":{{\"end\":{},\"start\":{}}}"#,
+            d1 + 100,
+            d2 + 100
+        )),
+        "{log}"
+    );
 }
