@@ -75,3 +75,31 @@ def test_delta_readers_and_flowlake_agree_on_every_snapshot(tmp_path):
         folders = dict(seg.split("=", 1) for seg in add["path"].split("/")[1:-1])
         for column, value in folders.items():
             assert add[f"partition.{column}"] == value, add
+
+
+def test_file_statistics_let_delta_readers_skip_files_and_keep_nulls(tmp_path):
+    """The log records each file's least and greatest `start` and `end` with their NULL
+    counts: the deltalake package filters with them (PyArrow takes a column with bounds
+    and no NULL count for never NULL) and returns the rows flowlake returns."""
+    day = 1772323200
+    lines = [
+        f"2 111122223333 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 {day + 100} {day + 160} ACCEPT OK",
+        f"2 111122223333 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 {day + 200} - ACCEPT OK",
+        f"2 111122223333 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 - {day + 300} ACCEPT OK",
+        f"2 111122223333 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 100 {day + 86400} {day + 86460} ACCEPT OK",
+    ]
+    (tmp_path / "f.log").write_text("\n".join(lines) + "\n")
+    lake = tmp_path / "lake"
+    run("convert", "-q", str(tmp_path / "f.log"), "--out", str(lake), "--default-region", "us-east-1")
+    table = DeltaTable(str(lake))
+    actions = table.get_add_actions(flatten=True)
+    names = set(actions.schema.names)
+    assert {"min.start", "max.end", "null_count.start", "null_count.end"} <= names, names
+    assert actions.column("null_count.end").to_pylist() != [None] * actions.num_rows
+    for column, op, value in [("end", ">", 0), ("start", ">=", day), ("end", "<", day + 86400),
+                              ("start", "!=", day + 100)]:
+        rows = table.to_pyarrow_table(columns=["start", "end"], filters=[(column, op, value)]).num_rows
+        sql_op = "<>" if op == "!=" else op
+        out = run("sql", "--lake", str(lake), "--format", "json", "-e",
+                  f'SELECT count(*) AS n FROM vpc_flow_logs WHERE "{column}" {sql_op} {value}')
+        assert rows == json.loads(out)[0]["n"], (column, op, value)

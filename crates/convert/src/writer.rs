@@ -153,11 +153,14 @@ struct OpenFile {
     time: flowlake_table::TimeStats,
 }
 
-/// `range` widened to the non-null values of the Int64 column `name` of `batch`.
-fn widen(range: &mut Option<(i64, i64)>, batch: &RecordBatch, name: &str) {
+/// `range` widened to the non-null values of the Int64 column `name` of `batch`, and its
+/// NULLs counted in `nulls`.
+fn widen(range: &mut Option<(i64, i64)>, nulls: &mut u64, batch: &RecordBatch, name: &str) {
     let Some(column) = batch.column_by_name(name) else {
+        *nulls += batch.num_rows() as u64;
         return;
     };
+    *nulls += column.null_count() as u64;
     for v in column.as_primitive::<Int64Type>().iter().flatten() {
         *range = Some(match *range {
             Some((lo, hi)) => (lo.min(v), hi.max(v)),
@@ -334,8 +337,13 @@ impl PartitionSet {
             .and_then(|()| open.writer.flush())
             .map_err(|source| ConvertError::parquet(path.clone(), source))?;
         open.rows += sorted.num_rows() as u64;
-        widen(&mut open.time.start, &sorted, "start");
-        widen(&mut open.time.end, &sorted, "end");
+        widen(
+            &mut open.time.start,
+            &mut open.time.nulls.0,
+            &sorted,
+            "start",
+        );
+        widen(&mut open.time.end, &mut open.time.nulls.1, &sorted, "end");
         if open.writer.bytes_written() as u64 >= self.options.target_file_size {
             let done = file.take().expect("open");
             self.close_file(done)?;

@@ -117,6 +117,12 @@ pub struct DataFile {
 pub struct TimeStats {
     pub start: Option<(i64, i64)>,
     pub end: Option<(i64, i64)>,
+    /// Rows whose `start`, resp. `end`, is NULL: Delta's `nullCount`. Readers that are
+    /// given a column's least and greatest values without it take the column for never
+    /// NULL (PyArrow through the `deltalake` package does, and returns NULL rows a filter
+    /// excludes).
+    #[serde(default)]
+    pub nulls: (u64, u64),
 }
 
 impl TimeStats {
@@ -137,24 +143,35 @@ impl TimeStats {
                 stats["minValues"] = min.into();
                 stats["maxValues"] = max.into();
             }
+            stats["nullCount"] = serde_json::json!({ "start": t.nulls.0, "end": t.nulls.1 });
         }
         stats
     }
 
-    /// Read back from a file's statistics in the log (`None` without `minValues`).
+    /// Read back from a file's statistics in the log: `None` unless both columns are known,
+    /// by their least and greatest values or as wholly NULL (`nullCount` = `numRecords`).
     fn from_delta_stats(stats: &str) -> Option<Self> {
         let v: serde_json::Value = serde_json::from_str(stats).ok()?;
+        let rows = v.get("numRecords")?.as_u64()?;
+        let nulls = |name: &str| v.get("nullCount")?.get(name)?.as_u64();
         let range = |name: &str| {
             Some((
                 v.get("minValues")?.get(name)?.as_i64()?,
                 v.get("maxValues")?.get(name)?.as_i64()?,
             ))
         };
-        let t = Self {
-            start: range("start"),
-            end: range("end"),
+        let column = |name: &str| -> Option<Option<(i64, i64)>> {
+            match range(name) {
+                Some(r) => Some(Some(r)),
+                None if nulls(name) == Some(rows) => Some(None),
+                None => None,
+            }
         };
-        (t.start.is_some() || t.end.is_some()).then_some(t)
+        Some(Self {
+            start: column("start")?,
+            end: column("end")?,
+            nulls: (nulls("start")?, nulls("end")?),
+        })
     }
 }
 
@@ -861,6 +878,7 @@ mod tests {
         let t = TimeStats {
             start: Some((1_772_409_700, 1_772_409_900)),
             end: Some((1_772_323_000, 1_772_409_960)),
+            nulls: (0, 1),
         };
         let stats = TimeStats::delta_stats(Some(&t), 3);
         assert_eq!(
@@ -868,20 +886,30 @@ mod tests {
             serde_json::json!({
                 "numRecords": 3,
                 "minValues": {"start": 1_772_409_700_i64, "end": 1_772_323_000_i64},
-                "maxValues": {"start": 1_772_409_900_i64, "end": 1_772_409_960_i64}
+                "maxValues": {"start": 1_772_409_900_i64, "end": 1_772_409_960_i64},
+                "nullCount": {"start": 0, "end": 1}
             })
         );
         assert_eq!(TimeStats::from_delta_stats(&stats.to_string()), Some(t));
-        // Columns without values (every `end` NULL) are left out, not written as null.
+        // A column without values (every `end` NULL) has no least or greatest value, and
+        // a NULL count of every row.
         let only_start = TimeStats {
             start: Some((1, 2)),
             end: None,
+            nulls: (0, 1),
         };
         let stats = TimeStats::delta_stats(Some(&only_start), 1);
         assert!(stats["minValues"].get("end").is_none(), "{stats}");
         assert_eq!(
             TimeStats::from_delta_stats(&stats.to_string()),
             Some(only_start)
+        );
+        // A column neither bounded nor wholly NULL is unknown: no pruning by it.
+        assert_eq!(
+            TimeStats::from_delta_stats(
+                r#"{"numRecords":2,"minValues":{"start":1},"maxValues":{"start":2},"nullCount":{"start":0,"end":1}}"#
+            ),
+            None
         );
         // A log of an earlier flowlake: the row count only.
         assert_eq!(TimeStats::from_delta_stats(r#"{"numRecords":3}"#), None);
