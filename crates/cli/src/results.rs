@@ -92,6 +92,37 @@ fn is_time_column(field: &Field) -> bool {
         .any(|suffix| name.ends_with(suffix))
 }
 
+/// The rows of `batches` as text (`NULL` for NULL); the columns `times` marks (Unix
+/// seconds) as UTC times, as tables show them.
+pub fn text_rows(batches: &[RecordBatch], times: &[bool]) -> Result<Vec<Vec<String>>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for b in batches {
+        let formatters = b
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for r in 0..b.num_rows() {
+            out.push(
+                formatters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let v = f.value(r).to_string();
+                        if times.get(i).copied().unwrap_or(false) {
+                            utc_time(&v)
+                        } else {
+                            v
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Unix seconds as `2026-03-01 14:15:07` (UTC); values before 2000 or past 9999 stay
 /// numbers, since they cannot be flow-log times.
 fn utc_time(text: &str) -> String {

@@ -355,7 +355,8 @@ pub fn with_hosts(batch: &RecordBatch, hosts: &BTreeMap<String, String>) -> Resu
     use datafusion::arrow::array::Array;
     use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
     let options = FormatOptions::default();
-    let text: Vec<ArrayFormatter<'_>> = batch
+    // The text columns: each with its formatter.
+    let text: Vec<(&dyn Array, ArrayFormatter<'_>)> = batch
         .columns()
         .iter()
         .zip(batch.schema().fields())
@@ -365,25 +366,13 @@ pub fn with_hosts(batch: &RecordBatch, hosts: &BTreeMap<String, String>) -> Resu
                 DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
             )
         })
-        .map(|(c, _)| ArrayFormatter::try_new(c.as_ref(), &options))
-        .collect::<std::result::Result<_, _>>()
+        .map(|(c, _)| Ok((c.as_ref(), ArrayFormatter::try_new(c.as_ref(), &options)?)))
+        .collect::<std::result::Result<_, datafusion::arrow::error::ArrowError>>()
         .map_err(DataFusionError::from)?;
-    let nulls: Vec<&dyn Array> = batch
-        .columns()
-        .iter()
-        .zip(batch.schema().fields())
-        .filter(|(_, f)| {
-            matches!(
-                f.data_type(),
-                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
-            )
-        })
-        .map(|(c, _)| c.as_ref())
-        .collect();
     let mut values: Vec<Option<String>> = Vec::with_capacity(batch.num_rows());
     for r in 0..batch.num_rows() {
         let mut named: Vec<String> = Vec::new();
-        for (f, a) in text.iter().zip(&nulls) {
+        for (a, f) in &text {
             if a.is_null(r) {
                 continue;
             }

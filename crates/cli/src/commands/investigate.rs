@@ -344,7 +344,7 @@ impl Page<'_> {
             .zip(&times)
             .map(|(f, t)| !t && f.data_type().is_numeric())
             .collect();
-        let rows = rows(batches, &times)?;
+        let rows = crate::results::text_rows(batches, &times)?;
         if transpose {
             let w = headers.iter().map(String::len).max().unwrap_or(0);
             for row in &rows {
@@ -406,13 +406,10 @@ impl Page<'_> {
                 pairs.push((src[r].clone(), dst[r].clone(), n.value(r)));
             }
         }
+        // As `is_private_ip` has it.
         let private = |a: &str| {
-            a.parse::<IpAddr>().is_ok_and(|ip| match ip {
-                IpAddr::V4(v4) => {
-                    v4.is_private() || v4.octets()[0] == 100 && v4.octets()[1] & 0xc0 == 64
-                }
-                IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
-            })
+            a.parse::<IpAddr>()
+                .is_ok_and(flowlake_query::udf::is_private)
         };
         let mut own: Vec<String> = Vec::new();
         let mut unsure = Vec::new();
@@ -608,35 +605,6 @@ fn text_column(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
     let options = FormatOptions::default().with_null("");
     let f = ArrayFormatter::try_new(column.as_ref(), &options)?;
     Ok((0..column.len()).map(|r| f.value(r).to_string()).collect())
-}
-
-/// The rows of `batches` as text; the `times` columns (Unix seconds) as UTC times.
-fn rows(batches: &[RecordBatch], times: &[bool]) -> Result<Vec<Vec<String>>> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut out = Vec::new();
-    for b in batches {
-        let formatters = b
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        for r in 0..b.num_rows() {
-            out.push(
-                formatters
-                    .iter()
-                    .zip(times)
-                    .map(|(f, time)| {
-                        let v = f.value(r).to_string();
-                        match v.parse::<i64>() {
-                            Ok(t) if *time => utc(t),
-                            _ => v,
-                        }
-                    })
-                    .collect(),
-            );
-        }
-    }
-    Ok(out)
 }
 
 fn first_i64(batches: &[RecordBatch], column: usize) -> Option<i64> {

@@ -11,7 +11,7 @@ use flowlake_query::segmentation::{Checked, Policy};
 use crate::Outcome;
 use crate::args::{RulesFormat, SegmentationCheckArgs, SegmentationCommand, SegmentationRulesArgs};
 use crate::engine::{Engine, terminal_width};
-use crate::results::{Destination, write_table};
+use crate::results::{Destination, text_rows, write_table};
 
 pub fn run(cmd: &SegmentationCommand) -> Result<Outcome> {
     match cmd {
@@ -121,7 +121,7 @@ fn check(a: &SegmentationCheckArgs) -> Result<Outcome> {
          count(DISTINCT srcaddr) AS sources, count(DISTINCT dstaddr) AS destinations \
          FROM ({crossings}) c GROUP BY 1, 2 ORDER BY accepted DESC, rejected DESC, 1, 2"
     ))?;
-    let pair_rows = text_rows(&pairs);
+    let pair_rows = text_rows(&pairs, &[])?;
     let accepted: i64 = pair_rows
         .iter()
         .map(|r| r[2].parse::<i64>().unwrap_or(0))
@@ -157,7 +157,7 @@ fn check(a: &SegmentationCheckArgs) -> Result<Outcome> {
              GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY flows DESC, 1, 2, 3, 4, 5 LIMIT {}",
             a.top
         ))?;
-        let text = text_rows(&rows);
+        let text = text_rows(&rows, &[])?;
         if text.is_empty() {
             continue;
         }
@@ -245,21 +245,4 @@ fn headers(batches: &[RecordBatch]) -> Vec<String> {
             .map(|f| f.name().clone())
             .collect()
     })
-}
-
-fn text_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
-    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-    let options = FormatOptions::default().with_null("NULL");
-    let mut out = Vec::new();
-    for b in batches {
-        let f: Vec<ArrayFormatter<'_>> = b
-            .columns()
-            .iter()
-            .filter_map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
-            .collect();
-        for r in 0..b.num_rows() {
-            out.push(f.iter().map(|f| f.value(r).to_string()).collect());
-        }
-    }
-    out
 }
